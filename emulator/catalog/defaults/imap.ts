@@ -1,0 +1,5 @@
+import type { BehaviourSpec } from '../types.js';
+
+// Emulator defaults (imap): what the seed does not cover, each marked
+// `source: 'emulator'` so it is never presented as documented fidelity.
+export const imapDefaults: BehaviourSpec[] = [];

@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TwemuError } from '../errors.js';
+import { ENDPOINTS_FILE, TOKEN_FILE, type Endpoints } from '../site.js';
+
+export interface SiteTarget {
+  url: string;
+  token: string;
+  endpoints?: Endpoints;
+}
+
+/** Finds the running site: --url (+ --token or TWEMU_TOKEN), else DIR/endpoints.json and DIR/admin-token. */
+export function findSite(opts: { data?: string; url?: string; token?: string }): SiteTarget {
+  const dir = resolve(opts.data ?? 'data');
+  const tokenFile = join(dir, TOKEN_FILE);
+  const readToken = () => (existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined);
+  if (opts.url) {
+    const token = opts.token ?? process.env.TWEMU_TOKEN ?? readToken();
+    if (!token) throw new TwemuError('E_NO_TOKEN', `no admin token for ${opts.url}`, { hint: 'pass --token TOKEN or set TWEMU_TOKEN' });
+    return { url: opts.url.replace(/\/$/, ''), token };
+  }
+  const file = join(dir, ENDPOINTS_FILE);
+  if (!existsSync(file)) throw new TwemuError('E_NO_SITE', `no running site at ${dir} (no ${ENDPOINTS_FILE})`, { hint: 'start one with `twemu serve --data DIR`, or pass --data DIR / --url URL' });
+  let endpoints: Endpoints;
+  try {
+    endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
+  } catch {
+    throw new TwemuError('E_NO_SITE', `${file} is not valid JSON`, { hint: 'restart the site with `twemu serve`' });
+  }
+  const token = opts.token ?? process.env.TWEMU_TOKEN ?? readToken();
+  if (!token) throw new TwemuError('E_NO_TOKEN', `no admin token in ${tokenFile}`, { hint: 'pass --token TOKEN' });
+  return { url: endpoints.control, token, endpoints };
+}
+
+/** Calls the control API; every failure is one TwemuError line. */
+export async function callApi<T = unknown>(target: SiteTarget, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'ECONNREFUSED') throw new TwemuError('E_NO_SITE', `no running site answers at ${target.url}`, { hint: 'start it with `twemu serve`, or check --data / --url' });
+    throw new TwemuError('E_NO_SITE', `cannot reach ${target.url}: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { error: 'E_HTTP', message: text.slice(0, 200) };
+  }
+  if (!res.ok) {
+    const e = (data ?? {}) as { error?: string; message?: string; hint?: string };
+    if (res.status === 401) throw new TwemuError('E_UNAUTHORIZED', `the site at ${target.url} refused the admin token`, { hint: 'check DIR/admin-token or --token', status: 401 });
+    throw new TwemuError(e.error ?? `E_HTTP_${res.status}`, e.message ?? `HTTP ${res.status}`, { hint: e.hint, status: res.status });
+  }
+  return data as T;
+}

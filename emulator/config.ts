@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import { TwemuError } from './errors.js';
+
+export type Topology = 'single' | 'multi';
+
+/** Everything a site is started with. Every field has a default; a config file (YAML or JSON) may set any of them. */
+export interface SiteConfig {
+  /** Where every server keeps its data (`DIR/<name>/`). */
+  dataDir: string;
+  /** Absent: whatever the data directory holds, else single. */
+  topology?: Topology;
+  /** Application servers of a multi-server site. */
+  appServers: number;
+  /** Whether appServers was given by the user (a data directory with another layout is then an error). */
+  appServersExplicit?: boolean;
+  host: string;
+  /** `null`: the documented default ports; 0: every listener on an ephemeral port; P: control on P, servers after it. */
+  portBase: number | null;
+  /** Server names; defaults twsv01 (single) or twdir01 + twap01.. (multi). */
+  names: { single?: string; directory?: string; applications?: string[] };
+  /** Let a trainer break the ordering rules on purpose: the command succeeds with a warning event. */
+  lenient: boolean;
+  /** Seed users and data on first start. */
+  demo: boolean;
+  /** Site seed for every behaviour's draws. */
+  seed: number;
+  /** Behaviour policies by id. */
+  policies: Record<string, unknown>;
+  /** Bearer token of the control API; generated at first start when absent. */
+  adminToken?: string;
+  /** Options of each protocol and service (pop3, imap, web, ame, gateways, searchpro). */
+  services: Record<string, Record<string, unknown>>;
+  /** Which server runs the X.400 and Fax gateways and SearchPro (default: the first application server). */
+  gatewayServer?: string;
+  /** Log to stderr (pino) at this level; `silent` by default in-process. */
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+export const DEFAULT_PORTS = { control: 7070, pop3: 1110, imap: 1143, web: 8080 };
+
+export function defaultConfig(): SiteConfig {
+  return {
+    dataDir: resolve('data'), appServers: 2, host: '127.0.0.1', portBase: null, names: {},
+    lenient: false, demo: true, seed: 0, policies: {}, services: {}, logLevel: 'silent',
+  };
+}
+
+const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology']));
+
+/** Reads a config file; every mistake is one clear error. */
+export function readConfigFile(file: string): Partial<SiteConfig> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TwemuError('E_CONFIG', `cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+  } catch (err) {
+    throw new TwemuError('E_CONFIG', `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new TwemuError('E_CONFIG', `config file ${file} must hold a mapping of settings`);
+  return checkConfig(data as Record<string, unknown>, file);
+}
+
+export function checkConfig(data: Record<string, unknown>, where = 'config'): Partial<SiteConfig> {
+  for (const key of Object.keys(data)) {
+    if (!KEYS.has(key)) throw new TwemuError('E_CONFIG', `${where}: unknown setting "${key}" (known: ${[...KEYS].sort().join(', ')})`);
+  }
+  const c = data as Partial<SiteConfig>;
+  if (c.topology !== undefined && c.topology !== 'single' && c.topology !== 'multi') throw new TwemuError('E_CONFIG', `${where}: topology must be "single" or "multi"`);
+  if (c.appServers !== undefined && !(Number.isInteger(c.appServers) && c.appServers >= 1 && c.appServers <= 16)) throw new TwemuError('E_CONFIG', `${where}: appServers must be an integer from 1 to 16`);
+  if (c.portBase !== undefined && c.portBase !== null && !(Number.isInteger(c.portBase) && c.portBase >= 0 && c.portBase <= 65000)) throw new TwemuError('E_CONFIG', `${where}: portBase must be 0 or a port number up to 65000`);
+  if (c.seed !== undefined && !Number.isInteger(c.seed)) throw new TwemuError('E_CONFIG', `${where}: seed must be an integer`);
+  if (c.policies !== undefined && (typeof c.policies !== 'object' || c.policies === null)) throw new TwemuError('E_CONFIG', `${where}: policies must be a mapping of behaviour id to policy`);
+  if (c.services !== undefined && (typeof c.services !== 'object' || c.services === null)) throw new TwemuError('E_CONFIG', `${where}: services must be a mapping`);
+  if (c.lenient !== undefined && typeof c.lenient !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: lenient must be true or false`);
+  if (c.demo !== undefined && typeof c.demo !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: demo must be true or false`);
+  if (c.host !== undefined && typeof c.host !== 'string') throw new TwemuError('E_CONFIG', `${where}: host must be a string`);
+  return c;
+}

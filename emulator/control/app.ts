@@ -1,0 +1,193 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { timingSafeEqual } from 'node:crypto';
+import type { Site } from '../site.js';
+import type { Listener, ListenOptions } from '../listeners.js';
+import { TwemuError } from '../errors.js';
+import { controlPlugins } from './plugins.js';
+import type { TwEvent } from '../events.js';
+
+export const TOKEN_COOKIE = 'twemu_token';
+
+const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** True when the request carries the admin token (bearer header, or the console's HttpOnly cookie). */
+export function isAuthorized(req: FastifyRequest, site: Site): boolean {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ') && tokenMatches(header.slice(7).trim(), site.token)) return true;
+  return tokenMatches(req.cookies?.[TOKEN_COOKIE], site.token);
+}
+
+/** The control API (HTTP+JSON), built without listening so tests can use `inject`. */
+export async function buildControlApp(site: Site): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 25 * 1024 * 1024 });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'twemu control API', version: '0.1.0', description: 'Drive an emulated TeamWARE Office 200X V2.0 site: the online backup procedure, the behaviour catalog, seeding, events. Every call but GET /health needs `Authorization: Bearer TOKEN` (the token is in DIR/admin-token).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
+    if (err instanceof TwemuError) return reply.status(err.status).send(err.toJSON());
+    if (err.validation) return reply.status(400).send({ error: 'E_BAD_REQUEST', message: err.message });
+    if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ error: err.code ?? 'E_BAD_REQUEST', message: err.message });
+    site.log.error({ err, url: req.url }, 'control API error');
+    return reply.status(500).send({ error: 'E_INTERNAL', message: 'internal error (see the server log)' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/api/')) return;
+    if (!isAuthorized(req, site)) {
+      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'E_UNAUTHORIZED', message: 'missing or wrong admin token', hint: 'send Authorization: Bearer <token from DIR/admin-token>' });
+    }
+  });
+
+  app.get('/health', { schema: { security: [], response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, topology: { type: 'string' } } } } } },
+    async () => ({ ok: true, topology: site.topology }));
+
+  app.post('/api/commands', {
+    schema: {
+      description: 'Runs a procedure command: `to tran suspend`, `to backup on`, `tobkweb arc`, `to tran resume`, `tobkweb rm`, `to backup off`. `server` is a server name or `all` (the default: documented order).',
+      body: { type: 'object', required: ['command'], additionalProperties: false, properties: {
+        command: { type: 'string' }, server: { type: 'string' }, lenient: { type: 'boolean' } } },
+      response: { 409: errorSchema },
+    },
+  }, async (req) => {
+    const body = req.body as { command: string; server?: string; lenient?: boolean };
+    return site.command(body.command, { server: body.server, lenient: body.lenient });
+  });
+
+  app.get('/api/status', { schema: { description: 'Every server\'s state: service, backup mode, staging size, web archive, backup done, SearchPro.' } },
+    async () => ({ topology: site.topology, lenient: site.config.lenient, seed: site.catalog.seed, servers: site.status() }));
+
+  app.get('/api/catalog', { schema: { description: 'The behaviour catalog: id, source (seed or emulator), exact messages, current policy.' } },
+    async () => ({ seed: site.catalog.seed, behaviours: site.catalog.list() }));
+
+  app.get('/api/catalog/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    return { ...site.catalog.spec(id), policy: site.catalog.policy(id) };
+  });
+
+  app.put('/api/catalog/:id/policy', {
+    schema: {
+      description: 'Sets a behaviour\'s policy: {"mode":"always"}, {"mode":"never"}, {"mode":"probability","probability":0.25,"seed":7}, plus "variant": N where the behaviour has alternatives.',
+      body: { type: 'object' },
+    },
+  }, async (req) => {
+    const { id } = req.params as { id: string };
+    const policy = site.catalog.setPolicy(id, req.body);
+    site.events.emit({ type: 'info', behaviour: id, operation: 'policy', message: `policy of ${id} set to ${JSON.stringify(policy)}` });
+    return { id, policy };
+  });
+
+  app.post('/api/catalog/reset', { schema: { description: 'Puts every policy back to its configured default and restarts every sequence of draws; optional {"seed": N} sets the site seed.' } },
+    async (req) => {
+      const body = (req.body ?? {}) as { seed?: unknown };
+      site.catalog.resetPolicies();
+      if (body.seed !== undefined) {
+        if (typeof body.seed !== 'number' || !Number.isInteger(body.seed)) throw new TwemuError('E_BAD_REQUEST', '"seed" must be an integer');
+        site.catalog.setSeed(body.seed);
+      }
+      return { seed: site.catalog.seed };
+    });
+
+  app.get('/api/events', {
+    schema: { description: 'Server-sent events: every behaviour fired, state change, refused command, warning and gateway log line. `?since=SEQ` (or Last-Event-ID) replays what is still in memory. `?format=json` answers the history as one JSON document instead.' },
+  }, async (req, reply) => streamEvents(site, req, reply));
+
+  app.get('/api/servers/:name/staging', {
+    schema: { description: 'The staging area of a server: writes held, bytes, and the captured changes in order, paged (`offset`, `limit` up to 1000).' },
+  }, async (req) => {
+    const { name } = req.params as { name: string };
+    const q = req.query as { offset?: string; limit?: string };
+    const offset = Math.max(0, Number.parseInt(q.offset ?? '0', 10) || 0);
+    const limit = Math.min(1000, Math.max(1, Number.parseInt(q.limit ?? '100', 10) || 100));
+    const s = site.server(name);
+    const db = s.store.database;
+    return { server: s.name, backupMode: s.state.backupMode, writes: db.stagedCount(), bytes: db.stagingBytes(), offset, limit, changes: db.stagedChanges(offset, limit) };
+  });
+
+  app.post('/api/users', {
+    schema: {
+      description: 'Creates a user account (and its mail folders on its home server).',
+      body: { type: 'object', required: ['name', 'password'], additionalProperties: false, properties: {
+        name: { type: 'string' }, password: { type: 'string' }, displayName: { type: 'string' }, department: { type: 'string' },
+        homeServer: { type: 'string' }, isAdmin: { type: 'boolean' }, template: { type: 'string' },
+        services: { type: 'object', additionalProperties: { type: 'boolean' } } } },
+    },
+  }, async (req, reply) => {
+    const account = site.createUser(req.body as Parameters<Site['createUser']>[0]);
+    const { password: _password, ...visible } = account;
+    return reply.status(201).send(visible);
+  });
+
+  app.post('/api/mail', {
+    schema: {
+      description: 'Delivers a message (RFC 5322 text) to a user\'s INBOX.',
+      body: { type: 'object', required: ['to', 'raw'], additionalProperties: false, properties: { to: { type: 'string' }, raw: { type: 'string', minLength: 1 } } },
+    },
+  }, async (req, reply) => {
+    const body = req.body as { to: string; raw: string };
+    return reply.status(201).send(site.deliver(body.to, body.raw));
+  });
+
+  for (const plugin of controlPlugins) await app.register(plugin, { site });
+  return app;
+}
+
+async function streamEvents(site: Site, req: FastifyRequest, reply: FastifyReply) {
+  const q = req.query as { since?: string; format?: string; type?: string };
+  const since = Number.parseInt((req.headers['last-event-id'] as string | undefined) ?? q.since ?? '', 10);
+  const types = q.type ? new Set(q.type.split(',')) : null;
+  const filter = (e: TwEvent) => !types || types.has(e.type);
+  if (q.format === 'json') return { lastSeq: site.events.lastSeq, events: site.events.since(Number.isNaN(since) ? 0 : since, filter) };
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const send = (e: TwEvent) => {
+    if (filter(e)) res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  };
+  res.write(`: twemu events\n\n`);
+  if (!Number.isNaN(since)) for (const e of site.events.since(since)) send(e);
+  const off = site.events.subscribe(send);
+  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+  ping.unref();
+  const close = () => {
+    clearInterval(ping);
+    off();
+  };
+  req.raw.on('close', close);
+  res.on('close', close);
+}
+
+export async function startControl(site: Site, opts: ListenOptions): Promise<Listener> {
+  const app = await buildControlApp(site);
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    port,
+    close: async () => {
+      app.server.closeAllConnections?.();
+      await app.close();
+    },
+  };
+}

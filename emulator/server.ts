@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Store } from './store/index.js';
+import { loadState, saveState, type LifecycleState } from './state.js';
+import type { Decision } from './catalog/catalog.js';
+import type { Site } from './site.js';
+
+export type ServerRole = 'single' | 'directory' | 'application';
+
+/** What runs on a server. A directory server runs the Directory service and the message router, plus its web service. */
+export type ServiceKind = 'directory' | 'router' | 'mail' | 'calendar' | 'forum' | 'library' | 'web' | 'pop3' | 'imap' | 'ame';
+
+export const SERVICES_BY_ROLE: Record<ServerRole, ServiceKind[]> = {
+  single: ['directory', 'router', 'mail', 'calendar', 'forum', 'library', 'web', 'pop3', 'imap', 'ame'],
+  directory: ['directory', 'router', 'web', 'ame'],
+  application: ['mail', 'calendar', 'forum', 'library', 'web', 'pop3', 'imap', 'ame'],
+};
+
+/** The context of a client operation, for the event stream. */
+export interface OperationContext {
+  /** The client's operation, e.g. `PASS`, `GET /mail/list`, `mail_list`. */
+  operation: string;
+  /** The client or protocol, e.g. `pop3`, `imap`, `web`, `ame`. */
+  client?: string;
+  user?: string;
+  /** Values for the message's placeholders (`<user name>`, `YESISU01`). */
+  fill?: Record<string, string>;
+}
+
+/** What a handler gets back when it asks "may I touch the store now?". */
+export type Gate =
+  | { allowed: true }
+  | { allowed: false; decision: Decision; messages: string[] };
+
+/** One server of the site: its lifecycle state, its store, its services. */
+export class SiteServer {
+  readonly name: string;
+  readonly role: ServerRole;
+  readonly services: ReadonlySet<ServiceKind>;
+  readonly dir: string;
+  readonly store: Store;
+  state: LifecycleState;
+  /** Ports its listeners got (filled when the site starts). */
+  readonly ports: Partial<Record<'pop3' | 'imap' | 'web', number>> = {};
+
+  constructor(readonly site: Site, name: string, role: ServerRole) {
+    this.name = name;
+    this.role = role;
+    this.services = new Set(SERVICES_BY_ROLE[role]);
+    this.dir = join(site.config.dataDir, name);
+    mkdirSync(this.dir, { recursive: true });
+    this.state = loadState(this.dir);
+    this.store = new Store(this.dir);
+    // Re-pin before anything can checkpoint: a restart comes back in backup mode with the staging area intact.
+    if (this.state.backupMode === 'on') this.store.database.resumeStaging();
+  }
+
+  runs(service: ServiceKind): boolean {
+    return this.services.has(service);
+  }
+
+  get suspended(): boolean {
+    return this.state.service === 'suspended';
+  }
+
+  get backupMode(): boolean {
+    return this.state.backupMode !== 'off';
+  }
+
+  /** Persists a change of lifecycle state and announces it. */
+  setState(patch: Partial<LifecycleState>, reason: string): void {
+    const before = this.state;
+    this.state = { ...this.state, ...patch };
+    saveState(this.dir, this.state);
+    this.site.events.emit({ type: 'state', server: this.name, operation: reason, data: { before: summary(before), after: summary(this.state) } });
+  }
+
+  /**
+   * The one question a protocol handler asks before touching the store: returns
+   * permission, or the catalog behaviour to answer with (already on the event
+   * stream). The trigger is this server's suspension unless the behaviour
+   * depends on the directory server's (`directory-suspended`).
+   */
+  gate(behaviourId: string, ctx: OperationContext, preferredVariant?: number): Gate {
+    const spec = this.site.catalog.spec(behaviourId);
+    const triggered = spec.trigger === 'directory-suspended' ? this.site.directoryServer.suspended
+      : spec.trigger === 'indexing' ? true : this.suspended;
+    if (!triggered) return { allowed: true };
+    const decision = this.fire(behaviourId, ctx, preferredVariant);
+    return decision.fires ? { allowed: false, decision, messages: decision.messages } : { allowed: true };
+  }
+
+  /**
+   * Draws the behaviour (the caller has established its trigger) and puts the
+   * outcome on the event stream. Placeholders in messages are filled from ctx.fill.
+   */
+  fire(behaviourId: string, ctx: OperationContext, preferredVariant?: number): Decision {
+    const decision = this.site.catalog.decide(behaviourId, preferredVariant);
+    if (ctx.fill) {
+      decision.messages = decision.messages.map((m) => Object.entries(ctx.fill!).reduce((text, [k, v]) => text.split(k).join(v), m));
+    }
+    this.site.events.emit({
+      type: decision.fires ? 'behaviour' : 'behaviour-suppressed', server: this.name, behaviour: behaviourId,
+      operation: ctx.operation, client: ctx.client, user: ctx.user, messages: decision.messages, variant: decision.variantName,
+    });
+    return decision;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+function summary(s: LifecycleState): Record<string, unknown> {
+  return { service: s.service, backupMode: s.backupMode, webArchive: s.webArchive, backupDone: s.backupDone };
+}

@@ -1,0 +1,372 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { Catalog } from './catalog/catalog.js';
+import { EventLog } from './events.js';
+import { DEFAULT_PORTS, type SiteConfig, type Topology } from './config.js';
+import { SiteServer, type ServerRole } from './server.js';
+import { TwemuError, NotFound, BadRequest, CommandRefused } from './errors.js';
+import { PROCEDURE, orderForAll, parseCommand, runOnServer, type CommandName, type CommandOutcome, type CommandCheck } from './procedure.js';
+import { WebArchive } from './webarchive.js';
+import { writeFileAtomic } from './state.js';
+import { extensionFactories, type SiteExtension } from './extensions.js';
+import type { Listener } from './listeners.js';
+import type { Account, NewAccount } from './store/directory.js';
+import type { Store } from './store/index.js';
+import { seedDemoData } from './demo.js';
+import { startPop3 } from '../protocols/pop3/index.js';
+import { startImap } from '../protocols/imap/index.js';
+import { startWeb } from '../protocols/web/index.js';
+import { startControl } from './control/app.js';
+
+export interface ServerEndpoints {
+  name: string;
+  role: ServerRole;
+  pop3?: number;
+  imap?: number;
+  web?: string;
+  ame?: string;
+}
+
+export interface Endpoints {
+  control: string;
+  servers: ServerEndpoints[];
+}
+
+export interface ServerStatus {
+  name: string;
+  role: ServerRole;
+  services: string[];
+  service: 'available' | 'suspended';
+  backupMode: 'off' | 'on' | 'merging';
+  staging: { writes: number; bytes: number } | null;
+  webArchive: 'absent' | 'present';
+  backupDone: boolean;
+  lastBackup: SiteServer['state']['lastBackup'];
+  needsLevel0: boolean;
+  [extra: string]: unknown;
+}
+
+export interface CommandResult {
+  command: CommandName;
+  results: CommandOutcome[];
+  /** Servers where the command was already in effect (`--server all` only). */
+  skipped: string[];
+  status: ServerStatus[];
+}
+
+interface SiteFile {
+  topology: Topology;
+  servers: Array<{ name: string; role: ServerRole }>;
+  createdAt: string;
+}
+
+export const SITE_FILE = 'site.json';
+export const TOKEN_FILE = 'admin-token';
+export const ENDPOINTS_FILE = 'endpoints.json';
+
+/** The emulated TeamWARE Office site: its servers, catalog, events, procedure and listeners. */
+export class Site {
+  readonly config: SiteConfig & { topology: Topology };
+  readonly catalog: Catalog;
+  readonly events = new EventLog();
+  readonly servers: SiteServer[] = [];
+  readonly webArchive = new WebArchive();
+  readonly log: Logger;
+  readonly token: string;
+  readonly extensions: SiteExtension[];
+  private listeners: Listener[] = [];
+  private control: Listener | null = null;
+  private endpointsValue: Endpoints | null = null;
+  private stopped = false;
+
+  constructor(config: SiteConfig & { topology?: Topology }) {
+    const dataDir = resolve(config.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const siteFile = join(dataDir, SITE_FILE);
+    let layout: SiteFile;
+    let fresh = false;
+    if (existsSync(siteFile)) {
+      layout = JSON.parse(readFileSync(siteFile, 'utf8')) as SiteFile;
+      if (config.topology && config.topology !== layout.topology) {
+        throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a ${layout.topology}-server site, not ${config.topology}`, { hint: `use --topology ${layout.topology} or another --data directory` });
+      }
+      if (layout.topology === 'multi' && config.topology === 'multi' && config.appServersExplicit &&
+          layout.servers.filter((s) => s.role === 'application').length !== config.appServers) {
+        throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a site with ${layout.servers.filter((s) => s.role === 'application').length} application server(s), not ${config.appServers}`, { hint: 'use another --data directory for another layout' });
+      }
+    } else {
+      layout = planLayout(config.topology ?? 'single', config.appServers, config.names);
+      fresh = true;
+    }
+    this.config = { ...config, dataDir, topology: layout.topology };
+    this.log = pino({ level: config.logLevel, name: 'twemu' }, pino.destination(2));
+    this.catalog = new Catalog({ seed: config.seed, policies: config.policies });
+    for (const s of layout.servers) this.servers.push(new SiteServer(this, s.name, s.role));
+    if (fresh) {
+      if (config.demo) seedDemoData(this);
+      writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);
+    }
+    this.token = this.loadToken();
+    this.extensions = extensionFactories.map((f) => f());
+    this.finishInterruptedMerges();
+  }
+
+  get topology(): Topology {
+    return this.config.topology;
+  }
+
+  get directoryServer(): SiteServer {
+    return this.servers.find((s) => s.role === 'directory' || s.role === 'single')!;
+  }
+
+  get applicationServers(): SiteServer[] {
+    return this.servers.filter((s) => s.role === 'application');
+  }
+
+  /** Servers holding users' mail (single, or the application servers). */
+  get mailServers(): SiteServer[] {
+    return this.servers.filter((s) => s.runs('mail'));
+  }
+
+  /** The server holding shared data (forums, library, facility calendars): the first mail server. */
+  get sharedServer(): SiteServer {
+    return this.mailServers[0]!;
+  }
+
+  /** Where the gateways and SearchPro run (one of each per site). */
+  get gatewayServer(): SiteServer {
+    return (this.config.gatewayServer && this.servers.find((s) => s.name === this.config.gatewayServer)) || this.sharedServer;
+  }
+
+  server(name: string): SiteServer {
+    const s = this.servers.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!s) throw new NotFound('E_NO_SERVER', `no server named ${JSON.stringify(name)}`, `the servers are: ${this.servers.map((x) => x.name).join(', ')}`);
+    return s;
+  }
+
+  // ---- domain routing -------------------------------------------------
+
+  /** The Directory service's store (accounts, templates). */
+  get directory() {
+    return this.directoryServer.store.directory;
+  }
+
+  account(name: string): Account | null {
+    return this.directory.get(name);
+  }
+
+  /** The server whose store holds a user's mail, schedule and personal web data. */
+  homeServer(user: string | Account): SiteServer {
+    const account = typeof user === 'string' ? this.account(user) : user;
+    if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
+    return this.mailServers.find((s) => s.name === account.homeServer) ?? this.sharedServer;
+  }
+
+  homeStore(user: string | Account): Store {
+    return this.homeServer(user).store;
+  }
+
+  /** Creates an account (directory) and its mail folders (home server). */
+  createUser(input: Omit<NewAccount, 'homeServer'> & { homeServer?: string }, opts: { applyOptionSettings?: boolean } = {}): Account {
+    const home = input.homeServer ? this.server(input.homeServer) : this.nextHome();
+    if (!home.runs('mail')) throw new BadRequest('E_HOME_SERVER', `${home.name} does not run the mail service`, `pick one of ${this.mailServers.map((s) => s.name).join(', ')}`);
+    const account = this.directory.create({ ...input, homeServer: home.name }, opts);
+    home.store.mail.ensureDefaultFolders(account.name);
+    return account;
+  }
+
+  private nextHome(): SiteServer {
+    const counts = this.mailServers.map((s) => ({ s, n: this.directory.list().filter((a) => a.homeServer === s.name).length }));
+    counts.sort((a, b) => a.n - b.n);
+    return counts[0]!.s;
+  }
+
+  /** Delivers a raw RFC 5322 message to a user's INBOX. */
+  deliver(to: string, raw: Buffer | string): { user: string; server: string; uid: number } {
+    const account = this.account(to);
+    if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(to)}`);
+    const home = this.homeServer(account);
+    home.store.mail.ensureDefaultFolders(account.name);
+    const { uid } = home.store.mail.append(account.name, 'INBOX', Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8'));
+    return { user: account.name, server: home.name, uid };
+  }
+
+  // ---- the procedure --------------------------------------------------
+
+  /**
+   * Runs a documented command (`to tran suspend`, ...) on one server or on all
+   * of them in the documented order. Throws CommandRefused (409) with the rule.
+   */
+  command(text: string, opts: { server?: string; lenient?: boolean } = {}): CommandResult {
+    let command: CommandName;
+    try {
+      command = parseCommand(text);
+    } catch (err) {
+      this.events.emit({ type: 'refused', operation: text, code: (err as TwemuError).code, message: (err as TwemuError).message });
+      throw err;
+    }
+    const lenient = opts.lenient ?? this.config.lenient;
+    const target = opts.server ?? 'all';
+    const checks = this.extensions.flatMap((e) => e.checks?.[command] ?? []) as CommandCheck[];
+    const results: CommandOutcome[] = [];
+    const skipped: string[] = [];
+    try {
+      if (target.toLowerCase() === 'all') {
+        const servers = orderForAll(this, command);
+        const stateRule = PROCEDURE[command].rules.find((r) => r.kind === 'state' && r.id.startsWith('already'));
+        const todo = servers.filter((s) => !(stateRule?.broken(s, this)) && !(command.startsWith('tobkweb') && !s.runs('web')));
+        if (todo.length === 0) {
+          const first = servers[0]!;
+          const rule = stateRule && stateRule.broken(first, this) ? stateRule : PROCEDURE[command].rules.find((r) => r.kind === 'state' && r.broken(first, this));
+          if (rule) throw new CommandRefused(rule.code, servers.length > 1 ? `every server: ${rule.message(first, this)}` : rule.message(first, this), rule.hint(first, this), rule.id);
+        }
+        for (const s of servers) if (!todo.includes(s)) skipped.push(s.name);
+        for (const s of todo) results.push(runOnServer(this, s, command, { lenient }, checks));
+      } else {
+        results.push(runOnServer(this, this.server(target), command, { lenient }, checks));
+      }
+    } catch (err) {
+      if (err instanceof TwemuError) {
+        this.events.emit({ type: 'refused', server: target, operation: command, code: err.code, rule: (err as CommandRefused).rule, message: err.line(),
+          data: results.length ? { alreadyDone: results.map((r) => r.server) } : undefined });
+        if (results.length && err instanceof CommandRefused) {
+          throw new CommandRefused(err.code, `${err.message} (already done on ${results.map((r) => r.server).join(', ')})`, err.hint ?? '', err.rule);
+        }
+      }
+      throw err;
+    }
+    return { command, results, skipped, status: this.status() };
+  }
+
+  /** A `to backup off` interrupted by a crash is finished at the next start (its staged writes are all in the WAL). */
+  private finishInterruptedMerges(): void {
+    for (const s of this.servers) {
+      if (s.state.backupMode !== 'merging') continue;
+      const { merged } = s.store.database.mergeStaging();
+      s.setState({ backupMode: 'off', backupDone: false, backupOnAt: null }, 'to backup off (finished after restart)');
+      this.events.emit({ type: 'staging', server: s.name, operation: 'merged', message: `interrupted merge finished after restart (${merged} write(s))` });
+    }
+  }
+
+  // ---- status ---------------------------------------------------------
+
+  serverStatus(s: SiteServer): ServerStatus {
+    const db = s.store.database;
+    const status: ServerStatus = {
+      name: s.name, role: s.role, services: [...s.services], service: s.state.service, backupMode: s.state.backupMode,
+      staging: s.state.backupMode === 'off' ? null : { writes: db.stagedCount(), bytes: db.stagingBytes() },
+      webArchive: s.state.webArchive, backupDone: s.state.backupDone, lastBackup: s.state.lastBackup, needsLevel0: s.state.needsLevel0,
+    };
+    for (const ext of this.extensions) Object.assign(status, ext.status?.(s) ?? {});
+    return status;
+  }
+
+  status(): ServerStatus[] {
+    return this.servers.map((s) => this.serverStatus(s));
+  }
+
+  // ---- listeners ------------------------------------------------------
+
+  get endpoints(): Endpoints {
+    if (!this.endpointsValue) throw new Error('the site is not started');
+    return this.endpointsValue;
+  }
+
+  private port(kind: 'control' | 'pop3' | 'imap' | 'web', index: number): number {
+    const base = this.config.portBase;
+    if (base === 0) return 0;
+    if (base === null || base === undefined) return kind === 'control' ? DEFAULT_PORTS.control : DEFAULT_PORTS[kind] + index;
+    const offset = { control: 0, pop3: 1, imap: 2, web: 3 }[kind];
+    return kind === 'control' ? base : base + offset + index * 3;
+  }
+
+  async start(): Promise<Endpoints> {
+    const host = this.config.host;
+    const servers: ServerEndpoints[] = [];
+    try {
+      for (const [i, s] of this.servers.entries()) {
+        const ep: ServerEndpoints = { name: s.name, role: s.role };
+        if (s.runs('pop3')) ep.pop3 = s.ports.pop3 = await this.listen(startPop3(s, { host, port: this.port('pop3', i) }), 'POP3', s);
+        if (s.runs('imap')) ep.imap = s.ports.imap = await this.listen(startImap(s, { host, port: this.port('imap', i) }), 'IMAP', s);
+        if (s.runs('web')) {
+          s.ports.web = await this.listen(startWeb(s, { host, port: this.port('web', i) }), 'web', s);
+          ep.web = `http://${urlHost(host)}:${s.ports.web}`;
+          if (s.runs('ame')) ep.ame = `${ep.web}/ame`;
+        }
+        servers.push(ep);
+      }
+      this.control = await startControl(this, { host, port: this.port('control', 0) }).catch((err) => {
+        throw portError(err, 'control API', this.port('control', 0));
+      });
+      for (const ext of this.extensions) await ext.start?.(this);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    this.endpointsValue = { control: `http://${urlHost(host)}:${this.control.port}`, servers };
+    writeFileAtomic(join(this.config.dataDir, ENDPOINTS_FILE), `${JSON.stringify(this.endpointsValue, null, 2)}\n`);
+    this.events.emit({ type: 'info', message: `site started (${this.topology}, ${this.servers.length} server(s))` });
+    return this.endpointsValue;
+  }
+
+  private async listen(p: Promise<Listener>, what: string, s: SiteServer): Promise<number> {
+    try {
+      const l = await p;
+      this.listeners.push(l);
+      return l.port;
+    } catch (err) {
+      throw portError(err, `${what} on ${s.name}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const ext of this.extensions) await ext.stop?.();
+    await Promise.all([...this.listeners, ...(this.control ? [this.control] : [])].map((l) => l.close().catch(() => undefined)));
+    this.listeners = [];
+    for (const s of this.servers) s.close();
+    this.log.flush?.();
+  }
+
+  private loadToken(): string {
+    const file = join(this.config.dataDir, TOKEN_FILE);
+    if (this.config.adminToken) return this.config.adminToken;
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const token = randomBytes(24).toString('hex');
+    writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return token;
+  }
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function portError(err: unknown, what: string, port?: number): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') return new TwemuError('E_PORT_IN_USE', `cannot listen for ${what}: port ${port ?? (e as { port?: number }).port ?? ''} is already in use`.replace(/ $/, ''), { hint: 'stop the other program, or pick other ports with --port-base (0 for ephemeral ports)' });
+  if (e.code === 'EADDRNOTAVAIL') return new TwemuError('E_HOST', `cannot listen for ${what}: address not available`, { hint: 'use --host 127.0.0.1' });
+  if (e.code === 'EACCES') return new TwemuError('E_PORT_ACCESS', `cannot listen for ${what}: permission denied for the port`, { hint: 'use a port above 1023 with --port-base' });
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Server names and roles of a new site. */
+export function planLayout(topology: Topology, appServers: number, names: SiteConfig['names']): SiteFile {
+  const servers: SiteFile['servers'] = [];
+  if (topology === 'single') servers.push({ name: names.single ?? 'twsv01', role: 'single' });
+  else {
+    servers.push({ name: names.directory ?? 'twdir01', role: 'directory' });
+    for (let i = 0; i < appServers; i++) servers.push({ name: names.applications?.[i] ?? `twap${String(i + 1).padStart(2, '0')}`, role: 'application' });
+  }
+  const seen = new Set<string>();
+  for (const s of servers) {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(s.name)) throw new TwemuError('E_CONFIG', `server name ${JSON.stringify(s.name)} must be 1-32 letters, digits, '_' or '-'`);
+    if (seen.has(s.name.toLowerCase())) throw new TwemuError('E_CONFIG', `server name ${s.name} is used twice`);
+    seen.add(s.name.toLowerCase());
+  }
+  return { topology, servers, createdAt: new Date().toISOString() };
+}

@@ -1,0 +1,59 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** A server's lifecycle, persisted so that a restart (even after kill -9) comes back the same. */
+export interface LifecycleState {
+  service: 'available' | 'suspended';
+  /** `merging`: `to backup off` began and did not finish; finished at the next start. */
+  backupMode: 'off' | 'on' | 'merging';
+  webArchive: 'absent' | 'present';
+  /** Whether this server's differential backup has run since `to backup on`. */
+  backupDone: boolean;
+  backupOnAt: string | null;
+  lastBackup: { level: number; dest: string; time: string; id: string } | null;
+  /** After a restore the next backup must be level 0 (administrator guide). */
+  needsLevel0: boolean;
+}
+
+export const INITIAL_STATE: LifecycleState = {
+  service: 'available', backupMode: 'off', webArchive: 'absent', backupDone: false, backupOnAt: null, lastBackup: null, needsLevel0: false,
+};
+
+export const STATE_FILE = 'state.json';
+
+/** Writes a file so that a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  try {
+    const dfd = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* directories cannot be fsynced on every platform */
+  }
+}
+
+export function loadState(dir: string): LifecycleState {
+  try {
+    const raw = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as Partial<LifecycleState>;
+    return { ...INITIAL_STATE, ...raw };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ...INITIAL_STATE };
+    throw err;
+  }
+}
+
+export function saveState(dir: string, state: LifecycleState): void {
+  writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+}

@@ -1,0 +1,149 @@
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { SCHEMA } from './schema.js';
+
+/** One captured write: what the staging area lists (issue: every domain write goes through `write`). */
+export interface Change {
+  seq: number;
+  time: string;
+  service: string;
+  operation: string;
+  object: string;
+}
+
+export type ChangeInput = Omit<Change, 'seq' | 'time'>;
+
+export const DB_FILE = 'twoffice.db';
+
+/**
+ * A server's database: one SQLite file in WAL mode. Only the store folder sees SQL.
+ *
+ * The staging area (`to backup on` .. `to backup off`) is the WAL itself:
+ * autocheckpoint is off, and while backup mode is on a read-only connection
+ * holds a read transaction that began right after a TRUNCATE checkpoint, so no
+ * checkpoint can copy WAL frames into the main file. The main file therefore
+ * does not change by a byte while every write succeeds (into the WAL) and stays
+ * visible to every reader. A read-only connection cannot checkpoint, so closing
+ * the pin last never backfills either.
+ */
+export class ServerDatabase {
+  readonly db: Database.Database;
+  readonly file: string;
+  /** Fires 'change' with each committed Change (IMAP sessions, console). */
+  readonly changes = new EventEmitter();
+  private pin: Database.Database | null = null;
+  private staging = false;
+  private insertChange: Database.Statement;
+  private seq = 0;
+
+  constructor(file: string) {
+    this.file = file;
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.insertChange = this.db.prepare('INSERT INTO staged_changes (time, service, operation, object) VALUES (?, ?, ?, ?)');
+    this.changes.setMaxListeners(0);
+  }
+
+  /** Whether writes are being captured by the staging area. */
+  get stagingActive(): boolean {
+    return this.staging;
+  }
+
+  /**
+   * Runs `fn` in one transaction and records the change: the one place every
+   * domain write goes through, so nothing escapes the staging list.
+   */
+  write<T>(change: ChangeInput, fn: () => T): T {
+    const time = new Date().toISOString();
+    const result = this.db.transaction(() => {
+      const value = fn();
+      if (this.staging) this.insertChange.run(time, change.service, change.operation, change.object);
+      return value;
+    })();
+    this.changes.emit('change', { seq: ++this.seq, time, ...change } satisfies Change);
+    return result;
+  }
+
+  /** Step 2: checkpoint everything into the main file, then pin it. */
+  beginStaging(): void {
+    if (this.staging) return;
+    const row = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (row[0]?.busy) throw new Error('could not checkpoint the database before backup mode (busy)');
+    this.openPin();
+    this.staging = true;
+  }
+
+  /** After a restart in backup mode: pin again before anything can checkpoint. */
+  resumeStaging(): void {
+    if (this.staging) return;
+    this.openPin();
+    this.staging = true;
+  }
+
+  private openPin(): void {
+    const pin = new Database(this.file, { readonly: true, fileMustExist: true });
+    pin.pragma('wal_autocheckpoint = 0');
+    // A read transaction held open: no checkpoint may backfill past it.
+    pin.exec('BEGIN');
+    pin.prepare('SELECT count(*) FROM sqlite_master').get();
+    this.pin = pin;
+  }
+
+  /** Step 7: release the pin, merge the WAL into the main file, empty the staging list. */
+  mergeStaging(): { merged: number } {
+    const merged = this.stagedCount();
+    this.closePin();
+    this.staging = false;
+    this.db.prepare('DELETE FROM staged_changes').run();
+    const row = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (row[0]?.busy) throw new Error('could not merge the staging area (database busy)');
+    return { merged };
+  }
+
+  private closePin(): void {
+    if (!this.pin) return;
+    try {
+      this.pin.exec('COMMIT');
+    } catch {
+      /* no transaction open */
+    }
+    this.pin.close();
+    this.pin = null;
+  }
+
+  stagedCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM staged_changes').get() as { n: number }).n;
+  }
+
+  stagedChanges(offset = 0, limit = 100): Change[] {
+    return this.db
+      .prepare('SELECT seq, time, service, operation, object FROM staged_changes ORDER BY seq LIMIT ? OFFSET ?')
+      .all(limit, offset) as Change[];
+  }
+
+  /** Bytes in the staging area: the WAL file's size. */
+  stagingBytes(): number {
+    try {
+      return statSync(`${this.file}-wal`).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The writer closes first, the read-only pin last: nothing is checkpointed. */
+  close(): void {
+    if (this.db.open) this.db.close();
+    this.closePinWithoutCommit();
+  }
+
+  private closePinWithoutCommit(): void {
+    if (!this.pin) return;
+    this.pin.close();
+    this.pin = null;
+  }
+}

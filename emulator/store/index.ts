@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { ServerDatabase, DB_FILE } from './database.js';
+import { DirectoryRepo } from './directory.js';
+import { MailRepo } from './mail.js';
+import { CalendarRepo } from './calendar.js';
+import { ForumRepo } from './forum.js';
+import { LibraryRepo } from './library.js';
+import { WebDataRepo } from './webdata.js';
+
+export * from './database.js';
+export * from './directory.js';
+export * from './mail.js';
+export * from './calendar.js';
+export * from './forum.js';
+export * from './library.js';
+export * from './webdata.js';
+
+/** One server's store: the database and the domain repositories over it. */
+export class Store {
+  readonly database: ServerDatabase;
+  readonly directory: DirectoryRepo;
+  readonly mail: MailRepo;
+  readonly calendar: CalendarRepo;
+  readonly forum: ForumRepo;
+  readonly library: LibraryRepo;
+  readonly webdata: WebDataRepo;
+
+  constructor(dir: string) {
+    this.database = new ServerDatabase(join(dir, DB_FILE));
+    this.directory = new DirectoryRepo(this.database);
+    this.mail = new MailRepo(this.database);
+    this.calendar = new CalendarRepo(this.database);
+    this.forum = new ForumRepo(this.database);
+    this.library = new LibraryRepo(this.database);
+    this.webdata = new WebDataRepo(this.database);
+  }
+
+  close(): void {
+    this.database.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Listener, ListenOptions } from '../../emulator/listeners.js';
+
+/** Listens on host:port; `close` stops accepting and destroys every open socket. */
+export async function listenTcp(opts: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener & { server: Server }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,21 @@
+import Fastify from 'fastify';
+import type { ListenerFactory } from '../../emulator/listeners.js';
+import type { SiteServer } from '../../emulator/server.js';
+import { amePlugin } from '../ame/plugin.js';
+import { webPagesPlugin } from './pages.js';
+
+/** The web service of one server: the pages (`/`) and the application execution module (`/ame`). */
+export async function buildWebApp(server: SiteServer) {
+  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
+  await app.register(webPagesPlugin, { server });
+  await app.register(amePlugin, { server, prefix: '/ame' });
+  return app;
+}
+
+export const startWeb: ListenerFactory = async (server, opts) => {
+  const app = await buildWebApp(server);
+  await app.listen({ host: opts.host, port: opts.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return { port, close: () => app.close() };
+};
