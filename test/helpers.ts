@@ -1,0 +1,145 @@
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+/** The compiled CLI (`npm test` compiles first). */
+export const CLI = join(ROOT, 'dist', 'emulator', 'cli.js');
+
+/** A site on ephemeral ports in a temp dir; call `stop()` in afterEach/afterAll. */
+export async function startTestSite(opts: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({ portBase: 0, host: '127.0.0.1', ...opts });
+}
+
+export function tempDir(prefix = 'twemu-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Calls the control API with the site's token (or `token: null` for none). */
+export async function api<T = any>(emu: Emulator, method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<{ status: number; body: T }> {
+  const token = opts.token === undefined ? emu.token : opts.token;
+  const res = await fetch(`${emu.endpoints.control}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as T };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `twemu ARGS` as a process and waits for it. */
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolveResult) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolveResult({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** Starts `twemu serve ARGS` and resolves when it prints `twemu ready`. */
+export function startServeProcess(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ child: ReturnType<typeof spawn>; output: () => string; readyMs: number }> {
+  return new Promise((resolveStart, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`twemu serve did not get ready:\n${out}`));
+    }, opts.timeoutMs ?? 20_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('twemu ready ')) {
+        clearTimeout(timer);
+        resolveStart({ child, output: () => out, readyMs: performance.now() - t0 });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!out.includes('twemu ready ')) reject(new Error(`twemu serve exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+/** Stops a serve process (SIGTERM, then SIGKILL after 5 s). */
+export function stopProcess(child: ReturnType<typeof spawn>, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill(signal);
+  });
+}
+
+/** Collects the site's events from now on (in-process). */
+export function collectEvents(emu: Emulator) {
+  const events: import('../emulator/events.js').TwEvent[] = [];
+  const off = emu.site.events.subscribe((e) => events.push(e));
+  return { events, off, fired: (id: string) => events.filter((e) => e.type === 'behaviour' && e.behaviour === id) };
+}
+
+/** Subscribes to the control API's SSE stream (a real HTTP client); `close()` when done. */
+export async function sseEvents(emu: Emulator) {
+  const controller = new AbortController();
+  const res = await fetch(`${emu.endpoints.control}/api/events`, { headers: { authorization: `Bearer ${emu.token}` }, signal: controller.signal });
+  if (!res.ok || !res.body) throw new Error(`SSE: HTTP ${res.status}`);
+  const events: import('../emulator/events.js').TwEvent[] = [];
+  const waiters: Array<{ match: (e: import('../emulator/events.js').TwEvent) => boolean; resolve: (e: import('../emulator/events.js').TwEvent) => void }> = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  void (async () => {
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let i;
+        while ((i = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, i);
+          buffer = buffer.slice(i + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (!data) continue;
+          const e = JSON.parse(data);
+          events.push(e);
+          for (const w of [...waiters]) if (w.match(e)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
+        }
+      }
+    } catch {
+      /* aborted */
+    }
+  })();
+  return {
+    events,
+    /** Resolves with the first event (already received or coming) that matches; rejects after ms. */
+    waitFor(match: (e: import('../emulator/events.js').TwEvent) => boolean, ms = 5000) {
+      const seen = events.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise<import('../emulator/events.js').TwEvent>((resolveWait, reject) => {
+        const timer = setTimeout(() => reject(new Error('no matching event on the SSE stream')), ms);
+        waiters.push({ match, resolve: (e) => { clearTimeout(timer); resolveWait(e); } });
+      });
+    },
+    behaviour(id: string, ms = 5000) {
+      return this.waitFor((e) => e.type === 'behaviour' && e.behaviour === id, ms);
+    },
+    close: () => controller.abort(),
+  };
+}
