@@ -55,6 +55,8 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/api/')) return;
+    // The desktop clients' operations authenticate as the user (HTTP Basic), not with the admin token.
+    if (req.url.startsWith('/api/client/')) return;
     if (!isAuthorized(req, site)) {
       return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'E_UNAUTHORIZED', message: 'missing or wrong admin token', hint: 'send Authorization: Bearer <token from DIR/admin-token>' });
     }
