@@ -24,11 +24,28 @@ function tokenMatches(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The header the console's own JS sends on state-changing calls; a cross-site form cannot set it (custom headers need a CORS preflight, which this app never grants). */
+export const CONSOLE_HEADER = 'x-twemu-console';
+
+/** How the request carries the admin token: bearer header, the console's HttpOnly cookie, or not at all. */
+export function authorizedBy(req: FastifyRequest, site: Site): 'bearer' | 'cookie' | null {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ') && tokenMatches(header.slice(7).trim(), site.token)) return 'bearer';
+  return tokenMatches(req.cookies?.[TOKEN_COOKIE], site.token) ? 'cookie' : null;
+}
+
 /** True when the request carries the admin token (bearer header, or the console's HttpOnly cookie). */
 export function isAuthorized(req: FastifyRequest, site: Site): boolean {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ') && tokenMatches(header.slice(7).trim(), site.token)) return true;
-  return tokenMatches(req.cookies?.[TOKEN_COOKIE], site.token);
+  return authorizedBy(req, site) !== null;
+}
+
+/** CSRF: a cookie-authenticated request that changes state must carry the console header. */
+export function csrfRefused(req: FastifyRequest, site: Site): boolean {
+  return authorizedBy(req, site) === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.headers[CONSOLE_HEADER] !== '1';
+}
+
+export function sendCsrfRefusal(reply: FastifyReply) {
+  return reply.status(403).send({ error: 'E_CSRF', message: `a cookie-authenticated state-changing request needs the header ${CONSOLE_HEADER}: 1`, hint: 'use the console, or send Authorization: Bearer <token>' });
 }
 
 /** The control API (HTTP+JSON), built without listening so tests can use `inject`. */
@@ -60,6 +77,7 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
     if (!isAuthorized(req, site)) {
       return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'E_UNAUTHORIZED', message: 'missing or wrong admin token', hint: 'send Authorization: Bearer <token from DIR/admin-token>' });
     }
+    if (csrfRefused(req, site)) return sendCsrfRefusal(reply);
   });
 
   app.get('/health', { schema: { security: [], response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, topology: { type: 'string' } } } } } },
