@@ -131,6 +131,8 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     ],
     apply: (s, site) => {
       s.setState({ backupMode: 'merging' }, 'to backup off (merging)');
+      // Fault injection for the crash tests: die with the merge begun and not finished.
+      if (process.env.TWEMU_FAULT === 'merge') process.kill(process.pid, 'SIGKILL');
       const { merged } = s.store.database.mergeStaging();
       s.setState({ backupMode: 'off', backupDone: false, backupOnAt: null }, 'to backup off');
       site.events.emit({ type: 'staging', server: s.name, operation: 'merged', message: `staging area merged (${merged} write(s)) and released`, data: { merged } });

@@ -1,3 +1,5 @@
-// Registers the parts of the emulator that plug into the site (extensions and
-// control API routes). Imported once by the entry points.
-export {};
+// Registers the parts of the emulator that plug into the site (extensions,
+// control API routes, CLI commands). Imported once by the entry points.
+import './control/backups.js';
+import './cli/backup.js';
+import './control/console/plugin.js';

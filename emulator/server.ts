@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from './store/index.js';
 import { loadState, saveState, type LifecycleState } from './state.js';
@@ -50,9 +50,23 @@ export class SiteServer {
     this.dir = join(site.config.dataDir, name);
     mkdirSync(this.dir, { recursive: true });
     this.state = loadState(this.dir);
+    this.writeIniFiles();
     this.store = new Store(this.dir);
     // Re-pin before anything can checkpoint: a restart comes back in backup mode with the staging area intact.
     if (this.state.backupMode === 'on') this.store.database.resumeStaging();
+  }
+
+  /** The server's ini files (what the differential backup copies beside the database). */
+  private writeIniFiles(): void {
+    const dir = join(this.dir, 'ini');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'twoffice.ini');
+    if (existsSync(file)) return;
+    writeFileSync(file, [
+      '[Server]', `Name=${this.name}`, `Role=${this.role}`, `Services=${[...this.services].join(',')}`,
+      '[Database]', 'File=twoffice.db', 'Staging=WAL',
+      '[IMAP4]', 'Folder.INBOX=受信メール', 'Folder.OUTBOX=送信メール', 'Folder.WasteBox=ごみ箱', 'AutoLogout=30', '',
+    ].join('\r\n'));
   }
 
   runs(service: ServiceKind): boolean {

@@ -169,6 +169,31 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
     return reply.status(201).send(site.deliver(body.to, body.raw));
   });
 
+  app.get('/api/users', { schema: { description: 'Lists the accounts (without passwords).' } }, async () => ({
+    users: site.directory.list().map(({ password: _p, ...visible }) => visible),
+  }));
+
+  app.get('/api/users/:name/folders', { schema: { description: 'A user\'s mail folders with their message counts (read through the store, staging area included).' } }, async (req) => {
+    const { name } = req.params as { name: string };
+    const account = site.account(name);
+    if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`, { status: 404 });
+    const mail = site.homeStore(account).mail;
+    return { user: account.name, server: account.homeServer, folders: mail.folders(account.name).map((f) => ({ name: f.name, uidValidity: f.uidValidity, uidNext: f.uidNext, messages: mail.count(account.name, f.name) })) };
+  });
+
+  app.get('/api/users/:name/folders/:folder/messages', { schema: { description: 'The messages of a user\'s folder: uid, size, flags, internal date, subject.' } }, async (req) => {
+    const { name, folder } = req.params as { name: string; folder: string };
+    const account = site.account(name);
+    if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`, { status: 404 });
+    const mail = site.homeStore(account).mail;
+    const messages = mail.messages(account.name, folder).map((m) => {
+      const head = mail.raw(account.name, folder, m.uid)!.subarray(0, 8192).toString('latin1');
+      const subject = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '';
+      return { ...m, subject };
+    });
+    return { user: account.name, folder, messages };
+  });
+
   for (const plugin of controlPlugins) await app.register(plugin, { site });
   return app;
 }
