@@ -57,7 +57,8 @@ export function seedDemoData(site: Site): void {
   const shared = site.sharedServer.store;
   const room = shared.calendar.createFacility({ name: '第一会議室', department: '営業部', permitted: ['alice', 'bob'] });
   shared.calendar.createFacility({ name: 'プロジェクタ', department: '営業部', permitted: ['alice'] });
-  site.homeStore('alice').calendar.create('alice', { title: '会議室予約', start: `${today()}T13:00`, end: `${today()}T14:00`, facilityId: room.id });
+  // Facility reservations live with the facility (the shared server), so a multi-server site keeps them together.
+  shared.calendar.create('alice', { title: '会議室予約', start: `${today()}T13:00`, end: `${today()}T14:00`, facilityId: room.id });
   const forum = shared.forum.createForum('お知らせ');
   shared.forum.createPost(forum.id, 'ADMIN', { title: 'オンラインバックアップのお知らせ', body: '毎週金曜日の夜にオンラインバックアップを行います。' });
   shared.forum.createPost(forum.id, 'alice', { title: '会議室の利用について', body: '第一会議室は予約してから使ってください。' });
