@@ -1,7 +1,143 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import type { SiteServer } from '../../emulator/server.js';
+import { TwemuError } from '../../emulator/errors.js';
+import { html } from './html.js';
+import { STYLESHEET, blankPage, errorPage, framesetElement, frameset, page, csrfField, backButton } from './layout.js';
+import { SESSION_COOKIE, SessionStore } from './session.js';
+import { FrameTickets, InputError, busy, fieldsOf, gateWeb, route, sendHtml, sessionOf, text, type Ctx, type WebDeps } from './context.js';
+import { mailRoutes } from './routes/mail.js';
+import { scheduleRoutes } from './routes/schedule.js';
+import { forumRoutes } from './routes/forum.js';
+import { memoRoutes } from './routes/memo.js';
+import { adminRoutes } from './routes/admin.js';
 
-// Placeholder until the web service's pages land.
+/**
+ * The Web service's pages (TeamWARE Office Web): login, the top page's
+ * frames, mail, schedule, facility reservation, forum, memos, shared
+ * bookmarks, the administrator and department administrator menus.
+ */
 export const webPagesPlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app, { server }) => {
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(`<!doctype html><title>${server.name}</title><p>TeamWARE Office Web (not implemented yet)`));
+  const deps: WebDeps = { server, site: server.site, sessions: new SessionStore(), tickets: new FrameTickets() };
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 1024 * 1024 });
+
+  // One error handler for the pages: bad input is a 4xx page in the frame; nothing else leaks.
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    if (err instanceof InputError) return sendHtml(reply, errorPage(err.message, err.back), err.status);
+    if (err instanceof TwemuError && err.status < 500) return sendHtml(reply, errorPage(messageOf(err), undefined), err.status);
+    const status = (err as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendHtml(reply, errorPage(`要求が不正です。(${status})`), status);
+    server.site.log.error({ err, url: req.url }, 'web page failed');
+    return sendHtml(reply, errorPage('内部エラーが発生しました。'), 500);
+  });
+  app.setNotFoundHandler((_req, reply) => sendHtml(reply, errorPage('ページが見つかりません。'), 404));
+
+  app.get('/tw.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(STYLESHEET));
+  app.get('/', async (req, reply) => reply.redirect(sessionOf(req, deps) ? '/top' : '/login', 303));
+
+  // ---- login / logout ----
+  const loginForm = (message?: string, user = '') => page('ログイン - TeamWARE Office', html`<h1>TeamWARE Office Web</h1>
+<p>ユーザー名とパスワードを入力してください。(${server.name})</p>
+${message ? html`<p class="error">${message}</p>` : ''}
+<form method="post" action="/login" target="_top">
+<table class="form">
+<tr><th>ユーザー名</th><td><input type="text" name="user" value="${user}" maxlength="64" autofocus></td></tr>
+<tr><th>パスワード</th><td><input type="password" name="password" maxlength="128"></td></tr>
+</table>
+<div class="buttons"><button type="submit">ログイン</button></div>
+</form>`);
+
+  app.get('/login', async (_req, reply) => sendHtml(reply, loginForm()));
+  app.post('/login', async (req, reply) => {
+    // Login CSRF: refuse a form posted from another site (the session cookie does not exist yet).
+    const origin = req.headers.origin;
+    if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) return sendHtml(reply, errorPage('不正な要求です。(origin)'), 403);
+    const f = fieldsOf(req);
+    const user = text(f, 'user', 64);
+    const password = text(f, 'password', 128);
+    if (!user || !password) return sendHtml(reply, loginForm('ユーザー名とパスワードを入力してください。', user), 400);
+    // Logging in reads the directory: the busy page when the serving or the directory server is suspended.
+    const target = [server, server.site.directoryServer].find((s) => s.suspended);
+    if (target) {
+      const gate = target.gate('web.busy', { operation: 'POST /login', client: 'web', user });
+      if (!gate.allowed) return sendHtml(reply.header('x-twemu-behaviour', 'web.busy'), page('TeamWARE Office', html`${gate.messages.map((m) => html`<p class="busy">${m}</p>`)}<div class="buttons">${backButton('/login')}</div>`));
+    }
+    const account = server.site.directory.authenticate(user, password);
+    if (!account) {
+      server.site.events.emit({ type: 'login-failed', server: server.name, client: 'web', user, operation: 'POST /login' });
+      return sendHtml(reply, loginForm('ユーザー名またはパスワードが正しくありません。', user), 401);
+    }
+    if (!account.services.web) return sendHtml(reply, loginForm('このユーザーはWebサービスを利用できません。', user), 403);
+    const session = deps.sessions.create(account);
+    reply.setCookie(SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'strict' });
+    return reply.redirect('/top', 303);
+  });
+  route(app, deps, 'POST', '/logout', { static: true }, (c) => {
+    c.deps.sessions.destroy(c.session.id);
+    c.reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict' });
+    return { redirect: '/login' };
+  });
+
+  // ---- the top page ----
+  // /top: menu frame | main frame; main starts with /home (mail frame over personal schedule frame).
+  app.get('/top', async (req, reply) => {
+    const session = sessionOf(req, deps);
+    if (!session) return reply.redirect('/login', 303);
+    return sendHtml(reply, frameset('TeamWARE Office', { cols: '180,*' }, [{ name: 'menu', src: '/menu' }, { name: 'main', src: '/home' }]));
+  });
+  // Returning to the top page (web.top-blank-frames): the mail and personal schedule frames blank (grey).
+  route(app, deps, 'GET', '/home', { static: true }, (c) => {
+    const home = c.deps.site.homeServer(c.user);
+    const gate = gateWeb(c, 'web.top-blank-frames', [home]);
+    if (!gate.allowed) c.reply.header('x-twemu-behaviour', 'web.top-blank-frames');
+    const [mail, schedule] = gate.allowed ? ['/mail/list', '/schedule/today'] : ['/blank', '/blank'];
+    return frameset('トップページ - TeamWARE Office', { rows: '55%,45%' }, [{ name: 'mail', src: mail }, { name: 'schedule', src: schedule }]);
+  });
+  app.get('/blank', async (_req, reply) => sendHtml(reply, blankPage()));
+
+  route(app, deps, 'GET', '/menu', { static: true }, (c) => page('メニュー', html`<div class="menu">
+<h1>TeamWARE Office</h1>
+<p class="user">${c.session.displayName} (${c.user})</p>
+<a href="/home" target="main">トップページ</a>
+<a href="/mail/list" target="main">メール</a>
+<a href="/schedule/list" target="main">スケジュール</a>
+<a href="/facility/list" target="main">設備予約</a>
+<a href="/forum/list" target="main">フォーラム</a>
+<a href="/memo/list" target="main">個人メモ</a>
+<a href="/bookmark/list" target="main">共有ブックマーク</a>
+<a href="/mail/signature" target="main">メールの署名</a>
+${c.session.isAdmin ? html`<a href="/admin" target="_top">管理者メニュー</a>
+<a href="/dept" target="main">部門管理者メニュー</a>` : ''}
+<form method="post" action="/logout" target="_top">${csrfField(c.session.csrf)}<button type="submit">ログアウト</button></form>
+</div>`, { bodyClass: 'menu' }));
+
+  // A frame of a frameset that fired a behaviour with several messages (web.admin-menu-duplicate).
+  route(app, deps, 'GET', '/busy/:ticket/:index', { static: true }, (c) => {
+    const { ticket, index } = c.req.params as { ticket: string; index: string };
+    const messages = c.deps.tickets.messages(ticket, c.user);
+    const message = messages?.[Number(index)];
+    if (!/^\d$/.test(index) || message === undefined) return { status: 404, body: errorPage('ページが見つかりません。', '/top') };
+    return page('TeamWARE Office', html`<p class="busy">${message}</p><div class="buttons">${topBackButton()}</div>`, { bodyClass: 'page busy-page' });
+  });
+
+  mailRoutes(app, deps);
+  scheduleRoutes(app, deps);
+  forumRoutes(app, deps);
+  memoRoutes(app, deps);
+  adminRoutes(app, deps);
 };
+
+/** 戻る out of a frameset, back to the top page. */
+export function topBackButton() {
+  return html`<form method="get" action="/top" target="_top"><button type="submit">戻る</button></form>`;
+}
+
+function messageOf(err: TwemuError): string {
+  if (err.code.startsWith('E_NO_')) return `指定されたデータが見つかりません。(${err.message})`;
+  return `入力に誤りがあります。(${err.message})`;
+}
+
+export type { Ctx };
+export { busy };

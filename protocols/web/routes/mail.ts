@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { simpleParser } from 'mailparser';
+import { html, multiline, query } from '../html.js';
+import { csrfField, page } from '../layout.js';
+import { InputError, fieldsOf, id, list, queryOf, route, text, type Ctx, type WebDeps } from '../context.js';
+
+/** The product's folder names as the web client shows them (IMAP4 names in the store). */
+export const FOLDER_LABELS: Record<string, string> = { INBOX: '受信メール', OUTBOX: '送信メール', WasteBox: 'ごみ箱' };
+/** Mail domain of the From/To addresses the web client writes (emulator default). */
+export const MAIL_DOMAIN = 'teamware.example';
+const MAX_RECIPIENTS = 50;
+/** Longest prefill a 戻る URL carries (a URL longer than Node's header limit would be refused). */
+const PREFILL_MAX = 4000;
+
+interface Summary { uid: number; from: string; to: string; subject: string; date: string; text: string; seen: boolean }
+
+async function summarize(raw: Buffer, uid: number, flags: string[]): Promise<Summary> {
+  const m = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true });
+  return {
+    uid, from: m.from?.text ?? '', to: Array.isArray(m.to) ? m.to.map((a) => a.text).join(', ') : m.to?.text ?? '',
+    subject: m.subject ?? '', date: m.date ? formatDate(m.date) : '', text: m.text ?? '', seen: flags.includes('\\Seen'),
+  };
+}
+
+export function formatDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** The user's folder named in the request (INBOX when absent); another name is 404. */
+function folderOf(c: Ctx, value: unknown): string {
+  const name = typeof value === 'string' && value ? value : 'INBOX';
+  if (name.length > 64 || !c.deps.site.homeStore(c.user).mail.folder(c.user, name)) throw new InputError('指定されたフォルダはありません。', 404, '/mail/list');
+  return c.deps.site.homeStore(c.user).mail.folder(c.user, name)!.name;
+}
+
+/** RFC 2047 B-encoding when the text is not plain ASCII. */
+function encodeWord(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
+}
+
+/** A new message as the web client writes it: UTF-8 text, base64 body (no line-length or dot issues). */
+export function buildMessage(from: string, to: string[], subject: string, body: string): Buffer {
+  const b64 = Buffer.from(body.replace(/\r?\n/g, '\r\n'), 'utf8').toString('base64').replace(/.{76}/g, '$&\r\n');
+  return Buffer.from([
+    `From: ${from}@${MAIL_DOMAIN}`,
+    `To: ${to.map((t) => `${t}@${MAIL_DOMAIN}`).join(', ')}`,
+    `Subject: ${encodeWord(subject)}`,
+    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <${randomBytes(9).toString('hex')}.web@${MAIL_DOMAIN}>`,
+    'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: base64', '', b64, '',
+  ].join('\r\n'), 'utf8');
+}
+
+function prefill(base: string, fields: Record<string, string>): string {
+  const total = Object.values(fields).reduce((n, v) => n + v.length, 0);
+  return `${base}${query(total > PREFILL_MAX ? { ...fields, body: undefined } : fields)}`;
+}
+
+export function mailRoutes(app: FastifyInstance, deps: WebDeps): void {
+  const home = (c: Ctx) => [c.deps.site.homeServer(c.user)];
+  const folderNav = (current: string) => html`<p>${Object.entries(FOLDER_LABELS).map(([name, label]) =>
+    name === current ? html`[${label}] ` : html`<a href="/mail/list${query({ folder: name })}">${label}</a> `)}</p>`;
+
+  // The mail frame of the top page (and the menu's メール): the folder's list.
+  route(app, deps, 'GET', '/mail/list', { data: home }, async (c) => {
+    const folder = folderOf(c, queryOf(c.req).folder);
+    const store = c.deps.site.homeStore(c.user).mail;
+    const metas = store.messages(c.user, folder).reverse();
+    const rows = await Promise.all(metas.map(async (m) => summarize(store.raw(c.user, folder, m.uid)!, m.uid, m.flags)));
+    return page('メール一覧', html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
+${folderNav(folder)}
+<form method="post" action="/mail/delete">${csrfField(c.session.csrf)}<input type="hidden" name="folder" value="${folder}">
+<table class="list" id="mail-list">
+<tr><th></th><th>${folder === 'OUTBOX' ? '宛先' : '差出人'}</th><th>件名</th><th>日付</th></tr>
+${rows.length ? rows.map((r) => html`<tr class="${r.seen ? 'seen' : 'unseen'}"><td><input type="checkbox" name="uid" value="${r.uid}"></td><td>${folder === 'OUTBOX' ? r.to : r.from}</td><td><a href="/mail/read${query({ folder, uid: r.uid })}">${r.subject || '(件名なし)'}</a></td><td>${r.date}</td></tr>\n`)
+    : html`<tr><td colspan="4" class="muted">メールはありません。</td></tr>`}
+</table>
+<div class="buttons"><a href="/mail/compose">新規作成</a> <button type="submit">${folder === 'WasteBox' ? '完全に削除' : '削除'}</button></div>
+</form>`);
+  });
+
+  route(app, deps, 'GET', '/mail/read', { data: home, back: (c) => `/mail/list${query({ folder: String(queryOf(c.req).folder ?? '') })}` }, async (c) => {
+    const q = queryOf(c.req);
+    const folder = folderOf(c, q.folder);
+    const uid = id(q.uid, 'uid');
+    const store = c.deps.site.homeStore(c.user).mail;
+    const raw = store.raw(c.user, folder, uid);
+    if (!raw) throw new InputError('指定されたメールはありません。', 404, `/mail/list${query({ folder })}`);
+    const meta = store.messages(c.user, folder).find((m) => m.uid === uid)!;
+    if (!meta.flags.includes('\\Seen')) store.setFlags(c.user, folder, [uid], ['\\Seen'], 'add');
+    const m = await summarize(raw, uid, meta.flags);
+    return page(`${m.subject} - メール`, html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
+<table class="form" id="mail-header">
+<tr><th>差出人</th><td>${m.from}</td></tr><tr><th>宛先</th><td>${m.to}</td></tr>
+<tr><th>件名</th><td id="mail-subject">${m.subject}</td></tr><tr><th>日付</th><td>${m.date}</td></tr>
+</table>
+<pre class="body" id="mail-body">${m.text}</pre>
+<div class="buttons"><a href="/mail/list${query({ folder })}">一覧へ戻る</a>
+<a href="/mail/compose${query({ to: m.from.replace(/^.*<|>.*$/g, '').split('@')[0], subject: `Re: ${m.subject}` })}">返信</a>
+<form method="post" action="/mail/delete">${csrfField(c.session.csrf)}<input type="hidden" name="folder" value="${folder}"><input type="hidden" name="uid" value="${uid}"><button type="submit">削除</button></form></div>`);
+  });
+
+  route(app, deps, 'GET', '/mail/compose', { data: home, back: () => '/mail/list' }, (c) => {
+    const q = queryOf(c.req);
+    const signature = c.deps.site.homeStore(c.user).webdata.signature(c.user);
+    const body = q.body !== undefined ? text(q, 'body', 100_000) : signature ? `\n\n${signature.replace(/\r\n/g, '\n')}` : '';
+    return page('メールの作成', html`<h1>メールの作成</h1>
+<form method="post" action="/mail/send">${csrfField(c.session.csrf)}
+<table class="form">
+<tr><th>宛先</th><td><input type="text" name="to" size="50" maxlength="2000" value="${text(q, 'to', 2000)}"> <span class="muted">(ユーザー名、複数はカンマ区切り)</span></td></tr>
+<tr><th>件名</th><td><input type="text" name="subject" size="50" maxlength="200" value="${text(q, 'subject', 200)}"></td></tr>
+<tr><td colspan="2"><textarea name="body" rows="14" cols="72">
+${body}</textarea></td></tr>
+</table>
+<div class="buttons"><button type="submit">送信</button> <a href="/mail/list">キャンセル</a></div>
+</form>`);
+  });
+
+  route(app, deps, 'POST', '/mail/send', {
+    data: (c) => [c.deps.site.homeServer(c.user), ...recipientsOf(c).map((r) => c.deps.site.homeServer(r))],
+    back: (c) => { const f = fieldsOf(c.req); return prefill('/mail/compose', { to: str(f.to), subject: str(f.subject), body: str(f.body) }); },
+  }, (c) => {
+    const f = fieldsOf(c.req);
+    const to = recipientsOf(c);
+    const subject = text(f, 'subject', 200);
+    const body = text(f, 'body', 100_000);
+    const back = prefill('/mail/compose', { to: str(f.to), subject, body });
+    if (!to.length) throw new InputError('宛先を入力してください。', 400, back);
+    if (/[\r\n]/.test(subject)) throw new InputError('件名に改行は使えません。', 400, back);
+    const raw = buildMessage(c.user, to, subject, body);
+    for (const r of to) c.deps.site.deliver(r, raw);
+    c.deps.site.homeStore(c.user).mail.append(c.user, 'OUTBOX', raw, { flags: ['\\Seen'] });
+    return page('送信しました', html`<h1>メールの作成</h1><p class="notice" id="sent">メールを送信しました。(宛先: ${to.join(', ')})</p>
+<div class="buttons"><a href="/mail/list">メール一覧へ</a></div>`);
+  });
+
+  // Delete one or several: to WasteBox (from WasteBox: removed for good).
+  route(app, deps, 'POST', '/mail/delete', { data: home, back: (c) => `/mail/list${query({ folder: str(fieldsOf(c.req).folder) })}` }, (c) => {
+    const f = fieldsOf(c.req);
+    const folder = folderOf(c, f.folder);
+    const uids = list(f, 'uid').map((u) => id(u, 'uid'));
+    if (!uids.length) throw new InputError('削除するメールを選択してください。', 400, `/mail/list${query({ folder })}`);
+    const store = c.deps.site.homeStore(c.user).mail;
+    if (folder === 'WasteBox') store.expunge(c.user, folder, uids);
+    else store.copy(c.user, folder, uids, 'WasteBox', { move: true });
+    return { redirect: `/mail/list${query({ folder })}` };
+  });
+
+  // メールの署名 (web-service-specific data).
+  route(app, deps, 'GET', '/mail/signature', { data: home, back: () => '/mail/list' }, (c) => {
+    const q = queryOf(c.req);
+    const current = q.body !== undefined ? text(q, 'body', 4000) : c.deps.site.homeStore(c.user).webdata.signature(c.user).replace(/\r\n/g, '\n');
+    return page('メールの署名', html`<h1>メールの署名</h1>
+${q.saved ? html`<p class="notice">署名を保存しました。</p>` : ''}
+<form method="post" action="/mail/signature">${csrfField(c.session.csrf)}
+<textarea name="body" rows="6" cols="60" maxlength="4000" id="signature">
+${current}</textarea>
+<div class="buttons"><button type="submit">保存</button></div>
+</form>
+<h2>現在の署名</h2><pre class="body" id="signature-current">${c.deps.site.homeStore(c.user).webdata.signature(c.user)}</pre>`);
+  });
+  route(app, deps, 'POST', '/mail/signature', { data: home, back: (c) => prefill('/mail/signature', { body: str(fieldsOf(c.req).body) }) }, (c) => {
+    const body = text(fieldsOf(c.req), 'body', 4000);
+    c.deps.site.homeStore(c.user).webdata.setSignature(c.user, body.replace(/\r?\n/g, '\r\n'));
+    return { redirect: '/mail/signature?saved=1' };
+  });
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '';
+}
+
+/** The recipients (existing accounts) of a send form; an unknown name is a 400. */
+function recipientsOf(c: Ctx): string[] {
+  const raw = text(fieldsOf(c.req), 'to', 2000);
+  const names = raw.split(/[,\s、]+/).map((s) => s.trim()).filter(Boolean).map((s) => s.replace(new RegExp(`@${MAIL_DOMAIN.replace(/\./g, '\\.')}$`, 'i'), ''));
+  if (names.length > MAX_RECIPIENTS) throw new InputError(`宛先は${MAX_RECIPIENTS}人までです。`);
+  const out: string[] = [];
+  for (const n of names) {
+    const account = n.length <= 64 ? c.deps.site.account(n) : null;
+    if (!account) throw new InputError(`宛先 ${n} は登録されていません。`, 400, prefill('/mail/compose', { to: raw, subject: str(fieldsOf(c.req).subject), body: str(fieldsOf(c.req).body) }));
+    if (!out.includes(account.name)) out.push(account.name);
+  }
+  return out;
+}
+
