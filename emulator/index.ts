@@ -13,6 +13,7 @@ export type { BehaviourSpec, Policy, Decision } from './catalog/catalog.js';
 export type { TwEvent, EventType } from './events.js';
 export { TwemuError, CommandRefused } from './errors.js';
 export { COMMANDS, type CommandName } from './procedure.js';
+export { AmeClient, type AmeClientOptions, type AmeReply, type AmeFailure, type AmeFunctions, type AmeFunctionName, type AmeFunctionInfo, type AmeCode, type AmeErrorCode } from '../protocols/ame/client.js';
 
 export interface EmulatorOptions {
   /** Data directory; a fresh temporary one (removed at stop) when absent. */
