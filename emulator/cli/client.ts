@@ -43,9 +43,9 @@ export async function callApi<T = unknown>(target: SiteTarget, method: string, p
       signal: AbortSignal.timeout(60_000),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'ECONNREFUSED') throw new TwemuError('E_NO_SITE', `no running site answers at ${target.url}`, { hint: 'start it with `twemu serve`, or check --data / --url' });
-    throw new TwemuError('E_NO_SITE', `cannot reach ${target.url}: ${(err as Error).message}`);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code === 'ECONNREFUSED' ? '' : ` (${cause?.code ?? cause?.message ?? (err as Error).message})`;
+    throw new TwemuError('E_NO_SITE', `no running site answers at ${target.url}${why}`, { hint: 'start it with `twemu serve`, or check --data / --url' });
   }
   const text = await res.text();
   let data: unknown;
