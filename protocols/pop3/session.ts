@@ -32,6 +32,7 @@ export class Pop3Session implements Pop3Context {
   private closed = false;
   private badCommands = 0;
   private readonly waiting = new Set<() => void>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly socket: Socket, readonly server: SiteServer, readonly options: Pop3Options) {
     this.framer = new LineFramer(options.maxLineLength);
@@ -51,7 +52,7 @@ export class Pop3Session implements Pop3Context {
       this.close();
       return;
     }
-    s.setTimeout(this.options.autologoutMs, () => this.autologout());
+    this.idleTimer = setTimeout(() => this.autologout(), this.options.autologoutMs);
     s.on('data', (chunk: Buffer) => this.received(chunk));
     s.write(`+OK ${this.server.name} POP3 server ready (TeamWARE Office emulator) ${this.timestamp}\r\n`);
   }
@@ -71,6 +72,7 @@ export class Pop3Session implements Pop3Context {
 
   private received(chunk: Buffer): void {
     if (this.closed) return;
+    this.idleTimer?.refresh();
     for (const item of this.framer.push(chunk)) this.queue.push(item);
     // A client that pipelines far ahead waits for us: stop reading until the queue drains.
     if (this.queue.length > MAX_PENDING_LINES) this.socket.pause();
@@ -85,6 +87,7 @@ export class Pop3Session implements Pop3Context {
         const reply = await this.handle(this.queue.shift()!);
         if (this.closed) break;
         this.send(reply);
+        this.idleTimer?.refresh(); // idle time counts from our last reply
       }
       if (!this.closed && this.queue.length <= MAX_PENDING_LINES / 2 && this.socket.isPaused()) this.socket.resume();
     } finally {
@@ -129,6 +132,11 @@ export class Pop3Session implements Pop3Context {
   /** RFC 1939 section 3: the autologout timer closes the session without entering UPDATE (nothing is removed). */
   private autologout(): void {
     if (this.closed) return;
+    if (this.busy) {
+      // Still answering (a failed-login delay, a long RETR): the client is not idle.
+      this.idleTimer?.refresh();
+      return;
+    }
     if (this.socket.writable) this.socket.write('-ERR autologout timer expired, closing connection\r\n');
     this.close();
   }
@@ -136,6 +144,7 @@ export class Pop3Session implements Pop3Context {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.queue = [];
     for (const done of [...this.waiting]) done();
     this.socket.end();
@@ -144,6 +153,7 @@ export class Pop3Session implements Pop3Context {
 
   private ended(): void {
     this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.queue = [];
     for (const done of [...this.waiting]) done();
   }
