@@ -1,0 +1,95 @@
+import { PROCEDURE, type CommandName } from '../../procedure.js';
+import type { Site } from '../../site.js';
+import type { SiteServer } from '../../server.js';
+
+// The 7 steps of the online backup procedure (administrator guide 19.3.1) as
+// the console's checklist: which steps the server's state says are done, and
+// the next step that could run now without breaking a rule (strict mode).
+
+export interface StepDefinition {
+  step: number;
+  /** The command as the administrator types it. */
+  command: string;
+  /** The procedure command behind it; step 5 is the differential backup utility. */
+  procedure: CommandName | 'backup';
+  title: string;
+}
+
+export const STEPS: StepDefinition[] = [
+  { step: 1, command: 'to tran suspend', procedure: 'to tran suspend', title: 'suspend the service' },
+  { step: 2, command: 'to backup on', procedure: 'to backup on', title: 'backup mode on (staging area)' },
+  { step: 3, command: 'tobkweb arc', procedure: 'tobkweb arc', title: 'archive web-service data' },
+  { step: 4, command: 'to tran resume', procedure: 'to tran resume', title: 'resume the service' },
+  { step: 5, command: 'twemu backup --level N --dest DIR', procedure: 'backup', title: 'differential backup' },
+  { step: 6, command: 'tobkweb rm', procedure: 'tobkweb rm', title: 'remove the web archive' },
+  { step: 7, command: 'to backup off', procedure: 'to backup off', title: 'backup mode off (merge staging)' },
+];
+
+export interface BrokenRule {
+  rule: string;
+  kind: 'state' | 'order';
+  message: string;
+  hint: string;
+}
+
+export interface StepView extends StepDefinition {
+  /** The server's state shows this step done in the current cycle. */
+  done: boolean;
+  /** Running it now breaks no rule. */
+  runnable: boolean;
+  /** The highlighted step: the first one not done that is runnable. */
+  next: boolean;
+  /** False where the step does not apply to the server (no web service). */
+  applies: boolean;
+  broken: BrokenRule[];
+}
+
+export interface Checklist {
+  steps: StepView[];
+  /** Number of the next valid step, or null. */
+  next: number | null;
+  /** Why nothing can run yet (e.g. the directory server waits for the application servers). */
+  waiting: string | null;
+}
+
+function doneFromState(server: SiteServer, step: number): boolean {
+  const s = server.state;
+  const inBackup = s.backupMode !== 'off';
+  const removed = inBackup && s.backupDone && s.webArchive === 'absent';
+  switch (step) {
+    case 1: return server.suspended || inBackup;
+    case 2: return inBackup;
+    case 3: return s.webArchive === 'present' || removed;
+    case 4: return inBackup && !server.suspended;
+    case 5: return inBackup && s.backupDone;
+    case 6: return removed;
+    default: return false; // step 7 ends the cycle: the state is back at the start
+  }
+}
+
+function brokenRules(server: SiteServer, site: Site, def: StepDefinition): BrokenRule[] {
+  if (def.procedure === 'backup') {
+    if (server.state.backupMode === 'on') return [];
+    return [{ rule: 'backup-on-first', kind: 'order', message: `${server.name} is not in backup mode`, hint: `run \`to backup on --server ${server.name}\` first` }];
+  }
+  return PROCEDURE[def.procedure].rules
+    .filter((r) => r.broken(server, site))
+    .map((r) => ({ rule: r.id, kind: r.kind, message: r.message(server, site), hint: r.hint(server, site) }));
+}
+
+export function checklist(server: SiteServer, site: Site): Checklist {
+  const steps: StepView[] = STEPS.map((def) => {
+    const applies = !(def.procedure === 'tobkweb arc' || def.procedure === 'tobkweb rm') || server.runs('web');
+    const broken = brokenRules(server, site, def);
+    return { ...def, applies, done: applies && doneFromState(server, def.step), runnable: applies && broken.length === 0, next: false, broken };
+  });
+  const next = steps.find((s) => s.applies && !s.done && s.runnable) ?? null;
+  if (next) next.next = true;
+  let waiting: string | null = null;
+  if (!next) {
+    const pending = steps.find((s) => s.applies && !s.done);
+    const reason = pending?.broken.find((b) => b.kind === 'order') ?? pending?.broken[0];
+    if (pending && reason) waiting = `step ${pending.step} (${pending.command}): ${reason.message}; ${reason.hint}`;
+  }
+  return { steps, next: next?.step ?? null, waiting };
+}

@@ -1,0 +1,463 @@
+import { connect, type Socket } from 'node:net';
+
+// The console's demo clients: real clients against the site's own listeners,
+// so the room sees exactly what a client sees (every line, as sent). Bounded:
+// every read has a timeout, lines and transcripts have a maximum size.
+
+/** Per-read timeout of the demo clients. */
+export const READ_TIMEOUT_MS = 5000;
+const MAX_LINE = 8 * 1024;
+const MAX_LINES = 200;
+const MAX_TEXT = 6000;
+const MAX_FRAMES = 6;
+
+export interface TranscriptLine {
+  /** `C` what the client sent, `S` what the server answered, `note` what happened (closed, timed out). */
+  from: 'C' | 'S' | 'note';
+  text: string;
+}
+
+export interface ClientResult {
+  /** The line that tells the story (the reply to PASS, to LOGIN, the page's text). */
+  summary: string;
+  /** True when the client got what it asked for (+OK, OK, 2xx, rc 0). */
+  ok: boolean;
+  lines: TranscriptLine[];
+}
+
+/** A line-oriented TCP connection with bounded reads. */
+class LineConnection {
+  private buffer = Buffer.alloc(0);
+  private readonly queue: string[] = [];
+  private waiter: ((line: string | null) => void) | null = null;
+  private closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      let i;
+      while ((i = this.buffer.indexOf('\n')) >= 0) {
+        this.push(this.buffer.subarray(0, i).toString('utf8').replace(/\r$/, ''));
+        this.buffer = this.buffer.subarray(i + 1);
+      }
+      if (this.buffer.length > MAX_LINE) {
+        this.push(`${this.buffer.subarray(0, MAX_LINE).toString('utf8')}...`);
+        this.buffer = Buffer.alloc(0);
+      }
+    });
+    const end = () => {
+      if (this.closed) return;
+      if (this.buffer.length) this.push(this.buffer.toString('utf8').replace(/\r$/, ''));
+      this.buffer = Buffer.alloc(0);
+      this.closed = true;
+      this.wake(null);
+    };
+    socket.on('end', end);
+    socket.on('close', end);
+    socket.on('error', end);
+  }
+
+  static open(host: string, port: number): Promise<LineConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no connection to ${host}:${port} within ${READ_TIMEOUT_MS} ms`));
+      }, READ_TIMEOUT_MS);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new LineConnection(socket));
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  private push(line: string) {
+    if (this.waiter) this.wake(line);
+    else this.queue.push(line);
+  }
+
+  private wake(line: string | null) {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(line);
+  }
+
+  /** The next line, or null when the server closed the connection; rejects after the read timeout. */
+  readLine(): Promise<string | null> {
+    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
+    if (this.closed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new Error(`no reply within ${READ_TIMEOUT_MS / 1000} s`));
+      }, READ_TIMEOUT_MS);
+      this.waiter = (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  write(line: string): void {
+    if (!this.closed) this.socket.write(`${line}\r\n`);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+}
+
+/** A transcript being written. */
+class Transcript {
+  readonly lines: TranscriptLine[] = [];
+  add(from: TranscriptLine['from'], text: string) {
+    if (this.lines.length < MAX_LINES) this.lines.push({ from, text });
+    else if (this.lines.length === MAX_LINES) this.lines.push({ from: 'note', text: '(transcript truncated)' });
+  }
+}
+
+function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ECONNREFUSED') return 'connection refused';
+  if (e.code === 'ECONNRESET') return 'connection reset by the server';
+  return e.message ?? String(err);
+}
+
+export interface LoginInput {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/** POP3: greeting, USER, PASS, QUIT (RFC 1939), exactly as a mail client does it. */
+export async function pop3Login(input: LoginInput): Promise<ClientResult> {
+  const t = new Transcript();
+  let conn: LineConnection;
+  try {
+    conn = await LineConnection.open(input.host, input.port);
+  } catch (err) {
+    t.add('note', describeError(err));
+    return { summary: describeError(err), ok: false, lines: t.lines };
+  }
+  let summary = '';
+  let ok = false;
+  const reply = async (): Promise<string | null> => {
+    const line = await conn.readLine();
+    if (line === null) t.add('note', 'connection closed by the server');
+    else t.add('S', line);
+    return line;
+  };
+  try {
+    const greeting = await reply();
+    summary = greeting ?? 'connection closed by the server';
+    if (greeting?.startsWith('+OK')) {
+      conn.write(`USER ${input.user}`);
+      t.add('C', `USER ${input.user}`);
+      const userReply = await reply();
+      summary = userReply ?? 'connection closed by the server';
+      if (userReply?.startsWith('+OK')) {
+        conn.write(`PASS ${input.password}`);
+        t.add('C', `PASS ${'*'.repeat(8)}`);
+        const passReply = await reply();
+        summary = passReply ?? 'connection closed by the server';
+        ok = passReply?.startsWith('+OK') ?? false;
+      }
+      // A client that got a greeting says goodbye, whatever happened since.
+      if (!conn.isClosed) {
+        conn.write('QUIT');
+        t.add('C', 'QUIT');
+        await reply();
+      }
+    }
+  } catch (err) {
+    t.add('note', describeError(err));
+    if (!summary) summary = describeError(err);
+  } finally {
+    conn.close();
+  }
+  return { summary, ok, lines: t.lines };
+}
+
+/** An IMAP quoted string (RFC 3501). */
+function quoted(text: string): string {
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** IMAP: greeting, LOGIN, LOGOUT, exactly as a mail client does it. */
+export async function imapLogin(input: LoginInput): Promise<ClientResult> {
+  const t = new Transcript();
+  let conn: LineConnection;
+  try {
+    conn = await LineConnection.open(input.host, input.port);
+  } catch (err) {
+    t.add('note', describeError(err));
+    return { summary: describeError(err), ok: false, lines: t.lines };
+  }
+  let summary = '';
+  let ok = false;
+  /** Reads until the tagged reply (or the connection closes); returns the tagged line. */
+  const untilTagged = async (tag: string): Promise<string | null> => {
+    for (let i = 0; i < MAX_LINES; i++) {
+      const line = await conn.readLine();
+      if (line === null) {
+        t.add('note', 'connection closed by the server');
+        return null;
+      }
+      t.add('S', line);
+      if (line.startsWith(`${tag} `)) return line;
+    }
+    return null;
+  };
+  try {
+    const greeting = await conn.readLine();
+    if (greeting === null) t.add('note', 'connection closed by the server');
+    else t.add('S', greeting);
+    summary = greeting ?? 'connection closed by the server';
+    if (greeting?.startsWith('* OK')) {
+      conn.write(`a1 LOGIN ${quoted(input.user)} ${quoted(input.password)}`);
+      t.add('C', `a1 LOGIN ${quoted(input.user)} "${'*'.repeat(8)}"`);
+      const tagged = await untilTagged('a1');
+      summary = tagged ?? 'connection closed by the server';
+      ok = tagged?.startsWith('a1 OK') ?? false;
+      if (!conn.isClosed) {
+        conn.write('a2 LOGOUT');
+        t.add('C', 'a2 LOGOUT');
+        await untilTagged('a2');
+      }
+    }
+  } catch (err) {
+    t.add('note', describeError(err));
+    if (!summary) summary = describeError(err);
+  } finally {
+    conn.close();
+  }
+  return { summary, ok, lines: t.lines };
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** The text a browser shows for an HTML page, roughly: no tags, no scripts, one line per block. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(br|p|div|tr|li|h[1-6]|table|title|frame|form|hr)\b[^>]*>/gi, '\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') {
+        const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
+      }
+      return ENTITIES[e.toLowerCase()] ?? m;
+    })
+    .split('\n')
+    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Frame and iframe sources of a page (the web service's pages use frames). */
+export function frameSources(html: string): string[] {
+  const found: string[] = [];
+  for (const m of html.matchAll(/<i?frame\b[^>]*\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
+    const src = m[1] ?? m[2] ?? m[3];
+    if (src) found.push(src);
+  }
+  return found;
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}
+
+interface Fetched {
+  status: number;
+  statusText: string;
+  type: string;
+  location: string | null;
+  setCookies: string[];
+  body: string;
+}
+
+async function fetchText(url: string, init: RequestInit): Promise<Fetched> {
+  const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(READ_TIMEOUT_MS) });
+  const body = await res.text();
+  return { status: res.status, statusText: res.statusText, type: res.headers.get('content-type') ?? '', location: res.headers.get('location'), setCookies: res.headers.getSetCookie(), body };
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}...` : text;
+}
+
+interface LoginForm {
+  action: string;
+  fields: Record<string, string>;
+}
+
+/** The first form with a password field: its action and its fields (hidden ones kept, user and password filled in). */
+export function loginForm(html: string, user: string, password: string): LoginForm | null {
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const inputs = [...m[2]!.matchAll(/<input\b([^>]*)>/gi)].map((i) => i[1]!);
+    const attr = (tag: string, name: string) => new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag)?.slice(1).find((v) => v !== undefined) ?? null;
+    if (!inputs.some((i) => (attr(i, 'type') ?? '').toLowerCase() === 'password')) continue;
+    const fields: Record<string, string> = {};
+    for (const i of inputs) {
+      const name = attr(i, 'name');
+      if (!name) continue;
+      const type = (attr(i, 'type') ?? 'text').toLowerCase();
+      if (type === 'password') fields[name] = password;
+      else if (type === 'text' || type === 'email') fields[name] = user;
+      else if (type === 'hidden') fields[name] = attr(i, 'value') ?? '';
+    }
+    return { action: attr(m[1]!, 'action') ?? '', fields };
+  }
+  return null;
+}
+
+/**
+ * A browser opening a page of the web service: follows redirects, fills in the
+ * login form once (user and password), and loads the frames of a frameset
+ * (same server only), the way the room would see it.
+ */
+export async function webPage(input: { base: string; path: string; user: string; password: string }): Promise<ClientResult> {
+  const t = new Transcript();
+  const base = new URL(input.base);
+  const cookies = new Map<string, string>();
+  const leaves: string[] = [];
+  let loggedIn = false;
+  let top: { status: number; text: string } | null = null;
+  let requests = 0;
+
+  const headers = (extra: Record<string, string> = {}) => ({
+    accept: 'text/html', ...extra,
+    ...(cookies.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+  });
+  const sameServer = (ref: string, from: string): string | null => {
+    const url = new URL(ref, `${input.base}${from}`);
+    return url.origin === base.origin ? `${url.pathname}${url.search}` : null;
+  };
+  const request = async (method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<{ page: Fetched; path: string }> => {
+    let current = path;
+    let m = method;
+    let body = form ? new URLSearchParams(form).toString() : undefined;
+    for (let hop = 0; hop < 6; hop++) {
+      if (++requests > 24) throw new Error('too many requests for one page');
+      const shown = m === 'POST' && form ? `POST ${current} (${Object.keys(form).map((k) => `${k}=${/pass/i.test(k) ? '********' : form[k]}`).join(', ')})` : `${m} ${current}`;
+      t.add('C', shown);
+      const page = await fetchText(`${input.base}${current}`, {
+        method: m, headers: headers(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), body,
+      });
+      for (const c of page.setCookies) {
+        const [pair] = c.split(';');
+        const eq = pair!.indexOf('=');
+        if (eq > 0) cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1).trim());
+      }
+      const next = page.status >= 300 && page.status < 400 && page.location ? sameServer(page.location, current) : null;
+      t.add('S', `HTTP ${page.status} ${page.statusText}${page.location ? ` -> ${page.location}` : ''}`.trim());
+      if (!next) return { page, path: current };
+      current = next;
+      m = 'GET';
+      body = undefined;
+    }
+    throw new Error('too many redirects');
+  };
+  const show = async (method: 'GET' | 'POST', path: string, depth: number, form?: Record<string, string>): Promise<void> => {
+    const { page, path: at } = await request(method, path, form);
+    const text = /html|text\/plain/i.test(page.type) || !page.type ? pageText(page.body) : `(${page.type}, ${page.body.length} bytes)`;
+    const frames = frameSources(page.body).map((src) => sameServer(src, at)).filter((p): p is string => p !== null);
+    if (!frames.length) for (const line of clip(text).split('\n').slice(0, 40)) t.add('S', line);
+    if (depth === 0) top = { status: page.status, text };
+    const login = !loggedIn ? loginForm(page.body, input.user, input.password) : null;
+    if (login) {
+      loggedIn = true;
+      const action = sameServer(login.action || at, at);
+      if (action) return show('POST', action, depth, login.fields);
+    }
+    if (!frames.length) {
+      if (text) leaves.push(text.split('\n').slice(0, 2).join(' / '));
+      return;
+    }
+    if (depth >= 2) return;
+    for (const src of frames.slice(0, MAX_FRAMES)) {
+      t.add('note', `frame ${src}`);
+      await show('GET', src, depth + 1);
+    }
+  };
+  try {
+    await show('GET', input.path, 0);
+  } catch (err) {
+    t.add('note', describeError(err));
+    return { summary: describeError(err), ok: false, lines: t.lines };
+  }
+  const status = (top as { status: number } | null)?.status ?? 0;
+  const ok = status >= 200 && status < 300;
+  return { summary: clip(`HTTP ${status}: ${leaves.join(' | ')}`), ok, lines: t.lines };
+}
+
+interface AmeFunction {
+  name: string;
+  [key: string]: unknown;
+}
+
+/** The functions the application execution module lists (`GET <ame>/functions`). */
+export async function ameFunctions(ame: string): Promise<AmeFunction[]> {
+  const res = await fetchText(`${ame}/functions`, { headers: { accept: 'application/json' } });
+  if (res.status !== 200) return [];
+  try {
+    const parsed = JSON.parse(res.body) as unknown;
+    const list = Array.isArray(parsed) ? parsed : (parsed as { functions?: unknown })?.functions;
+    return Array.isArray(list) ? list.filter((f): f is AmeFunction => typeof f === 'object' && f !== null && typeof (f as AmeFunction).name === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A custom application calling a function of the application execution module. */
+export async function ameCall(input: { ame: string; fn: string | undefined; args: Record<string, unknown>; user: string; password: string }): Promise<ClientResult> {
+  const t = new Transcript();
+  let summary = '';
+  let ok = false;
+  try {
+    let fn = input.fn;
+    if (!fn) {
+      t.add('C', 'GET /ame/functions');
+      const listing = await fetchText(`${input.ame}/functions`, { headers: { accept: 'application/json' } });
+      t.add('S', `HTTP ${listing.status} ${clip(listing.body.replace(/\s+/g, ' '))}`);
+      fn = (await ameFunctions(input.ame))[0]?.name;
+      if (!fn) {
+        summary = `HTTP ${listing.status}: the module lists no function to call`;
+        return { summary, ok: false, lines: t.lines };
+      }
+    }
+    const body = JSON.stringify(input.args);
+    t.add('C', `POST /ame/${fn} ${body}`);
+    const res = await fetchText(`${input.ame}/${encodeURIComponent(fn)}`, {
+      method: 'POST', headers: { authorization: basic(input.user, input.password), 'content-type': 'application/json', accept: 'application/json' }, body,
+    });
+    const shown = clip(res.body.replace(/\s+/g, ' ').trim());
+    t.add('S', `HTTP ${res.status} ${shown}`);
+    let rc: unknown;
+    try {
+      rc = (JSON.parse(res.body) as { rc?: unknown }).rc;
+    } catch {
+      rc = undefined;
+    }
+    ok = res.status >= 200 && res.status < 300 && rc === 0;
+    summary = rc === undefined ? `${fn}: HTTP ${res.status} ${shown}` : `${fn}: rc ${String(rc)}`;
+  } catch (err) {
+    t.add('note', describeError(err));
+    if (!summary) summary = describeError(err);
+  }
+  return { summary, ok, lines: t.lines };
+}

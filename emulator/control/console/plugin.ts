@@ -1,0 +1,205 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import formbody from '@fastify/formbody';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { timingSafeEqual } from 'node:crypto';
+import type { Site } from '../../site.js';
+import type { SiteServer } from '../../server.js';
+import { BadRequest } from '../../errors.js';
+import { controlPlugins } from '../plugins.js';
+import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal } from '../app.js';
+import { checklist, STEPS } from './checklist.js';
+import { consolePage, loginPage } from './pages.js';
+import { ameCall, ameFunctions, imapLogin, pop3Login, webPage, type ClientResult } from './demo-clients.js';
+
+// The training console (`/console` on the control endpoint): an instructor's
+// view of the site for a projector. Pages and assets here; the console's JS
+// drives the procedure through /api/commands and /api/backups and follows
+// /api/events, all authenticated by the HttpOnly cookie the login form sets.
+
+/** The package root, from the source file (emulator/...) or the compiled one (dist/emulator/...). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('twemu console: package root not found');
+}
+
+export const ASSETS_DIR = join(packageRoot(), 'emulator', 'control', 'console', 'assets');
+const ASSET_TYPES: Record<string, string> = {
+  'console.js': 'text/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+};
+
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+const DEMO_KINDS = ['pop3-login', 'imap-login', 'web-page', 'api-call'] as const;
+type DemoKind = (typeof DEMO_KINDS)[number];
+
+interface DemoBody {
+  server: string;
+  user?: string;
+  password?: string;
+  path?: string;
+  function?: string;
+  args?: Record<string, unknown>;
+}
+
+const demoSchema = {
+  type: 'object',
+  required: ['server'],
+  additionalProperties: false,
+  properties: {
+    server: { type: 'string', minLength: 1, maxLength: 64 },
+    user: { type: 'string', pattern: '^[A-Za-z0-9._@-]{1,64}$' },
+    password: { type: 'string', pattern: '^[\\x20-\\x7e]{0,128}$' },
+    path: { type: 'string', pattern: '^/[\\x21-\\x7e]{0,200}$' },
+    function: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+    args: { type: 'object' },
+  },
+} as const;
+
+function tokenMatches(given: unknown, token: string): boolean {
+  if (typeof given !== 'string' || !given) return false;
+  const a = Buffer.from(given.trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The address a client on this machine uses to reach the site's listeners. */
+function clientHost(host: string): string {
+  if (!host || host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '::1';
+  return host;
+}
+
+function webBase(site: Site, server: SiteServer): string {
+  const port = server.ports.web;
+  if (!server.runs('web') || !port) throw new BadRequest('E_NO_SERVICE', `${server.name} has no web service`, 'pick a server that runs it');
+  const host = clientHost(site.config.host);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function tcpPort(server: SiteServer, service: 'pop3' | 'imap'): number {
+  const port = server.ports[service];
+  if (!server.runs(service) || !port) {
+    throw new BadRequest('E_NO_SERVICE', `${server.name} does not run ${service.toUpperCase()}`, `pick an application server (${server.site.servers.filter((s) => s.runs(service)).map((s) => s.name).join(', ')})`);
+  }
+  return port;
+}
+
+async function runDemo(site: Site, kind: DemoKind, body: DemoBody): Promise<{ client: string; operation: string; result: ClientResult }> {
+  const server = site.server(body.server);
+  const user = body.user ?? 'alice';
+  const password = body.password ?? 'teamware';
+  const host = clientHost(site.config.host);
+  switch (kind) {
+    case 'pop3-login':
+      return { client: 'pop3', operation: 'login', result: await pop3Login({ host, port: tcpPort(server, 'pop3'), user, password }) };
+    case 'imap-login':
+      return { client: 'imap', operation: 'login', result: await imapLogin({ host, port: tcpPort(server, 'imap'), user, password }) };
+    case 'web-page': {
+      const path = body.path ?? '/';
+      return { client: 'web', operation: `GET ${path}`, result: await webPage({ base: webBase(site, server), path, user, password }) };
+    }
+    case 'api-call': {
+      if (!server.runs('ame')) throw new BadRequest('E_NO_SERVICE', `${server.name} has no application execution module`);
+      const result = await ameCall({ ame: `${webBase(site, server)}/ame`, fn: body.function, args: body.args ?? {}, user, password });
+      return { client: 'ame', operation: body.function ?? 'call', result };
+    }
+  }
+}
+
+export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
+  await app.register(formbody, { bodyLimit: 4096 });
+  const assets = new Map(Object.keys(ASSET_TYPES).map((name) => [name, readFileSync(join(ASSETS_DIR, name), 'utf8')]));
+
+  const isPublic = (method: string, path: string) =>
+    (method === 'GET' && (path === '/console' || path === '/console/' || path.startsWith('/console/assets/'))) ||
+    (method === 'POST' && (path === '/console/login' || path === '/console/logout'));
+
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0]!;
+    if (!path.startsWith('/console') || isPublic(req.method, path)) return;
+    if (!isAuthorized(req, site)) return reply.status(401).send({ error: 'E_UNAUTHORIZED', message: 'log in to the console first', hint: 'open /console and enter the admin token' });
+    if (csrfRefused(req, site)) return sendCsrfRefusal(reply);
+  });
+
+  const html = (reply: FastifyReply, status: number, body: string) => reply.status(status).headers(HTML_HEADERS).send(body);
+
+  app.get('/console', { schema: { hide: true } }, async (req, reply) =>
+    isAuthorized(req, site) ? html(reply, 200, consolePage()) : html(reply, 401, loginPage()));
+  app.get('/console/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/console', 302));
+
+  app.get('/console/assets/:file', { schema: { hide: true } }, async (req, reply) => {
+    const { file } = req.params as { file: string };
+    const body = assets.get(file);
+    if (body === undefined) return reply.status(404).send({ error: 'E_NOT_FOUND', message: `no console asset ${JSON.stringify(file)}` });
+    return reply.headers({ 'content-type': ASSET_TYPES[file]!, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).send(body);
+  });
+
+  app.post('/console/login', { schema: { hide: true }, bodyLimit: 4096 }, async (req, reply) => {
+    const token = (req.body as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string' || !token.trim()) return html(reply, 400, loginPage('Enter the admin token.'));
+    if (!tokenMatches(token, site.token)) {
+      site.events.emit({ type: 'login-failed', client: 'console', operation: 'console login', message: 'console login with a wrong admin token' });
+      return html(reply, 401, loginPage('Wrong admin token.'));
+    }
+    reply.setCookie(TOKEN_COOKIE, site.token, { httpOnly: true, sameSite: 'strict', path: '/' });
+    return reply.redirect('/console', 303);
+  });
+
+  app.post('/console/logout', { schema: { hide: true }, bodyLimit: 4096 }, async (_req, reply) => {
+    reply.clearCookie(TOKEN_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/' });
+    return reply.redirect('/console', 303);
+  });
+
+  app.get('/console/state', {
+    schema: { description: 'The console\'s view: every server\'s status with its ports and its procedure checklist (steps done, the next valid step, why it waits).' },
+  }, async () => ({
+    topology: site.topology,
+    lenient: site.config.lenient,
+    backupsApi: app.hasRoute({ method: 'POST', url: '/api/backups' }),
+    /** Where the console's step-5 button writes backups (the command box takes `--dest DIR`). */
+    backupDest: join(site.config.dataDir, 'console-backups'),
+    steps: STEPS,
+    lastSeq: site.events.lastSeq,
+    servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site) })),
+  }));
+
+  app.get('/console/demo/ame-functions', {
+    schema: { description: 'The functions the application execution module of a server lists.', querystring: { type: 'object', required: ['server'], properties: { server: { type: 'string', minLength: 1, maxLength: 64 } } } },
+  }, async (req) => {
+    const server = site.server((req.query as { server: string }).server);
+    return { server: server.name, functions: server.runs('ame') ? await ameFunctions(`${webBase(site, server)}/ame`) : [] };
+  });
+
+  app.post('/console/demo/:kind', {
+    schema: {
+      description: `Makes a demo client act against a server of the site and answers what the client saw (every line). Kinds: ${DEMO_KINDS.join(', ')}.`,
+      params: { type: 'object', properties: { kind: { type: 'string', enum: [...DEMO_KINDS] } } },
+      body: demoSchema,
+    },
+    bodyLimit: 16 * 1024,
+  }, async (req) => {
+    const { kind } = req.params as { kind: DemoKind };
+    const body = req.body as DemoBody;
+    const { client, operation, result } = await runDemo(site, kind, body);
+    const server = site.server(body.server).name;
+    const user = body.user ?? 'alice';
+    site.events.emit({ type: 'client', server, client, operation, user, message: result.summary, data: { ok: result.ok, transcript: result.lines } });
+    return { kind, server, client, operation, user, ...result };
+  });
+};
+
+controlPlugins.push(consolePlugin);
