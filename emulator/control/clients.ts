@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Site } from '../site.js';
+import type { Account } from '../store/directory.js';
+import { controlPlugins } from './plugins.js';
+import { clientOperations, runClientOperation } from '../services/clients.js';
+
+// The desktop clients' operations: `POST /api/client/{service}/{operation}`,
+// authenticated as the user with HTTP Basic (not the admin token; app.ts lets
+// /api/client/* through its bearer check). The answer is 200 with what the
+// desktop client would show ({ok: true, ...} or {ok: false, behaviour, dialog,
+// effect}); bad input is 4xx.
+
+const REALM = 'Basic realm="TeamWARE Office", charset="UTF-8"';
+
+/** The account named by the request's HTTP Basic credentials, or null (the reply is then sent: 401). */
+function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Account | null {
+  const header = req.headers.authorization;
+  let account: Account | null = null;
+  if (header && /^basic /i.test(header)) {
+    const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) account = site.directory.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+  }
+  if (!account) {
+    void reply.status(401).header('www-authenticate', REALM).send({
+      error: 'E_UNAUTHORIZED', message: 'the desktop-client operations need a TeamWARE user\'s name and password',
+      hint: 'send Authorization: Basic base64(user:password), e.g. alice:teamware',
+    });
+  }
+  return account;
+}
+
+export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
+  app.get('/api/client', {
+    schema: { description: 'Lists the desktop-client operations (HTTP Basic as any user).', security: [{ basic: [] }] },
+  }, async (req, reply) => {
+    if (!authenticate(site, req, reply)) return reply;
+    return {
+      operations: [...clientOperations.values()].map((o) => ({ path: `/api/client/${o.service}/${o.operation}`, client: o.client, admin: o.admin, description: o.description })),
+    };
+  });
+
+  app.post('/api/client/:service/:operation', {
+    schema: {
+      description: 'A desktop client\'s operation (TeamWARE Admin, Directory, Mail, Calendar, Forum, Library, Simple MAPI, the client level-up tool), authenticated as the user with HTTP Basic. ' +
+        'Answers 200 with {"ok": true, ...} or {"ok": false, "behaviour": ID, "behaviours": [...], "dialog": [exact texts], "effect": ...}. admin/* and directory/* need an administrator (403 otherwise). GET /api/client lists the operations.',
+      params: { type: 'object', properties: { service: { type: 'string', maxLength: 40 }, operation: { type: 'string', maxLength: 60 } } },
+      security: [{ basic: [] }],
+    },
+  }, async (req, reply) => {
+    const user = authenticate(site, req, reply);
+    if (!user) return reply;
+    const { service, operation } = req.params as { service: string; operation: string };
+    return runClientOperation(site, user, service, operation, req.body);
+  });
+};
+
+controlPlugins.push(clientsPlugin);

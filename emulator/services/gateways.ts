@@ -1,0 +1,362 @@
+import { randomBytes } from 'node:crypto';
+import type { Site } from '../site.js';
+import type { SiteServer } from '../server.js';
+import type { SiteExtension } from '../extensions.js';
+import { extensionFactories } from '../extensions.js';
+import { BadRequest, NotFound, TwemuError } from '../errors.js';
+import { GATEWAY_LOG_TEXTS as T } from '../catalog/defaults/gateways.js';
+import { bodyObject, encodeHeader, lineField, numberOption, onlyFields, rfc822Date, stringOption } from './options.js';
+
+// The X.400 and Fax gateways (administrator guide 19.3.1, ◆X.400ゲートウェイ and
+// ◆Fax連携): background services on the site's gateway server with a life of
+// their own. What they log goes on the event stream as `gateway-log` events
+// (`data.text` says whether the line is the seed's or an emulator default).
+//
+// Options (config `services.x400` / `services.fax`):
+//   x400.restartIntervalMs  time between two restarts of the restart loop (default 3000)
+//   fax.retryIntervalMs     time between two attempts to deliver a received fax
+//                           while the directory server is suspended (default 5000)
+//   fax.directoryName       the directory server's name in fax.receive's line
+//                           (YESISU01 in the documentation; default: the site's
+//                           directory server's name)
+
+export const DEFAULTS = { x400RestartIntervalMs: 3000, faxRetryIntervalMs: 5000 } as const;
+const FAX_QUEUE_MAX = 1000;
+const DETAILS_MAX = 50;
+
+export type X400State = 'stopped' | 'running' | 'restarting';
+export type FaxState = 'stopped' | 'running' | 'startup-failed';
+
+/** The answer of a gateway operation: what happened and what the gateway logged. */
+export interface GatewayAnswer {
+  ok: boolean;
+  /** The catalog behaviour that fired, if one did. */
+  behaviour?: string;
+  /** The lines the gateway logged for this operation, in order. */
+  logged: string[];
+  [k: string]: unknown;
+}
+
+interface PendingFax { id: string; from: string; to: string; pages: number; attempts: number; receivedAt: string }
+
+/** Both gateways of a site (one of each, on `site.gatewayServer`). */
+export class Gateways implements SiteExtension {
+  readonly name = 'gateways';
+  private siteRef: Site | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private faxTimer: NodeJS.Timeout | null = null;
+  private restartIntervalMs: number = DEFAULTS.x400RestartIntervalMs;
+  private faxRetryIntervalMs: number = DEFAULTS.faxRetryIntervalMs;
+  private directoryNameOption: string | undefined;
+
+  readonly x400 = {
+    state: 'stopped' as X400State,
+    /** Restarts that failed since the site started. */
+    restarts: 0,
+    received: 0,
+    nonDelivered: 0,
+    /** 詳細情報 (detailed information) in force. */
+    details: {} as Record<string, string>,
+    /** Detailed information changed while suspended: applied when the gateway starts again. */
+    pendingDetails: null as Record<string, string> | null,
+    /** What started the current restart loop. */
+    loopCause: null as string | null,
+  };
+
+  readonly fax = {
+    state: 'stopped' as FaxState,
+    received: 0,
+    reports: 0,
+    pending: [] as PendingFax[],
+  };
+
+  private get site(): Site {
+    if (!this.siteRef) throw new TwemuError('E_NOT_STARTED', 'the gateways are not running (the site is not started)', { status: 503 });
+    return this.siteRef;
+  }
+
+  /** The server the gateways run on. */
+  get server(): SiteServer {
+    return this.site.gatewayServer;
+  }
+
+  start(site: Site): void {
+    this.restartIntervalMs = numberOption(site, 'x400', 'restartIntervalMs', DEFAULTS.x400RestartIntervalMs, 5, 600_000);
+    this.faxRetryIntervalMs = numberOption(site, 'fax', 'retryIntervalMs', DEFAULTS.faxRetryIntervalMs, 5, 600_000);
+    this.directoryNameOption = stringOption(site, 'fax', 'directoryName');
+    this.siteRef = site;
+    this.x400.state = 'running';
+    this.fax.state = 'running';
+    this.log('x400', 'start', T.x400Started, 'emulator default');
+    this.log('fax', 'start', T.faxStarted, 'emulator default');
+  }
+
+  stop(): void {
+    if (this.restartTimer) clearInterval(this.restartTimer);
+    if (this.faxTimer) clearInterval(this.faxTimer);
+    this.restartTimer = this.faxTimer = null;
+    this.x400.state = 'stopped';
+    this.fax.state = 'stopped';
+    this.siteRef = null;
+  }
+
+  status(server: SiteServer): Record<string, unknown> | undefined {
+    if (!this.siteRef || server !== this.siteRef.gatewayServer) return undefined;
+    return {
+      x400: { state: this.x400.state, restarts: this.x400.restarts, received: this.x400.received, nonDelivered: this.x400.nonDelivered,
+        restartIntervalMs: this.restartIntervalMs, ...(this.x400.pendingDetails ? { detailsPending: true } : {}) },
+      fax: { state: this.fax.state, received: this.fax.received, reports: this.fax.reports, pending: this.fax.pending.length,
+        directoryName: this.directoryName, retryIntervalMs: this.faxRetryIntervalMs },
+    };
+  }
+
+  /** The directory server's name as fax.receive logs it (`YESISU01` in the documentation's example). */
+  get directoryName(): string {
+    return this.directoryNameOption ?? this.site.directoryServer.name;
+  }
+
+  private log(gateway: 'x400' | 'fax', operation: string, message: string, text: 'seed' | 'emulator default', data: Record<string, unknown> = {}): string {
+    const site = this.site;
+    site.events.emit({ type: 'gateway-log', server: site.gatewayServer.name, operation, client: gateway === 'x400' ? 'X.400 gateway' : 'Fax gateway',
+      message, data: { gateway, text, ...data } });
+    site.log.info({ gateway, operation }, message);
+    return message;
+  }
+
+  // ---- X.400 ----------------------------------------------------------------
+
+  /** 環境の再読み込み. Suspended: an error is logged and the gateway restarts again and again until the suspension is lifted (x400.reload). */
+  x400Reload(): GatewayAnswer {
+    const gate = this.server.gate('x400.reload', { operation: 'reload', client: 'X.400 gateway' });
+    if (gate.allowed) {
+      this.endRestartLoop(false);
+      return { ok: true, logged: [this.log('x400', 'reload', T.x400Reloaded, 'emulator default')], state: this.x400.state };
+    }
+    const logged = [this.log('x400', 'reload-error', T.x400ReloadError, 'emulator default', { behaviour: 'x400.reload' })];
+    this.startRestartLoop('x400.reload');
+    return { ok: false, behaviour: 'x400.reload', logged, state: this.x400.state };
+  }
+
+  /** 詳細情報の変更. Suspended: the gateway restarts again and again until the suspension is lifted (x400.change-details); the details apply when it starts. */
+  x400ChangeDetails(input: unknown): GatewayAnswer {
+    const body = bodyObject(input);
+    onlyFields(body, ['details']);
+    const details = body.details;
+    if (typeof details !== 'object' || details === null || Array.isArray(details)) throw new BadRequest('E_BAD_REQUEST', '"details" must be an object of names to values, e.g. {"mta": "MTA01"}');
+    const entries = Object.entries(details as Record<string, unknown>);
+    if (entries.length === 0 || entries.length > DETAILS_MAX) throw new BadRequest('E_BAD_REQUEST', `"details" must have 1 to ${DETAILS_MAX} entries`);
+    for (const [k, v] of entries) {
+      if (k.length > 64 || typeof v !== 'string' || v.length > 500 || /[\r\n]/.test(v)) throw new BadRequest('E_BAD_REQUEST', `details.${k.slice(0, 64)} must be a one-line string of at most 500 characters`);
+    }
+    const wanted = Object.fromEntries(entries) as Record<string, string>;
+    const gate = this.server.gate('x400.change-details', { operation: 'change-details', client: 'X.400 gateway' });
+    if (gate.allowed) {
+      this.x400.details = { ...this.x400.details, ...wanted };
+      this.endRestartLoop(false);
+      return { ok: true, logged: [this.log('x400', 'change-details', T.x400DetailsChanged, 'emulator default')], state: this.x400.state, details: this.x400.details };
+    }
+    this.x400.pendingDetails = { ...(this.x400.pendingDetails ?? {}), ...wanted };
+    const logged = [this.log('x400', 'change-details-error', T.x400DetailsError, 'emulator default', { behaviour: 'x400.change-details' })];
+    this.startRestartLoop('x400.change-details');
+    return { ok: false, behaviour: 'x400.change-details', logged, state: this.x400.state, details: this.x400.details, pendingDetails: this.x400.pendingDetails };
+  }
+
+  private startRestartLoop(cause: string): void {
+    this.x400.state = 'restarting';
+    this.x400.loopCause = cause;
+    if (this.restartTimer) return;
+    let attempts = 0;
+    const timer = setInterval(() => {
+      if (!this.siteRef) return;
+      if (!this.server.suspended) {
+        this.endRestartLoop(true, attempts);
+        return;
+      }
+      attempts++;
+      this.x400.restarts++;
+      this.log('x400', 'restart', T.x400RestartFailed(this.x400.restarts), 'emulator default', { restart: this.x400.restarts, cause });
+    }, this.restartIntervalMs);
+    timer.unref();
+    this.restartTimer = timer;
+  }
+
+  private endRestartLoop(afterResume: boolean, attempts = 0): void {
+    if (this.restartTimer) clearInterval(this.restartTimer);
+    const wasLooping = this.restartTimer !== null;
+    this.restartTimer = null;
+    this.x400.state = 'running';
+    this.x400.loopCause = null;
+    if (this.x400.pendingDetails) {
+      this.x400.details = { ...this.x400.details, ...this.x400.pendingDetails };
+      this.x400.pendingDetails = null;
+    }
+    if (afterResume && wasLooping) this.log('x400', 'started', T.x400RestartedAfterResume(attempts), 'emulator default', { afterRestarts: attempts });
+  }
+
+  /** An inbound X.400 message for a local user. Suspended: an error is logged and the sender gets a non-delivery notice (x400.receive). */
+  x400Receive(input: unknown): GatewayAnswer {
+    const body = bodyObject(input);
+    onlyFields(body, ['from', 'to', 'subject', 'body']);
+    const from = lineField(body, 'from', { required: true, max: 200 })!;
+    const toName = lineField(body, 'to', { required: true, max: 200 })!;
+    const subject = lineField(body, 'subject', { max: 500 }) ?? '';
+    const text = typeof body.body === 'string' ? body.body : body.body === undefined ? '' : (() => { throw new BadRequest('E_BAD_REQUEST', '"body" must be a string'); })();
+    if (text.length > 1_000_000) throw new BadRequest('E_BAD_REQUEST', '"body" is longer than 1000000 characters');
+    const to = this.site.account(localPart(toName));
+    if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
+    const fromAddress = from.includes('@') || from.includes('/') ? from : `${from}@teamware.example`;
+    const gate = this.server.gate('x400.receive', { operation: 'receive', client: 'X.400 gateway', user: to.name });
+    if (gate.allowed) {
+      const raw = mailText({ from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });
+      const delivered = this.site.deliver(to.name, raw);
+      this.x400.received++;
+      return { ok: true, logged: [this.log('x400', 'receive', T.x400Delivered(from, to.name), 'emulator default')], delivered };
+    }
+    this.x400.nonDelivered++;
+    const logged = [this.log('x400', 'receive-error', T.x400ReceiveError(from, to.name), 'emulator default', { behaviour: 'x400.receive' })];
+    // The non-delivery notice: into the sender's INBOX when the sender is a user of this site, else back over X.400.
+    const sender = this.site.account(localPart(from));
+    const ndr = ndrText({ sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
+    if (sender) {
+      const delivered = this.site.deliver(sender.name, ndr);
+      return { ok: false, behaviour: 'x400.receive', logged, nonDeliveryNotice: { deliveredTo: delivered.user, server: delivered.server, uid: delivered.uid } };
+    }
+    return { ok: false, behaviour: 'x400.receive', logged, nonDeliveryNotice: { returnedTo: from, via: 'x400' } };
+  }
+
+  // ---- Fax ----------------------------------------------------------------------
+
+  /** 環境の再読み込み. Suspended: fax.reload's line is logged and the gateway stays in startup failure until a reload succeeds. */
+  faxReload(): GatewayAnswer {
+    const gate = this.server.gate('fax.reload', { operation: 'reload', client: 'Fax gateway' });
+    if (gate.allowed) {
+      this.fax.state = 'running';
+      return { ok: true, logged: [this.log('fax', 'reload', T.faxReloaded, 'emulator default')], state: this.fax.state };
+    }
+    this.fax.state = 'startup-failed';
+    const logged = gate.messages.map((m) => this.log('fax', 'reload-error', m, 'seed', { behaviour: 'fax.reload' }));
+    return { ok: false, behaviour: 'fax.reload', logged, state: this.fax.state };
+  }
+
+  /**
+   * A received fax for a local user. While the directory server is suspended
+   * (not the gateway's own server: the delivery user is looked up in the
+   * Directory), fax.receive's line is logged again at every attempt until the
+   * suspension is lifted; then the fax is delivered.
+   */
+  faxReceive(input: unknown): GatewayAnswer {
+    const body = bodyObject(input);
+    onlyFields(body, ['from', 'to', 'pages']);
+    const from = lineField(body, 'from', { required: true, max: 100 })!;
+    const toName = lineField(body, 'to', { required: true, max: 200 })!;
+    const pages = body.pages === undefined ? 1 : body.pages;
+    if (typeof pages !== 'number' || !Number.isInteger(pages) || pages < 1 || pages > 999) throw new BadRequest('E_BAD_REQUEST', '"pages" must be an integer from 1 to 999');
+    const to = this.site.account(localPart(toName));
+    if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
+    if (this.fax.pending.length >= FAX_QUEUE_MAX) throw new TwemuError('E_FAX_QUEUE_FULL', `${FAX_QUEUE_MAX} received faxes are already waiting for the Directory service`, { hint: 'resume the directory server first', status: 503 });
+    const fax: PendingFax = { id: randomBytes(6).toString('hex'), from, to: to.name, pages, attempts: 0, receivedAt: new Date().toISOString() };
+    const attempt = this.faxAttempt(fax);
+    if (attempt.delivered) return { ok: true, logged: attempt.logged, delivered: attempt.delivered };
+    this.fax.pending.push(fax);
+    this.ensureFaxRetry();
+    return { ok: false, behaviour: 'fax.receive', logged: attempt.logged, queued: true, faxId: fax.id, directoryServer: this.site.directoryServer.name };
+  }
+
+  /** One attempt to hand a fax to its recipient; logs fax.receive's line when the Directory is suspended. */
+  private faxAttempt(fax: PendingFax): { logged: string[]; delivered?: ReturnType<Site['deliver']> } {
+    fax.attempts++;
+    const gate = this.server.gate('fax.receive', { operation: 'receive', client: 'Fax gateway', user: fax.to, fill: { YESISU01: this.directoryName } });
+    if (!gate.allowed) {
+      return { logged: gate.messages.map((m) => this.log('fax', 'receive-error', m, 'seed', { behaviour: 'fax.receive', faxId: fax.id, attempt: fax.attempts })) };
+    }
+    const subject = `FAX from ${fax.from} (${fax.pages} page(s))`;
+    const raw = mailText({ from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
+      body: `A fax from ${fax.from} was received at ${fax.receivedAt}: ${fax.pages} page(s).`, via: 'Fax gateway' });
+    const delivered = this.site.deliver(fax.to, raw);
+    this.fax.received++;
+    return { logged: [this.log('fax', 'receive', T.faxDelivered(fax.from, fax.to), 'emulator default', { faxId: fax.id, attempts: fax.attempts })], delivered };
+  }
+
+  private ensureFaxRetry(): void {
+    if (this.faxTimer) return;
+    const timer = setInterval(() => {
+      if (!this.siteRef) return;
+      for (const fax of [...this.fax.pending]) {
+        let done = false;
+        try {
+          done = !!this.faxAttempt(fax).delivered;
+        } catch (err) {
+          // The recipient may have gone meanwhile: drop the fax, say why, keep serving.
+          this.log('fax', 'receive-dropped', `FAXGW-J: fax ${fax.id} from ${fax.from} dropped: ${(err as Error).message}`, 'emulator default', { faxId: fax.id });
+          done = true;
+        }
+        if (done) this.fax.pending.splice(this.fax.pending.indexOf(fax), 1);
+      }
+      if (this.fax.pending.length === 0 && this.faxTimer) {
+        clearInterval(this.faxTimer);
+        this.faxTimer = null;
+      }
+    }, this.faxRetryIntervalMs);
+    timer.unref();
+    this.faxTimer = timer;
+  }
+
+  /** レポート発行 for a user. Suspended: fax.report's line with the user's name. */
+  faxReport(input: unknown): GatewayAnswer {
+    const body = bodyObject(input);
+    onlyFields(body, ['user']);
+    const user = lineField(body, 'user', { required: true, max: 64 })!;
+    if (user.includes('"')) throw new BadRequest('E_BAD_REQUEST', '"user" must not contain a double quote');
+    const gate = this.server.gate('fax.report', { operation: 'report', client: 'Fax gateway', user, fill: { '<user name>': user } });
+    if (!gate.allowed) {
+      return { ok: false, behaviour: 'fax.report', logged: gate.messages.map((m) => this.log('fax', 'report-error', m, 'seed', { behaviour: 'fax.report', user })) };
+    }
+    const account = this.site.account(user);
+    if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
+    const raw = mailText({ from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
+      body: `Fax gateway report for ${account.name}: ${this.fax.received} fax(es) received on this site.`, via: 'Fax gateway' });
+    const delivered = this.site.deliver(account.name, raw);
+    this.fax.reports++;
+    return { ok: true, logged: [this.log('fax', 'report', T.faxReport(account.name), 'emulator default')], delivered };
+  }
+}
+
+function localPart(address: string): string {
+  const at = address.indexOf('@');
+  return at > 0 ? address.slice(0, at) : address;
+}
+
+function mailText(m: { from: string; to: string; subject: string; body: string; via: string }): string {
+  return [
+    `From: ${m.from}`, `To: ${m.to}`, `Subject: ${encodeHeader(m.subject)}`, `Date: ${rfc822Date()}`,
+    `Message-ID: <gw-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', `X-TeamWARE-Gateway: ${m.via}`, '',
+    m.body.replace(/\r?\n/g, '\r\n'), '',
+  ].join('\r\n');
+}
+
+/** The non-delivery notice (RFC 3464 shape; the wording is an emulator default). */
+function ndrText(m: { sender: string; recipient: string; subject: string }): string {
+  const boundary = `ndr-${randomBytes(8).toString('hex')}`;
+  return [
+    'From: X.400 gateway <postmaster@teamware.example>', `To: ${m.sender}`, `Subject: ${encodeHeader(`Non-delivery notice: ${m.subject}`)}`,
+    `Date: ${rfc822Date()}`, `Message-ID: <ndr-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`, 'X-TeamWARE-Gateway: X.400 gateway', '',
+    `--${boundary}`, 'Content-Type: text/plain; charset=UTF-8', '',
+    `Your message to ${m.recipient} could not be delivered: the TeamWARE Office service was suspended for an online backup.`,
+    'Send it again later.', '',
+    `--${boundary}`, 'Content-Type: message/delivery-status', '',
+    'Reporting-MTA: dns; teamware.example', '', `Final-Recipient: rfc822; ${m.recipient}`, 'Action: failed', 'Status: 4.3.2',
+    'Diagnostic-Code: X-TeamWARE; service suspended (online backup)', '',
+    `--${boundary}--`, '',
+  ].join('\r\n');
+}
+
+/** The site's gateways (the extension instance). */
+export function gatewaysOf(site: Site): Gateways {
+  const g = site.extensions.find((e): e is Gateways => e instanceof Gateways);
+  if (!g) throw new TwemuError('E_NOT_STARTED', 'this site runs no gateways', { status: 503 });
+  return g;
+}
+
+extensionFactories.push(() => new Gateways());
