@@ -3,3 +3,5 @@
 import './control/backups.js';
 import './cli/backup.js';
 import './control/console/plugin.js';
+import './control/clients.js';
+import './control/gateways.js';
