@@ -1,8 +1,23 @@
 import type { ListenerFactory } from '../../emulator/listeners.js';
 import { listenTcp } from '../common/tcp.js';
+import { imapOptions } from './options.js';
+import { Session } from './session.js';
 
-// Placeholder until the IMAP server lands: answers every connection with BYE.
-export const startImap: ListenerFactory = (_server, opts) =>
-  listenTcp(opts, (socket) => {
-    socket.end('* BYE IMAP service not implemented yet\r\n');
+/** The IMAP4rev1 server of one site server (RFC 3501 with the extensions real clients use). */
+export const startImap: ListenerFactory = async (server, opts) => {
+  const options = imapOptions(server.site.config.services?.imap);
+  let open = 0;
+  return listenTcp(opts, (socket) => {
+    socket.on('error', () => undefined);
+    if (open >= options.maxConnections) {
+      socket.end(`* BYE Too many connections (limit ${options.maxConnections}); try again later\r\n`);
+      return;
+    }
+    open++;
+    let counted = true;
+    new Session(socket, server, options, () => {
+      if (counted) open--;
+      counted = false;
+    });
   });
+};

@@ -1,0 +1,30 @@
+import { argCount, list } from '../parser.js';
+import { wireName } from '../mailbox.js';
+import { SyntaxError, data, no, ok, type CommandSpec, type Value } from '../types.js';
+import { mailboxArg } from './util.js';
+
+const ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'];
+
+export const statusCommand: CommandSpec = {
+  name: 'STATUS', states: ['authenticated', 'selected'], store: 'store',
+  handle(session, cmd) {
+    argCount(cmd.args, 2);
+    const name = mailboxArg(cmd.args[0]);
+    const items = list(cmd.args[1], 'status items').map((t) => {
+      const item = t.type === 'atom' ? t.value.toUpperCase() : '';
+      if (!ITEMS.includes(item)) throw new SyntaxError(`unknown STATUS item ${t.type === 'atom' ? t.value : '(non-atom)'}`);
+      return item;
+    });
+    if (!items.length) throw new SyntaxError('STATUS needs at least one item');
+    const folder = session.mail.folder(session.user, name);
+    if (!folder) return no(`Mailbox does not exist: ${name}`, 'NONEXISTENT');
+    const msgs = session.mail.messages(session.user, folder.name);
+    const values: Value[] = [];
+    for (const item of items) {
+      const v = item === 'MESSAGES' ? msgs.length : item === 'RECENT' ? 0 : item === 'UIDNEXT' ? folder.uidNext
+        : item === 'UIDVALIDITY' ? folder.uidValidity : msgs.filter((m) => !m.flags.includes('\\Seen')).length;
+      values.push(item, v);
+    }
+    return ok('STATUS completed', undefined, [data('STATUS', wireName(folder.name), values)]);
+  },
+};

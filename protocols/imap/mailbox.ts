@@ -1,0 +1,117 @@
+import type { MailRepo, MessageMeta } from '../../emulator/store/mail.js';
+import { data, status, type Untagged, type Value } from './types.js';
+import { mailboxName } from './serialiser.js';
+import { encodeMailbox } from './utf7.js';
+
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
+/** The session's view of its selected mailbox: message numbers, UIDs and flags as last told to the client. */
+export class SelectedMailbox {
+  uids: number[] = [];
+  flags = new Map<number, string[]>();
+  uidValidity = 0;
+  uidNext = 1;
+  /** Another session changed this mailbox since the last look. */
+  dirty = false;
+
+  constructor(private readonly mail: MailRepo, readonly owner: string, readonly name: string, readonly readOnly: boolean) {}
+
+  /** SELECT / EXAMINE: the first look, and its untagged responses (RFC 3501 6.3.1). */
+  open(): Untagged[] {
+    const folder = this.mail.folder(this.owner, this.name)!;
+    const msgs = this.mail.messages(this.owner, this.name);
+    this.uidValidity = folder.uidValidity;
+    this.uidNext = folder.uidNext;
+    this.uids = msgs.map((m) => m.uid);
+    for (const m of msgs) this.flags.set(m.uid, m.flags);
+    const firstUnseen = msgs.findIndex((m) => !m.flags.includes('\\Seen'));
+    const keywords = [...new Set(msgs.flatMap((m) => m.flags.filter((f) => !f.startsWith('\\'))))];
+    const out: Untagged[] = [
+      data(`FLAGS (${[...SYSTEM_FLAGS, ...keywords].join(' ')})`),
+      status('OK', 'Flags permitted', `PERMANENTFLAGS (${this.readOnly ? '' : [...SYSTEM_FLAGS, ...keywords, '\\*'].join(' ')})`),
+      data(msgs.length, 'EXISTS'),
+      data(0, 'RECENT'),
+    ];
+    if (firstUnseen >= 0) out.push(status('OK', `First unseen`, `UNSEEN ${firstUnseen + 1}`));
+    out.push(status('OK', 'UIDs valid', `UIDVALIDITY ${folder.uidValidity}`), status('OK', 'Predicted next UID', `UIDNEXT ${folder.uidNext}`));
+    return out;
+  }
+
+  get exists(): number {
+    return this.uids.length;
+  }
+
+  seqOf(uid: number): number {
+    // UIDs are ascending: binary search.
+    let lo = 0;
+    let hi = this.uids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.uids[mid]!;
+      if (v === uid) return mid + 1;
+      if (v < uid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  /** Notes flags this session set itself (no FETCH update owed for them). */
+  noteFlags(metas: MessageMeta[]): void {
+    for (const m of metas) if (this.flags.has(m.uid)) this.flags.set(m.uid, m.flags);
+  }
+
+  /** Removes UIDs this session expunged itself; returns their message numbers as told (descending order safe). */
+  removeExpunged(uids: number[]): number[] {
+    const gone = new Set(uids);
+    const seqs: number[] = [];
+    for (let i = this.uids.length - 1; i >= 0; i--) {
+      if (gone.has(this.uids[i]!)) {
+        seqs.push(i + 1);
+        this.flags.delete(this.uids[i]!);
+        this.uids.splice(i, 1);
+      }
+    }
+    return seqs;
+  }
+
+  /**
+   * What changed since the client's last look: EXPUNGE (only where allowed,
+   * RFC 3501 7.4.1), EXISTS for new messages, FETCH FLAGS for changed flags.
+   * Returns null when the mailbox is gone or was recreated (the session must end).
+   */
+  refresh(allowExpunge: boolean): Untagged[] | null {
+    const folder = this.mail.folder(this.owner, this.name);
+    if (!folder || folder.uidValidity !== this.uidValidity) return null;
+    this.dirty = false;
+    const msgs = this.mail.messages(this.owner, this.name);
+    const current = new Map(msgs.map((m) => [m.uid, m]));
+    const out: Untagged[] = [];
+    if (allowExpunge) {
+      const gone = this.uids.filter((u) => !current.has(u));
+      // Descending, so each number is still valid when the client applies it.
+      for (const seq of this.removeExpunged(gone)) out.push(data(seq, 'EXPUNGE'));
+    }
+    const last = this.uids.length ? this.uids[this.uids.length - 1]! : 0;
+    let added = 0;
+    for (const m of msgs) {
+      const known = this.flags.get(m.uid);
+      if (m.uid > last && !known) {
+        this.uids.push(m.uid);
+        this.flags.set(m.uid, m.flags);
+        added++;
+      } else if (known && !sameFlags(known, m.flags)) {
+        this.flags.set(m.uid, m.flags);
+        out.push(data(this.seqOf(m.uid), 'FETCH', ['FLAGS', m.flags, 'UID', m.uid] as Value[]));
+      }
+    }
+    this.uidNext = folder.uidNext;
+    if (added) out.push(data(this.uids.length, 'EXISTS'));
+    return out;
+  }
+}
+
+function sameFlags(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((f) => b.includes(f));
+}
+
+export const wireName = (name: string): Value => mailboxName(encodeMailbox(name));

@@ -1,0 +1,262 @@
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import type { SiteServer } from '../../emulator/server.js';
+import type { Account } from '../../emulator/store/directory.js';
+import type { Change } from '../../emulator/store/database.js';
+import type { MailRepo } from '../../emulator/store/mail.js';
+import { TwemuError } from '../../emulator/errors.js';
+import { Framer, type CommandUnit, type LiteralAnnounce, type LiteralVerdict } from './framer.js';
+import { parseCommand, tagOfUnit } from './parser.js';
+import { serialiseContinuation, serialiseTagged, serialiseUntagged } from './serialiser.js';
+import { SyntaxError, type ImapState, type ParsedCommand, type Reply, type Tagged, type Untagged } from './types.js';
+import type { ImapOptions } from './options.js';
+import { COMMANDS } from './commands/index.js';
+import type { SelectedMailbox } from './mailbox.js';
+
+export const IN_FLIGHT_STORE = 'imap4.in-flight-store';
+
+/** Capabilities before and after login (advertised in the greeting and the login OK, RFC 3501 7.2.1). */
+export const CAPABILITIES = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'SPECIAL-USE', 'CHILDREN'];
+export const capabilityList = (state: ImapState): string => [...CAPABILITIES, ...(state === 'not-authenticated' ? ['AUTH=PLAIN'] : [])].join(' ');
+
+/** Commands after which EXPUNGE responses must not be sent (RFC 3501 7.4.1). */
+const NO_EXPUNGE_AFTER = new Set(['FETCH', 'STORE', 'SEARCH']);
+
+/** One IMAP connection: state checked once, commands dispatched, replies serialised. */
+export class Session {
+  state: ImapState = 'not-authenticated';
+  account: Account | null = null;
+  selected: SelectedMailbox | null = null;
+  /** Logged in while the server was available: a session in flight once it is suspended. */
+  inFlight = false;
+  /** IDLE in progress: the tag to complete on DONE. */
+  idleTag: string | null = null;
+  /** AUTHENTICATE waiting for the client's response line. */
+  authWaiting: { tag: string; handle: (line: string) => Reply } | null = null;
+  readonly framer: Framer;
+  private autologout: NodeJS.Timeout | null = null;
+  private closed = false;
+  private busy = false;
+  private onChange = (c: Change) => this.changed(c);
+
+  constructor(readonly socket: Socket, readonly server: SiteServer, readonly options: ImapOptions, private readonly onEnd: () => void) {
+    this.framer = new Framer(options, {
+      unit: (u) => this.unit(u),
+      literal: (a) => this.literal(a),
+      continueLiteral: () => this.raw(serialiseContinuation('Ready for literal data')),
+      lineTooLong: (tag) => this.raw(Buffer.from(`${tag ?? '*'} BAD Command line too long (limit ${options.maxLineLength} bytes)\r\n`)),
+      literalTimeout: () => this.end('Literal data not received in time'),
+      write: (text) => this.raw(Buffer.from(text)),
+      close: () => this.close(),
+    });
+    socket.on('data', (chunk: Buffer) => this.framer.push(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    socket.setNoDelay(true);
+    this.touch();
+    this.raw(Buffer.from(`* OK [CAPABILITY ${capabilityList('not-authenticated')}] ${server.name} IMAP4rev1 server ready\r\n`));
+  }
+
+  get site() {
+    return this.server.site;
+  }
+
+  /** The mail repository of the logged-in user's home server. */
+  get mail(): MailRepo {
+    return this.site.homeStore(this.account!).mail;
+  }
+
+  get user(): string {
+    return this.account!.name;
+  }
+
+  // ---- login -------------------------------------------------------------
+
+  /** Called by LOGIN / AUTHENTICATE once the credentials are good. */
+  loggedIn(account: Account): void {
+    this.account = account;
+    this.state = 'authenticated';
+    this.inFlight = !this.server.suspended;
+    this.site.homeStore(account).database.changes.on('change', this.onChange);
+  }
+
+  loginFailed(user: string, message: string): void {
+    this.site.events.emit({ type: 'login-failed', server: this.server.name, client: 'imap', user, message });
+  }
+
+  // ---- input -------------------------------------------------------------
+
+  private literal(a: LiteralAnnounce): LiteralVerdict {
+    const tag = tagOfUnit({ segments: [a.first], literals: [] }) ?? '*';
+    const cap = this.state === 'not-authenticated' ? this.options.maxPreauthLiteralSize : this.options.maxLiteralSize;
+    if (a.size <= cap) return { accept: true };
+    const isAppend = / APPEND /i.test(a.first.toString('latin1'));
+    const text = `Literal too big (${a.size} bytes; limit ${cap})`;
+    return { accept: false, reply: isAppend && a.sync ? `${tag} NO [TOOBIG] ${text}\r\n` : `${tag} BAD [TOOBIG] ${text}\r\n`, close: !a.sync };
+  }
+
+  private unit(u: CommandUnit): void {
+    this.touch();
+    this.framer.pause();
+    this.busy = true;
+    this.process(u)
+      .catch((err) => this.site.log.error({ err }, 'imap: unexpected error'))
+      .finally(() => {
+        this.busy = false;
+        if (!this.closed) this.framer.resume();
+      });
+  }
+
+  private async process(u: CommandUnit): Promise<void> {
+    if (this.idleTag) {
+      const line = u.segments.map((s) => s.toString('latin1')).join('');
+      if (line.trim().toUpperCase() === 'DONE') {
+        const tag = this.idleTag;
+        this.idleTag = null;
+        await this.send([], tag, { status: 'OK', text: 'IDLE terminated' });
+      } else {
+        await this.send([], '*', { status: 'BAD', text: 'Expected DONE to end IDLE' });
+      }
+      return;
+    }
+    if (this.authWaiting) {
+      const { tag, handle } = this.authWaiting;
+      this.authWaiting = null;
+      const reply = handle(u.segments.map((s) => s.toString('latin1')).join(''));
+      await this.deliver(tag, reply, null);
+      return;
+    }
+    let cmd: ParsedCommand;
+    try {
+      cmd = parseCommand(u);
+    } catch (err) {
+      const tag = tagOfUnit(u) ?? '*';
+      await this.send([], tag, { status: 'BAD', text: `Syntax error: ${(err as Error).message}` });
+      return;
+    }
+    const reply = await this.dispatch(cmd);
+    await this.deliver(cmd.tag, reply, cmd);
+  }
+
+  /** The one place states, the in-flight behaviour and errors are handled. */
+  async dispatch(cmd: ParsedCommand): Promise<Reply> {
+    const spec = COMMANDS.get(cmd.name);
+    if (!spec) return { tagged: { status: 'BAD', text: `Unknown command ${cmd.name.slice(0, 40)}` } };
+    if (cmd.uid && !spec.uid) return { tagged: { status: 'BAD', text: `UID ${cmd.name} is not a command` } };
+    if (!spec.states.includes(this.state)) {
+      const why = this.state === 'not-authenticated' ? 'log in first' : this.state === 'authenticated' ? 'select a mailbox first' : 'already logged in';
+      return { tagged: { status: 'BAD', text: `${cmd.uid ? 'UID ' : ''}${cmd.name} is not valid in the ${this.state} state; ${why}` } };
+    }
+    if (!this.server.suspended) this.inFlight = true;
+    if (spec.store === 'store' && this.state !== 'not-authenticated' && this.server.suspended && this.inFlight) {
+      // Emulator default: a session logged in before the suspension (the seed is silent).
+      const decision = this.server.fire(IN_FLIGHT_STORE, { operation: `${cmd.uid ? 'UID ' : ''}${cmd.name}`, client: 'imap', user: this.account?.name });
+      if (decision.fires) return { tagged: { exact: decision.messages[0]! } };
+    }
+    try {
+      return await spec.handle(this, cmd);
+    } catch (err) {
+      if (err instanceof SyntaxError) return { tagged: { status: 'BAD', text: `Syntax error: ${err.message}` } };
+      if (err instanceof TwemuError) {
+        const code = err.code === 'E_NO_FOLDER' ? 'NONEXISTENT' : err.code === 'E_FOLDER_EXISTS' ? 'ALREADYEXISTS' : err.code === 'E_FOLDER_PROTECTED' ? 'CANNOT' : undefined;
+        return { tagged: { status: 'NO', code, text: err.message } };
+      }
+      this.site.log.error({ err }, `imap ${cmd.name} failed`);
+      return { tagged: { status: 'NO', code: 'SERVERBUG', text: 'Internal error; the command was not completed' } };
+    }
+  }
+
+  private async deliver(tag: string, reply: Reply, cmd: ParsedCommand | null): Promise<void> {
+    const untagged: Untagged[] = [];
+    if (reply.untagged) {
+      for await (const u of reply.untagged as AsyncIterable<Untagged>) {
+        if (this.closed) return;
+        if (!this.socket.write(serialiseUntagged(u))) await this.drain();
+      }
+    }
+    if (reply.tagged === null) return;
+    if (cmd && this.selected && !reply.close && !this.idleTag) {
+      const updates = this.updates(!cmd.uid && !NO_EXPUNGE_AFTER.has(cmd.name));
+      if (updates === null) return;
+      untagged.push(...updates);
+    }
+    await this.send(untagged, tag, reply.tagged);
+    if (reply.close) this.close();
+  }
+
+  /** Pending updates of the selected mailbox, or null after the session ended (mailbox deleted). */
+  updates(allowExpunge: boolean): Untagged[] | null {
+    if (!this.selected || this.server.suspended) return [];
+    const updates = this.selected.refresh(allowExpunge);
+    if (updates === null) {
+      this.end('Selected mailbox was deleted or renamed, have to disconnect');
+      return null;
+    }
+    return updates;
+  }
+
+  async send(untagged: Untagged[], tag: string, tagged: Tagged): Promise<void> {
+    for (const u of untagged) if (!this.socket.write(serialiseUntagged(u))) await this.drain();
+    this.raw(serialiseTagged(tag, tagged));
+  }
+
+  /** Writes the reply of a continuation request (`+ ...`). */
+  continuation(text: string): void {
+    this.raw(serialiseContinuation(text));
+  }
+
+  raw(buf: Buffer): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(buf);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.closed || this.socket.destroyed) return;
+    await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]).catch(() => undefined);
+  }
+
+  // ---- updates from other sessions (NOOP, IDLE) ----------------------------
+
+  private changed(c: Change): void {
+    if (c.service !== 'mail' || !this.selected || !this.account) return;
+    if (!c.object.startsWith(`${this.account.name}/`)) return;
+    this.selected.dirty = true;
+    if (this.idleTag && !this.server.suspended) {
+      // Deliver at once while idling (RFC 2177); after the current write settles.
+      setImmediate(() => {
+        if (!this.idleTag || this.closed) return;
+        const updates = this.updates(true);
+        if (updates) for (const u of updates) this.raw(serialiseUntagged(u));
+      });
+    }
+  }
+
+  // ---- lifecycle -------------------------------------------------------------
+
+  private touch(): void {
+    if (this.autologout) clearTimeout(this.autologout);
+    this.autologout = setTimeout(() => this.end('Autologout; idle for too long'), this.options.autologoutMs);
+    this.autologout.unref?.();
+  }
+
+  /** Ends the session with `* BYE text`. */
+  end(text: string): void {
+    this.raw(Buffer.from(`* BYE ${text}\r\n`));
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.framer.stop();
+    if (this.autologout) clearTimeout(this.autologout);
+    if (this.account) this.site.homeStore(this.account).database.changes.off('change', this.onChange);
+    if (!this.socket.destroyed) this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref?.();
+    this.onEnd();
+  }
+
+  get isBusy(): boolean {
+    return this.busy;
+  }
+}
