@@ -46,21 +46,35 @@ function hhmm(r: Reservation): string {
 
 export function scheduleRoutes(app: FastifyInstance, deps: WebDeps): void {
   const site = deps.site;
-  const home = (c: Ctx) => [site.homeServer(c.user)];
   const homeAndShared = (c: Ctx) => [site.homeServer(c.user), site.sharedServer];
-  const calendar = (c: Ctx) => site.homeStore(c.user).calendar;
   const facilities = () => site.sharedServer.store.calendar.facilities();
   const facilityName = (fid: number | null) => (fid ? site.sharedServer.store.calendar.facility(fid)?.name ?? `#${fid}` : '');
+  /**
+   * Where a user's reservations live: personal ones on the home server,
+   * facility reservations with the facility (the shared server). One server
+   * on a single-server site.
+   */
+  const servers = (c: Ctx) => [...new Set([site.homeServer(c.user), site.sharedServer])];
+  type Located = Reservation & { server: string };
+  const mine = (c: Ctx, range: { from: string; to: string }): Located[] => servers(c)
+    .flatMap((s) => s.store.calendar.list(c.user, range).map((r) => ({ ...r, server: s.name })))
+    .sort((a, b) => a.start.localeCompare(b.start) || a.id - b.id);
+  const ref = (r: Located) => ({ id: r.id, server: r.server });
 
   /** The user's own reservation; another user's id is "not found" (no hint that it exists). */
-  const own = (c: Ctx, rid: number): Reservation => {
-    const r = calendar(c).get(rid);
-    if (!r || r.owner !== c.user) throw new InputError('指定された予約はありません。', 404, '/schedule/list');
-    return r;
+  const own = (c: Ctx, fields: Fields): Located => {
+    const rid = id(fields.id);
+    const name = text(fields, 'server', 40) || site.homeServer(c.user).name;
+    const server = servers(c).find((s) => s.name === name);
+    const r = server?.store.calendar.get(rid);
+    if (!server || !r || r.owner !== c.user) throw new InputError('指定された予約はありません。', 404, '/schedule/list');
+    return { ...r, server: server.name };
   };
+  /** The store a reservation belongs in. */
+  const storeFor = (c: Ctx, facilityId: number | null) => (facilityId ? site.sharedServer : site.homeServer(c.user));
 
   /** Checks a form and returns the reservation input; a facility must be permitted and free. */
-  const validate = (c: Ctx, form: ReservationForm, back: string, exceptId?: number) => {
+  const validate = (c: Ctx, form: ReservationForm, back: string, except?: Located) => {
     if (!form.title.trim()) throw new InputError('件名を入力してください。', 400, back);
     if (!DATE.test(form.date)) throw new InputError('日付は 2026-11-26 の形式で入力してください。', 400, back);
     if (!TIME.test(form.start) || !TIME.test(form.end)) throw new InputError('時刻は 10:00 の形式で入力してください。', 400, back);
@@ -73,51 +87,51 @@ export function scheduleRoutes(app: FastifyInstance, deps: WebDeps): void {
       const fac = site.sharedServer.store.calendar.facility(facilityId);
       if (!fac) throw new InputError('指定された設備はありません。', 404, back);
       if (!fac.permitted.includes(c.user)) throw new InputError(`設備「${fac.name}」の利用は許可されていません。`, 403, back);
-      const clash = site.mailServers.flatMap((s) => s.store.calendar.forFacility(facilityId!))
-        .find((r) => r.id !== exceptId && r.start < end && start < r.end);
+      const clash = facilityReservations(facilityId).find((r) => !(except && r.id === except.id && r.server === except.server) && r.start < end && start < r.end);
       if (clash) throw new InputError(`設備「${fac.name}」はその時間帯に予約されています。(${hhmm(clash)})`, 409, back);
     }
     return { title: form.title, start, end, note: form.note, facilityId };
   };
+  const facilityReservations = (fid: number): Located[] => site.mailServers.flatMap((s) => s.store.calendar.forFacility(fid).map((r) => ({ ...r, server: s.name })));
 
-  const reservationRows = (rs: Reservation[]) => rs.length
-    ? rs.map((r) => html`<tr><td>${hhmm(r)}</td><td><a href="/schedule/view${query({ id: r.id })}">${r.title}</a></td><td>${facilityName(r.facilityId)}</td></tr>\n`)
+  const reservationRows = (rs: Located[]) => rs.length
+    ? rs.map((r) => html`<tr><td>${hhmm(r)}</td><td><a href="/schedule/view${query(ref(r))}">${r.title}</a></td><td>${facilityName(r.facilityId)}</td></tr>\n`)
     : html`<tr><td colspan="3" class="muted">予定はありません。</td></tr>`;
 
   // The personal schedule frame of the top page: today's reservations.
-  route(app, deps, 'GET', '/schedule/today', { data: home }, (c) => {
+  route(app, deps, 'GET', '/schedule/today', { data: homeAndShared }, (c) => {
     const today = localDate();
-    const rs = calendar(c).list(c.user, { from: `${today}T00:00`, to: `${addDays(today, 1)}T00:00` });
+    const rs = mine(c, { from: `${today}T00:00`, to: `${addDays(today, 1)}T00:00` });
     return page('個人予約', html`<h1>個人予約 - ${dateLabel(today)}</h1>
 <table class="list" id="today-list"><tr><th>時刻</th><th>件名</th><th>設備</th></tr>
 ${reservationRows(rs)}</table>
 <div class="buttons"><a href="/schedule/new${query({ date: today })}">新規予約</a> <a href="/schedule/list">週の予定</a></div>`);
   });
 
-  route(app, deps, 'GET', '/schedule/list', { data: home }, (c) => {
+  route(app, deps, 'GET', '/schedule/list', { data: homeAndShared }, (c) => {
     const from = dateOf(queryOf(c.req).date);
     const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
-    const rs = calendar(c).list(c.user, { from: `${from}T00:00`, to: `${addDays(from, 7)}T00:00` });
+    const rs = mine(c, { from: `${from}T00:00`, to: `${addDays(from, 7)}T00:00` });
     return page('スケジュール', html`<h1>スケジュール - ${dateLabel(from)} から 1週間</h1>
 <p><a href="/schedule/list${query({ date: addDays(from, -7) })}">&lt;&lt; 前の週</a> | <a href="/schedule/list">今日</a> | <a href="/schedule/list${query({ date: addDays(from, 7) })}">次の週 &gt;&gt;</a></p>
 <table class="list" id="schedule-list"><tr><th>日付</th><th>時刻</th><th>件名</th><th>設備</th></tr>
 ${days.map((d) => {
     const today = rs.filter((r) => r.start.slice(0, 10) === d);
-    return today.length ? today.map((r, i) => html`<tr>${i === 0 ? html`<td rowspan="${today.length}">${dateLabel(d)}</td>` : ''}<td>${hhmm(r)}</td><td><a href="/schedule/view${query({ id: r.id })}">${r.title}</a></td><td>${facilityName(r.facilityId)}</td></tr>\n`)
+    return today.length ? today.map((r, i) => html`<tr>${i === 0 ? html`<td rowspan="${today.length}">${dateLabel(d)}</td>` : ''}<td>${hhmm(r)}</td><td><a href="/schedule/view${query(ref(r))}">${r.title}</a></td><td>${facilityName(r.facilityId)}</td></tr>\n`)
       : html`<tr><td>${dateLabel(d)}</td><td colspan="3" class="muted">-</td></tr>\n`;
   })}</table>
 <div class="buttons"><a href="/schedule/new${query({ date: from })}">新規予約</a></div>`);
   });
 
-  route(app, deps, 'GET', '/schedule/view', { data: home, back: () => '/schedule/list' }, (c) => {
-    const r = own(c, id(queryOf(c.req).id));
+  route(app, deps, 'GET', '/schedule/view', { data: homeAndShared, back: () => '/schedule/list' }, (c) => {
+    const r = own(c, queryOf(c.req));
     return page(`${r.title} - 予約`, html`<h1>予約の内容</h1>
 <table class="form" id="reservation">
 <tr><th>件名</th><td>${r.title}</td></tr><tr><th>日時</th><td>${dateLabel(r.start.slice(0, 10))} ${hhmm(r)}</td></tr>
 <tr><th>設備</th><td>${facilityName(r.facilityId) || 'なし'}</td></tr><tr><th>メモ</th><td><pre class="body">${r.note}</pre></td></tr>
 </table>
-<div class="buttons"><a href="/schedule/edit${query({ id: r.id })}">変更</a>
-<form method="post" action="/schedule/delete">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${r.id}"><button type="submit">削除</button></form>
+<div class="buttons"><a href="/schedule/edit${query(ref(r))}">変更</a>
+<form method="post" action="/schedule/delete">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${r.id}"><input type="hidden" name="server" value="${r.server}"><button type="submit">削除</button></form>
 <a href="/schedule/list${query({ date: r.start.slice(0, 10) })}">一覧へ戻る</a></div>`);
   });
 
@@ -142,23 +156,32 @@ ${form.note}</textarea></td></tr>
   });
   route(app, deps, 'POST', '/schedule/create', { data: homeAndShared, back: (c) => `/schedule/new${query({ ...readForm(fieldsOf(c.req)) })}` }, (c) => {
     const form = readForm(fieldsOf(c.req));
-    const r = calendar(c).create(c.user, validate(c, form, `/schedule/new${query({ ...form })}`));
-    return { redirect: `/schedule/view${query({ id: r.id })}` };
+    const input = validate(c, form, `/schedule/new${query({ ...form })}`);
+    const server = storeFor(c, input.facilityId);
+    const r = server.store.calendar.create(c.user, input);
+    return { redirect: `/schedule/view${query({ id: r.id, server: server.name })}` };
   });
 
-  route(app, deps, 'GET', '/schedule/edit', { data: homeAndShared, back: (c) => `/schedule/view${query({ id: String(queryOf(c.req).id ?? '') })}` }, (c) => {
-    const r = own(c, id(queryOf(c.req).id));
-    return reservationForm(c, '予約の変更', '/schedule/update', formFromReservation(r), html`<input type="hidden" name="id" value="${r.id}">`);
+  route(app, deps, 'GET', '/schedule/edit', { data: homeAndShared, back: (c) => `/schedule/view${query({ id: text(queryOf(c.req), 'id', 10), server: text(queryOf(c.req), 'server', 40) })}` }, (c) => {
+    const r = own(c, queryOf(c.req));
+    return reservationForm(c, '予約の変更', '/schedule/update', formFromReservation(r), html`<input type="hidden" name="id" value="${r.id}"><input type="hidden" name="server" value="${r.server}">`);
   });
-  route(app, deps, 'POST', '/schedule/update', { data: homeAndShared, back: (c) => `/schedule/edit${query({ id: String(fieldsOf(c.req).id ?? '') })}` }, (c) => {
-    const r = own(c, id(fieldsOf(c.req).id));
-    const input = validate(c, readForm(fieldsOf(c.req)), `/schedule/edit${query({ id: r.id })}`, r.id);
-    calendar(c).update(r.id, input);
-    return { redirect: `/schedule/view${query({ id: r.id })}` };
+  route(app, deps, 'POST', '/schedule/update', { data: homeAndShared, back: (c) => `/schedule/edit${query({ id: text(fieldsOf(c.req), 'id', 10), server: text(fieldsOf(c.req), 'server', 40) })}` }, (c) => {
+    const r = own(c, fieldsOf(c.req));
+    const input = validate(c, readForm(fieldsOf(c.req)), `/schedule/edit${query(ref(r))}`, r);
+    const target = storeFor(c, input.facilityId);
+    if (target.name === r.server) {
+      target.store.calendar.update(r.id, input);
+      return { redirect: `/schedule/view${query(ref(r))}` };
+    }
+    // A facility added or removed moves the reservation between the home and the shared server.
+    const moved = target.store.calendar.create(c.user, input);
+    site.server(r.server).store.calendar.delete(r.id);
+    return { redirect: `/schedule/view${query({ id: moved.id, server: target.name })}` };
   });
-  route(app, deps, 'POST', '/schedule/delete', { data: home, back: (c) => `/schedule/view${query({ id: String(fieldsOf(c.req).id ?? '') })}` }, (c) => {
-    const r = own(c, id(fieldsOf(c.req).id));
-    calendar(c).delete(r.id);
+  route(app, deps, 'POST', '/schedule/delete', { data: homeAndShared, back: (c) => `/schedule/view${query({ id: text(fieldsOf(c.req), 'id', 10), server: text(fieldsOf(c.req), 'server', 40) })}` }, (c) => {
+    const r = own(c, fieldsOf(c.req));
+    site.server(r.server).store.calendar.delete(r.id);
     return { redirect: `/schedule/list${query({ date: r.start.slice(0, 10) })}` };
   });
 
@@ -170,7 +193,7 @@ ${form.note}</textarea></td></tr>
 <p><a href="/facility/list${query({ date: addDays(date, -1) })}">&lt;&lt; 前日</a> | <a href="/facility/list">今日</a> | <a href="/facility/list${query({ date: addDays(date, 1) })}">翌日 &gt;&gt;</a></p>
 <table class="list" id="facility-list"><tr><th>設備</th><th>部門</th><th>予約</th><th></th></tr>
 ${all.map((f) => {
-    const rs = site.mailServers.flatMap((s) => s.store.calendar.forFacility(f.id)).filter((r) => r.start.slice(0, 10) === date);
+    const rs = facilityReservations(f.id).filter((r) => r.start.slice(0, 10) === date);
     return html`<tr><td>${f.name}</td><td>${f.department}</td><td>${rs.length ? rs.map((r) => html`${hhmm(r)} ${r.owner}<br>`) : html`<span class="muted">なし</span>`}</td>
 <td>${f.permitted.includes(c.user) ? html`<a href="/facility/reserve${query({ id: f.id, date })}">予約</a>` : html`<span class="muted">利用不可</span>`}</td></tr>\n`;
   })}</table>`);
