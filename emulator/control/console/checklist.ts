@@ -77,11 +77,51 @@ function brokenRules(server: SiteServer, site: Site, def: StepDefinition): Broke
     .map((r) => ({ rule: r.id, kind: r.kind, message: r.message(server, site), hint: r.hint(server, site) }));
 }
 
-export function checklist(server: SiteServer, site: Site): Checklist {
+function atStart(server: SiteServer): boolean {
+  const s = server.state;
+  return !server.suspended && s.backupMode === 'off' && s.webArchive === 'absent';
+}
+
+/**
+ * The steps run on each server in the current cycle, learnt from the command
+ * events. The state alone cannot tell a lenient `to backup on` without a
+ * suspension from a suspend + resume, so a step counts as done only when it was
+ * run in this cycle and the state still shows it. At start (or after a restart
+ * of the site) the state is all there is: those steps are taken as done.
+ */
+export class StepTracker {
+  private readonly runs = new Map<string, Set<number>>();
+  private readonly off: () => void;
+
+  constructor(private readonly site: Site) {
+    for (const s of site.servers) this.runs.set(s.name, new Set(STEPS.filter((d) => doneFromState(s, d.step)).map((d) => d.step)));
+    this.off = site.events.subscribe((e) => {
+      if (e.type !== 'command' || !e.server) return;
+      const server = site.servers.find((s) => s.name === e.server);
+      const done = this.runs.get(e.server);
+      const def = STEPS.find((d) => d.procedure === e.operation);
+      if (!server || !done || !def) return;
+      if (def.procedure === 'to backup off' || atStart(server)) done.clear();
+      else done.add(def.step);
+    });
+  }
+
+  ran(server: SiteServer, step: number): boolean {
+    return this.runs.get(server.name)?.has(step) ?? false;
+  }
+
+  stop(): void {
+    this.off();
+  }
+}
+
+export function checklist(server: SiteServer, site: Site, tracker?: StepTracker): Checklist {
   const steps: StepView[] = STEPS.map((def) => {
     const applies = !(def.procedure === 'tobkweb arc' || def.procedure === 'tobkweb rm') || server.runs('web');
     const broken = brokenRules(server, site, def);
-    return { ...def, applies, done: applies && doneFromState(server, def.step), runnable: applies && broken.length === 0, next: false, broken };
+    // Step 5 runs outside the command events (the backup utility); the state's `backupDone` is its record.
+    const ran = def.procedure === 'backup' || !tracker || tracker.ran(server, def.step);
+    return { ...def, applies, done: applies && ran && doneFromState(server, def.step), runnable: applies && broken.length === 0, next: false, broken };
   });
   const next = steps.find((s) => s.applies && !s.done && s.runnable) ?? null;
   if (next) next.next = true;

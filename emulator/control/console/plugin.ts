@@ -9,7 +9,7 @@ import type { SiteServer } from '../../server.js';
 import { BadRequest } from '../../errors.js';
 import { controlPlugins } from '../plugins.js';
 import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal } from '../app.js';
-import { checklist, STEPS } from './checklist.js';
+import { checklist, STEPS, StepTracker } from './checklist.js';
 import { consolePage, loginPage } from './pages.js';
 import { ameCall, ameFunctions, imapLogin, pop3Login, webPage, type ClientResult } from './demo-clients.js';
 
@@ -122,6 +122,8 @@ async function runDemo(site: Site, kind: DemoKind, body: DemoBody): Promise<{ cl
 
 export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   await app.register(formbody, { bodyLimit: 4096 });
+  const tracker = new StepTracker(site);
+  app.addHook('onClose', async () => tracker.stop());
   const assets = new Map(Object.keys(ASSET_TYPES).map((name) => [name, readFileSync(join(ASSETS_DIR, name), 'utf8')]));
 
   const isPublic = (method: string, path: string) =>
@@ -174,7 +176,7 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     backupDest: join(site.config.dataDir, 'console-backups'),
     steps: STEPS,
     lastSeq: site.events.lastSeq,
-    servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site) })),
+    servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site, tracker) })),
   }));
 
   app.get('/console/demo/ame-functions', {

@@ -292,6 +292,46 @@ describe('console: the checklist follows the procedure', () => {
     await run('to backup off');
     expect(await view('twsv01')).toMatchObject({ next: 1, done: [] });
   });
+
+  it('does not tick steps that were skipped in lenient mode', async () => {
+    const r = await api(emu, 'POST', '/api/commands', { command: 'to backup on', server: 'twsv01', lenient: true });
+    expect(r.status).toBe(200);
+    expect(r.body.results[0].warnings).toEqual(['suspend-first']);
+    // The state looks like "suspended, then resumed", but steps 1 and 4 never ran.
+    expect(await view('twsv01')).toMatchObject({ next: 1, done: [2] });
+    expect((await api(emu, 'POST', '/api/commands', { command: 'to backup off', server: 'twsv01' })).status).toBe(200);
+    expect(await view('twsv01')).toMatchObject({ next: 1, done: [] });
+  });
+
+  it('a plain suspend and resume leaves the checklist at the start', async () => {
+    await emu.command('to tran suspend', { server: 'twsv01' });
+    await emu.command('to tran resume', { server: 'twsv01' });
+    expect(await view('twsv01')).toMatchObject({ next: 1, done: [] });
+  });
+});
+
+describe('console: the checklist after a restart in the middle of the procedure', () => {
+  const data = tempDir('twemu-console-restart-');
+  afterAll(() => data.remove());
+
+  it('takes the steps the persisted state shows as done', async () => {
+    const first = await startTestSite({ dataDir: data.path });
+    try {
+      await first.command('to tran suspend');
+      await first.command('to backup on');
+    } finally {
+      await first.stop();
+    }
+    const again = await startTestSite({ dataDir: data.path });
+    try {
+      const r = await api(again, 'GET', '/console/state');
+      const steps = r.body.servers[0].checklist.steps as Array<{ step: number; done: boolean }>;
+      expect(steps.filter((x) => x.done).map((x) => x.step)).toEqual([1, 2]);
+      expect(r.body.servers[0].checklist.next).toBe(3);
+    } finally {
+      await again.stop();
+    }
+  });
 });
 
 describe('console: multi-server site', () => {

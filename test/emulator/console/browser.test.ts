@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT, startTestSite, tempDir } from '../../helpers.js';
+import type { Emulator } from '../../../emulator/index.js';
+
+// The console in a real browser (Chromium driven by playwright-core): log in,
+// click the single-server procedure through, watch the checklist advance and
+// the feed show what a demo client saw. Without Chromium the suite is skipped
+// locally, and fails in CI.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
+const haveChromium = existsSync(CHROMIUM);
+
+if (!haveChromium && process.env.CI) {
+  describe('console in a browser', () => {
+    it('needs Chromium at /usr/bin/chromium in CI', () => {
+      expect.fail(`${CHROMIUM} is missing; the console's browser test cannot run`);
+    });
+  });
+}
+
+describe.skipIf(!haveChromium)('console in a browser (single-server site)', () => {
+  let emu: Emulator;
+  let browser: Browser;
+  let page: Page;
+  const dest = tempDir('twemu-console-browser-');
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    emu = await startTestSite();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(10_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await emu?.stop();
+    dest.remove();
+  });
+
+  const card = () => page.locator('article.card[data-server="twsv01"]');
+  const step = (n: number) => card().locator(`li[data-step="${n}"]`);
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  /** Waits until the card highlights step `next` and shows exactly `done` as done. */
+  async function expectChecklist(next: number, done: number[]) {
+    await expect.poll(async () => card().getAttribute('data-next')).toBe(String(next));
+    await expect.poll(async () => (await card().locator('li[data-done="true"]').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.step))))).toEqual(done);
+    expect(await step(next).getAttribute('data-next')).toBe('true');
+  }
+
+  it('logs in with the token and shows the site', async () => {
+    const response = await page.goto(`${emu.endpoints.control}/console`);
+    expect(response?.status()).toBe(401);
+    await page.fill('#token', 'wrong-token');
+    await page.click('#login-form button[type=submit]');
+    await expect.poll(() => page.locator('.login-error').textContent()).toBe('Wrong admin token.');
+    await page.fill('#token', emu.token);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-ready="true"]');
+    // The token is in an HttpOnly cookie: the page's scripts cannot read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('twemu_token');
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'twemu_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await expect.poll(() => page.locator('#connection').getAttribute('data-live')).toBe('true');
+    expect(await card().locator('[data-field="service"]').textContent()).toBe('AVAILABLE');
+    await expectChecklist(1, []);
+    await shot('01-start');
+  });
+
+  it('refuses a wrong-order command in strict mode and shows the rule', async () => {
+    await page.fill('#command', 'tobkweb arc');
+    await page.click('#command-form button[type=submit]');
+    await expect.poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
+    const text = await page.locator('#result').textContent();
+    expect(text).toContain('REFUSED: twsv01 is not in backup mode');
+    expect(text).toContain('rule: backup-on-first');
+    expect(text).toContain('run `to backup on --server twsv01` first');
+    await page.locator('#feed li[data-type="refused"]').first().waitFor();
+    expect(await page.locator('#feed li[data-type="refused"]').first().textContent()).toContain('backup-on-first');
+    await expectChecklist(1, []);
+    await shot('02-refused');
+  });
+
+  it('clicks step 1 and shows what a POP3 client sees while suspended', async () => {
+    await step(1).locator('button').click();
+    await expect.poll(() => card().locator('[data-field="service"]').textContent()).toBe('SUSPENDED');
+    await expectChecklist(2, [1]);
+    await page.selectOption('#demo-server', 'twsv01');
+    await page.click('button[data-demo="pop3-login"]');
+    const fired = page.locator('#feed li[data-type="behaviour"][data-behaviour="pop3.login"]').first();
+    await fired.waitFor();
+    expect(await fired.locator('.jp').first().textContent()).toMatch(/^-ERR unable to lock maildrop/);
+    const saw = page.locator('#feed li[data-type="client"]').first();
+    await saw.waitFor();
+    expect(await saw.locator('.jp').textContent()).toMatch(/^-ERR unable to lock maildrop/);
+    const transcript = await page.locator('#demo-result').textContent();
+    expect(transcript).toContain('C: PASS ********');
+    expect(transcript).toMatch(/S: -ERR unable to lock maildrop/);
+    await shot('03-suspended-pop3');
+  });
+
+  it('shows the web busy page a browser user sees while suspended', async () => {
+    await page.click('button[data-demo="web-page"]');
+    const fired = page.locator('#feed li[data-type="behaviour"][data-behaviour="web.busy"]').first();
+    await fired.waitFor();
+    expect(await fired.locator('.jp').first().textContent()).toBe('サーバに負荷がかかっています。しばらくしてからアクセスしてください。');
+    expect(await page.locator('#demo-result').textContent()).toContain('サーバに負荷がかかっています。しばらくしてからアクセスしてください。');
+  });
+
+  it('walks steps 2 to 7 by clicking, the checklist advancing at each', async () => {
+    await step(2).locator('button').click();
+    await expectChecklist(3, [1, 2]);
+    await expect.poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
+    await step(3).locator('button').click();
+    await expectChecklist(4, [1, 2, 3]);
+    expect(await card().locator('[data-field="webArchive"]').textContent()).toBe('present');
+    // Step 4 through the command box, as typed.
+    await page.fill('#command', 'to tran resume');
+    await page.click('#command-form button[type=submit]');
+    await expectChecklist(5, [1, 2, 3, 4]);
+    expect(await card().locator('[data-field="service"]').textContent()).toBe('AVAILABLE');
+    await shot('04-resumed');
+    // A client write lands in the staging area while backup mode is on.
+    emu.site.deliver('alice', 'From: bob@teamware.example\r\nTo: alice@teamware.example\r\nSubject: during backup\r\n\r\nhello\r\n');
+    await page.click('button[data-demo="pop3-login"]');
+    await expect.poll(() => page.locator('#demo-result').textContent()).toMatch(/S: \+OK/);
+    await page.fill('#command', `twemu backup --level 0 --dest ${dest.path}`);
+    await page.click('#command-form button[type=submit]');
+    await expectChecklist(6, [1, 2, 3, 4, 5]);
+    expect(await card().locator('[data-field="backupDone"]').textContent()).toBe('yes (level 0)');
+    expect(await card().locator('[data-field="staging"]').textContent()).toMatch(/^[1-9]\d* write\(s\)/);
+    await step(6).locator('button').click();
+    await expectChecklist(7, [1, 2, 3, 4, 5, 6]);
+    await shot('05-before-backup-off');
+    await step(7).locator('button').click();
+    await expectChecklist(1, []);
+    expect(await card().locator('[data-field="backupMode"]').textContent()).toBe('OFF');
+    await page.locator('#feed li[data-type="staging"]').filter({ hasText: 'merged' }).first().waitFor();
+    expect(emu.site.server('twsv01').state).toMatchObject({ service: 'available', backupMode: 'off', webArchive: 'absent' });
+    await shot('06-done');
+  });
+
+  it('warns instead of refusing in lenient mode', async () => {
+    await page.check('#lenient');
+    await page.fill('#command', 'to backup on');
+    await page.click('#command-form button[type=submit]');
+    await expect.poll(() => page.locator('#result').getAttribute('data-kind')).toBe('warning');
+    const text = await page.locator('#result').textContent();
+    expect(text).toContain('WARNING (rule suspend-first): lenient mode: twsv01: the service is not suspended (rule suspend-first broken on purpose)');
+    await page.locator('#feed li[data-type="warning"]').first().waitFor();
+    await expect.poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
+    // Step 1 was skipped: only step 2 is ticked, and suspending is still the next valid step.
+    await expectChecklist(1, [2]);
+    await shot('07-lenient-warning');
+  });
+});
