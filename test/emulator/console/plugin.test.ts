@@ -218,6 +218,30 @@ describe('console: login, pages and auth (single-server site)', () => {
     }
   });
 
+  it('[behaviour:imap4.login] the demo IMAP client sees NO LOGIN failed:Server is busy while suspended', async () => {
+    const login = async () => http(emu, 'POST', '/console/demo/imap-login', { cookie, headers: CONSOLE, body: JSON.stringify({ server: 'twsv01', user: 'alice', password: 'teamware' }) });
+    const ok = await login();
+    expect(ok.status).toBe(200);
+    expect(ok.json.ok).toBe(true);
+    expect(ok.json.summary).toMatch(/^a1 OK/);
+    expect(ok.json.lines).toContainEqual({ from: 'C', text: 'a1 LOGIN "alice" "********"' });
+    const sse = await sseEvents(emu);
+    try {
+      await api(emu, 'POST', '/api/commands', { command: 'to tran suspend', server: 'twsv01' });
+      const busy = await login();
+      expect(busy.status).toBe(200);
+      expect(busy.json.ok).toBe(false);
+      expect(busy.json.summary).toMatch(/^a1 NO .*LOGIN failed:Server is busy/);
+      const fired = await sse.behaviour('imap4.login');
+      expect(fired.server).toBe('twsv01');
+      const seen = await sse.waitFor((e) => e.type === 'client' && e.client === 'imap' && e.seq > fired.seq);
+      expect(seen.message).toBe(busy.json.summary);
+    } finally {
+      sse.close();
+      await api(emu, 'POST', '/api/commands', { command: 'to tran resume', server: 'twsv01' });
+    }
+  });
+
   it('[behaviour:web.busy] the demo browser logs in like a user and sees the busy page while suspended', async () => {
     const ok = await http(emu, 'POST', '/console/demo/web-page', { cookie, headers: CONSOLE, body: JSON.stringify({ server: 'twsv01', path: '/' }) });
     expect(ok.status).toBe(200);
