@@ -31,7 +31,7 @@ function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Acc
 }
 
 export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
-  app.get('/api/client', {
+  app.get('/api/client/operations', {
     schema: { description: 'Lists the desktop-client operations (HTTP Basic as any user).', security: [{ basic: [] }] },
   }, async (req, reply) => {
     if (!authenticate(site, req, reply)) return reply;
@@ -43,7 +43,7 @@ export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
   app.post('/api/client/:service/:operation', {
     schema: {
       description: 'A desktop client\'s operation (TeamWARE Admin, Directory, Mail, Calendar, Forum, Library, Simple MAPI, the client level-up tool), authenticated as the user with HTTP Basic. ' +
-        'Answers 200 with {"ok": true, ...} or {"ok": false, "behaviour": ID, "behaviours": [...], "dialog": [exact texts], "effect": ...}. admin/* and directory/* need an administrator (403 otherwise). GET /api/client lists the operations.',
+        'Answers 200 with {"ok": true, ...} or {"ok": false, "behaviour": ID, "behaviours": [...], "dialog": [exact texts], "effect": ...}. admin/* and directory/* need an administrator (403 otherwise). GET /api/client/operations lists them.',
       params: { type: 'object', properties: { service: { type: 'string', maxLength: 40 }, operation: { type: 'string', maxLength: 60 } } },
       security: [{ basic: [] }],
     },
