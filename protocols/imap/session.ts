@@ -144,7 +144,7 @@ export class Session {
     if (!spec) return { tagged: { status: 'BAD', text: `Unknown command ${cmd.name.slice(0, 40)}` } };
     if (cmd.uid && !spec.uid) return { tagged: { status: 'BAD', text: `UID ${cmd.name} is not a command` } };
     if (!spec.states.includes(this.state)) {
-      const why = this.state === 'not-authenticated' ? 'log in first' : this.state === 'authenticated' ? 'select a mailbox first' : 'already logged in';
+      const why = spec.states.includes('not-authenticated') ? 'already logged in' : this.state === 'not-authenticated' ? 'log in first' : 'select a mailbox first';
       return { tagged: { status: 'BAD', text: `${cmd.uid ? 'UID ' : ''}${cmd.name} is not valid in the ${this.state} state; ${why}` } };
     }
     if (!this.server.suspended) this.inFlight = true;
