@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { CommandRefused, TwemuError, BadRequest } from './errors.js';
 import { DB_FILE } from './store/database.js';
 import { INITIAL_STATE, saveState, writeFileAtomic } from './state.js';
@@ -61,6 +59,24 @@ function backupFiles(server: SiteServer): string[] {
     for (const f of readdirSync(dir).sort()) if (statSync(join(dir, f)).isFile()) files.push(`${sub}/${f}`);
   }
   return files;
+}
+
+/**
+ * SHA-256 of a file, remembered per (size, mtime): in backup mode the database
+ * file is pinned and does not change, so a level 1/2 or a repeated backup does
+ * not hash it again.
+ */
+const digests = new WeakMap<SiteServer, Map<string, { size: number; mtimeMs: number; sha: Promise<string> }>>();
+export function digestOf(server: SiteServer, file: string): Promise<string> {
+  let cache = digests.get(server);
+  if (!cache) digests.set(server, (cache = new Map()));
+  const st = statSync(file);
+  const hit = cache.get(file);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha;
+  const sha = sha256File(file);
+  cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, sha });
+  sha.catch(() => cache!.delete(file));
+  return sha;
 }
 
 export async function sha256File(file: string): Promise<string> {
@@ -122,29 +138,29 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
   const files: ManifestFile[] = [];
   for (const [i, path] of paths.entries()) {
     const src = join(server.dir, path);
-    const sha = await sha256File(src);
     const prior = base?.files.find((f) => f.path === path);
-    if (prior && prior.sha256 === sha) {
-      files.push({ path, size: sizes[i]!, sha256: sha, copied: false, from: prior.from });
+    const target = join(workDir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    // The digest and the copy run side by side (the copy in libuv's thread pool, as
+    // `cp` would do it); an unchanged file is not copied, only listed.
+    const shaPromise = digestOf(server, src);
+    if (prior) {
+      const sha = await shaPromise;
+      if (prior.sha256 === sha) {
+        files.push({ path, size: sizes[i]!, sha256: sha, copied: false, from: prior.from });
+        continue;
+      }
+      await copyFile(src, target);
     } else {
-      const target = join(workDir, path);
-      mkdirSync(dirname(target), { recursive: true });
-      const hash = createHash('sha256');
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          done += chunk.length;
-          opts.onProgress?.({ server: server.name, file: path, bytesDone: done, bytesTotal: total });
-          cb(null, chunk);
-        },
-      });
-      await pipeline(createReadStream(src, { highWaterMark: 1 << 20 }), tap, createWriteStream(target));
-      const copiedSha = hash.digest('hex');
-      if (copiedSha !== sha) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
-      files.push({ path, size: sizes[i]!, sha256: sha, copied: true, from: id });
-      bytesCopied += sizes[i]!;
-      if (process.env.TWEMU_FAULT === 'backup-copy') process.kill(process.pid, 'SIGKILL');
+      await Promise.all([shaPromise, copyFile(src, target)]);
     }
+    const sha = await shaPromise;
+    if (statSync(target).size !== sizes[i]) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
+    done += sizes[i]!;
+    opts.onProgress?.({ server: server.name, file: path, bytesDone: done, bytesTotal: total });
+    files.push({ path, size: sizes[i]!, sha256: sha, copied: true, from: id });
+    bytesCopied += sizes[i]!;
+    if (process.env.TWEMU_FAULT === 'backup-copy') process.kill(process.pid, 'SIGKILL');
   }
   const manifest: Manifest = {
     format: BACKUP_FORMAT, id, server: server.name, role: server.role, level: level as 0 | 1 | 2, basedOn: base?.id ?? null,

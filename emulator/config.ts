@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
 import { TwemuError } from './errors.js';
 
 export type Topology = 'single' | 'multi';
@@ -59,7 +59,8 @@ export function readConfigFile(file: string): Partial<SiteConfig> {
   }
   let data: unknown;
   try {
-    data = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text);
+    // yaml is loaded only when a YAML config is read: it costs start-up time otherwise.
+    data = file.endsWith('.json') ? JSON.parse(text) : (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
   } catch (err) {
     throw new TwemuError('E_CONFIG', `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
   }

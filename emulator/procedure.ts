@@ -1,4 +1,5 @@
 import { CommandRefused, BadRequest } from './errors.js';
+import { digestOf } from './backup.js';
 import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
 
@@ -64,6 +65,8 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     apply: (s) => {
       s.store.database.beginStaging();
       s.setState({ backupMode: 'on', backupDone: false, backupOnAt: new Date().toISOString() }, 'to backup on');
+      // The pinned database file will not change until `to backup off`: digest it in the background for step 5.
+      digestOf(s, s.store.database.file).catch(() => undefined);
       s.site.events.emit({ type: 'staging', server: s.name, operation: 'allocated', message: `staging area allocated in ${s.dir}` });
     },
   },
