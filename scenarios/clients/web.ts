@@ -1,0 +1,133 @@
+// A browser session of the web service: cookies kept across steps, redirects
+// followed, the page decoded by its charset, frames found by name.
+
+import type { Outcome } from './outcome.js';
+
+const MAX_REDIRECTS = 10;
+
+export class WebSession {
+  private cookies = new Map<string, string>();
+  private lastUrl: string | null = null;
+  private lastPage = '';
+
+  constructor(private readonly base: string) {}
+
+  async get(path: string, timeoutMs: number): Promise<Outcome> {
+    return this.request('GET', this.resolve(path), undefined, timeoutMs);
+  }
+
+  async post(path: string, form: Record<string, unknown> | undefined, timeoutMs: number): Promise<Outcome> {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(form ?? {})) {
+      for (const item of Array.isArray(v) ? v : [v]) body.append(k, String(item));
+    }
+    return this.request('POST', this.resolve(path), body.toString(), timeoutMs);
+  }
+
+  /** Loads the frame (or iframe) named `name` of the last page. */
+  async frame(name: string, timeoutMs: number): Promise<Outcome> {
+    if (!this.lastUrl) return { ok: false, reply: '(no page loaded yet: get one first)', body: '' };
+    const src = findFrame(this.lastPage, name);
+    if (src === null) {
+      const names = frameNames(this.lastPage);
+      const text = `(the page ${this.lastUrl} has no frame named ${JSON.stringify(name)}; its frames: ${names.length ? names.join(', ') : 'none'})`;
+      return { ok: false, reply: text, body: text };
+    }
+    return this.request('GET', new URL(src, this.lastUrl).toString(), undefined, timeoutMs, false);
+  }
+
+  private resolve(path: string): string {
+    return new URL(path, this.base.endsWith('/') ? this.base : `${this.base}/`).toString();
+  }
+
+  private async request(method: string, url: string, form: string | undefined, timeoutMs: number, remember = true): Promise<Outcome> {
+    let current = url;
+    let currentMethod = method;
+    let body = form;
+    for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+      const headers: Record<string, string> = {};
+      if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      let res: Response;
+      try {
+        res = await fetch(current, { method: currentMethod, headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+      } catch (err) {
+        const text = `(${currentMethod} ${current} failed: ${(err as Error).message})`;
+        return { ok: false, reply: text, body: text };
+      }
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const eq = pair!.indexOf('=');
+        if (eq > 0) {
+          const k = pair!.slice(0, eq).trim();
+          const v = pair!.slice(eq + 1).trim();
+          if (/max-age=0|expires=thu, 01 jan 1970/i.test(c) || v === '') this.cookies.delete(k);
+          else this.cookies.set(k, v);
+        }
+      }
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        await res.arrayBuffer();
+        current = new URL(location, current).toString();
+        if (res.status !== 307 && res.status !== 308) {
+          currentMethod = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const page = decode(bytes, res.headers.get('content-type'));
+      if (remember) {
+        this.lastUrl = current;
+        this.lastPage = page;
+      }
+      const reply = `HTTP ${res.status}`;
+      return { ok: res.status >= 200 && res.status < 300, status: res.status, reply, body: `${page}\n${pageText(page)}` };
+    }
+    const text = `(more than ${MAX_REDIRECTS} redirects from ${url})`;
+    return { ok: false, reply: text, body: text };
+  }
+}
+
+function decode(bytes: Buffer, contentType: string | null): string {
+  const charset = /charset=["']?([\w-]+)/i.exec(contentType ?? '')?.[1] ?? /<meta[^>]+charset=["']?([\w-]+)/i.exec(bytes.toString('latin1'))?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(charset).decode(bytes);
+  } catch {
+    return bytes.toString('utf8');
+  }
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** The page's visible text: tags removed, entities decoded. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x?[0-9a-f]+|\w+);/gi, (m, e: string) => {
+      if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
+      return ENTITIES[e.toLowerCase()] ?? m;
+    })
+    .replace(/[ \t\r\n]+/g, ' ')
+    .trim();
+}
+
+const FRAME_TAG = /<i?frame\b[^>]*>/gi;
+const attr = (tag: string, name: string) => new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
+
+function frameNames(html: string): string[] {
+  return [...html.matchAll(FRAME_TAG)].map((m) => attr(m[0], 'name')).filter((a) => a).map((a) => a![1] ?? a![2] ?? a![3] ?? '');
+}
+
+function findFrame(html: string, name: string): string | null {
+  for (const m of html.matchAll(FRAME_TAG)) {
+    const n = attr(m[0], 'name');
+    const value = n ? n[1] ?? n[2] ?? n[3] : undefined;
+    if (value === name) {
+      const src = attr(m[0], 'src');
+      return src ? (src[1] ?? src[2] ?? src[3] ?? '').replace(/&amp;/g, '&') : '';
+    }
+  }
+  return null;
+}

@@ -1,0 +1,843 @@
+// Runs validated scenarios: starts the site (or targets a running one), runs
+// each step through the real client libraries, checks its expectations
+// against the reply and the events fired meanwhile, and records the sequence
+// of drawn behaviours so two runs with one seed can be compared.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type Emulator, type Endpoints } from '../emulator/index.js';
+import type { TwEvent } from '../emulator/events.js';
+import type { ServerStatus } from '../emulator/site.js';
+import { findSite } from '../emulator/cli/client.js';
+import { KINDS, type Expect, type Scenario, type Step } from './format.js';
+import { parseOperator, parseUntil } from './validate.js';
+import type { Outcome } from './clients/outcome.js';
+import { RawSession } from './clients/raw.js';
+import { Pop3Session } from './clients/pop3.js';
+import { ImapSession } from './clients/imap.js';
+import { WebSession } from './clients/web.js';
+import { httpJson, httpOutcome } from './clients/http.js';
+import './inspect.js';
+
+/** How long a missing expected event is waited for after the reply (it may come from a background job). */
+const EVENT_GRACE_MS = 1000;
+const POLL_MS = 25;
+const UNTIL_POLL_MS = 50;
+const MAX_SOAK_ITERATIONS = 100_000;
+/** The compiled CLI, for `twemu restore`. */
+const CLI = fileURLToPath(new URL('../emulator/cli.js', import.meta.url));
+
+export interface Target {
+  url?: string;
+  token?: string;
+  data?: string;
+}
+
+export interface RunOptions {
+  /** Overrides every scenario's site seed. */
+  seed?: number;
+  /** Run against a running site instead of starting one per scenario. */
+  target?: Target;
+  /** With `--soak`: `repeat` blocks marked `soak: true` loop for this long. */
+  soakMs?: number;
+  /** Progress output (a line at a time). */
+  out: (line: string) => void;
+}
+
+export interface Mismatch {
+  what: string;
+  expected: string;
+  actual: string;
+}
+
+export interface StepResult {
+  index: string;
+  label: string;
+  file: string;
+  line: number;
+  col: number;
+  ok: boolean;
+  ms: number;
+  mismatches: Mismatch[];
+  /** The full reply, page or answer, for the report of a failing step. */
+  actual?: string;
+  fired: string[];
+}
+
+export interface ScenarioResult {
+  name: string;
+  file: string;
+  passed: boolean;
+  /** Set when the scenario could not run (site did not start, a step crashed). */
+  error?: string;
+  steps: StepResult[];
+  ms: number;
+  seed: number;
+  /** The behaviours drawn, in order: `server behaviour variant` (+ ` suppressed`). */
+  draws: string[];
+  /** The failure, in full, as printed. */
+  failure?: string;
+  log: string[];
+}
+
+interface SiteHandle {
+  control: string;
+  token: string;
+  endpoints: Endpoints;
+  emu?: Emulator;
+  dataDir?: string;
+}
+
+type Session =
+  | { kind: 'pop3'; client: Pop3Session }
+  | { kind: 'pop3-raw'; client: RawSession }
+  | { kind: 'imap'; client: ImapSession }
+  | { kind: 'imap-raw'; client: RawSession }
+  | { kind: 'web'; client: WebSession }
+  | { kind: 'ame' | 'desktop'; user?: string; password?: string; server?: string };
+
+class StepFailed extends Error {
+  constructor(readonly result: StepResult) {
+    super(`step ${result.index} failed`);
+  }
+}
+
+class Context {
+  readonly sessions = new Map<string, Session>();
+  readonly hashes = new Map<string, string>();
+  readonly tmp = mkdtempSync(join(tmpdir(), 'twemu-scenario-'));
+  readonly backupDir = join(this.tmp, 'backups');
+  backupsTaken = 0;
+  restored: SiteHandle | null = null;
+  startSeq = 0;
+  /** Where the previous step began (for `until: behaviour X fired`). */
+  previousStepSeq = 0;
+  readonly results: StepResult[] = [];
+  readonly log: string[] = [];
+
+  constructor(readonly scenario: Scenario, readonly site: SiteHandle, readonly opts: RunOptions) {}
+
+  async api(method: string, path: string, body?: unknown, on: SiteHandle = this.site, timeoutMs = 30_000) {
+    return httpJson(method, `${on.control}${path}`, { bearer: on.token, body, timeoutMs });
+  }
+
+  async lastSeq(): Promise<number> {
+    const r = await this.api('GET', '/api/events?format=json&since=999999999999');
+    return (r.json as { lastSeq: number }).lastSeq;
+  }
+
+  async eventsSince(seq: number): Promise<TwEvent[]> {
+    const r = await this.api('GET', `/api/events?format=json&since=${seq}`);
+    return (r.json as { events: TwEvent[] }).events;
+  }
+
+  server(name: string | undefined, service: 'pop3' | 'imap' | 'web' | 'ame') {
+    const servers = this.site.endpoints.servers;
+    const s = name ? servers.find((x) => x.name.toLowerCase() === name.toLowerCase()) : servers.find((x) => x[service] !== undefined);
+    if (!s) throw new Error(name ? `no server named ${JSON.stringify(name)} (the servers are: ${servers.map((x) => x.name).join(', ')})` : `no server runs ${service}`);
+    if (s[service] === undefined) throw new Error(`${s.name} does not run ${service}`);
+    return s;
+  }
+
+  closeSessions(): void {
+    for (const s of this.sessions.values()) {
+      if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw') s.client.close();
+      else if (s.kind === 'imap') void s.client.close();
+    }
+    this.sessions.clear();
+  }
+}
+
+function host(control: string): string {
+  return new URL(control).hostname;
+}
+
+export function stepLabel(step: Step): string {
+  const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  if (step.label) return step.label;
+  if (KINDS[step.kind].actions) {
+    const arg = step.action === 'login' ? (step.arg as { user: string }).user : step.arg === true ? '' : show(step.arg);
+    return `${step.kind} ${String(step.value)}: ${step.action}${arg ? ` ${arg}` : ''}`;
+  }
+  if (step.kind === 'check') {
+    const extra = Object.entries(step.fields).map(([k, v]) => `${k}=${show(v)}`).join(' ');
+    return `check ${String(step.value)} ${extra}`;
+  }
+  if (step.kind === 'repeat') return `repeat ${step.value === true ? '' : String(step.value)}${step.fields.soak ? ' (soak)' : ''}`;
+  const extra = step.fields.server ? ` --server ${String(step.fields.server)}` : '';
+  return `${step.kind} ${show(step.value)}${extra}${step.fields.lenient ? ' --lenient' : ''}`;
+}
+
+/** Starts the scenario's own site, or attaches to the target. */
+async function openSite(scenario: Scenario, opts: RunOptions, seed: number): Promise<SiteHandle> {
+  if (!opts.target) {
+    const s = scenario.site;
+    const emu = await startEmulator({
+      topology: s.topology, ...(s.topology === 'multi' ? { appServers: s.appServers ?? 2 } : {}), seed, lenient: s.lenient, demo: s.demo,
+      policies: s.policies as Record<string, never>, ...(s.gatewayServer ? { gatewayServer: s.gatewayServer } : {}), portBase: 0, host: '127.0.0.1',
+    });
+    return { control: emu.endpoints.control, token: emu.token, endpoints: emu.endpoints, emu, dataDir: emu.dataDir };
+  }
+  const found = findSite({ url: opts.target.url, token: opts.target.token, data: opts.target.data });
+  let endpoints = found.endpoints;
+  if (!endpoints) {
+    const r = await httpJson('GET', `${found.url}/api/inspect/endpoints`, { bearer: found.token, timeoutMs: 10_000 });
+    if (r.status !== 200) throw new Error(`the site at ${found.url} does not tell its endpoints (HTTP ${r.status}); use --data DIR`);
+    endpoints = r.json as Endpoints;
+  }
+  const handle: SiteHandle = { control: found.url, token: found.token, endpoints, ...(opts.target.data ? { dataDir: resolve(opts.target.data) } : {}) };
+  const status = (await httpJson('GET', `${handle.control}/api/status`, { bearer: handle.token, timeoutMs: 10_000 })).json as { topology: string; servers: ServerStatus[] };
+  if (status.topology !== scenario.site.topology) throw new Error(`this scenario needs a ${scenario.site.topology}-server site; the site at ${handle.control} is ${status.topology}-server`);
+  if (scenario.site.topology === 'multi' && scenario.site.appServers && status.servers.filter((x) => x.role === 'application').length !== scenario.site.appServers) {
+    throw new Error(`this scenario needs ${scenario.site.appServers} application servers; the target has ${status.servers.filter((x) => x.role === 'application').length}`);
+  }
+  await httpJson('POST', `${handle.control}/api/catalog/reset`, { bearer: handle.token, body: { seed }, timeoutMs: 10_000 });
+  for (const [id, policy] of Object.entries(scenario.site.policies)) {
+    const r = await httpJson('PUT', `${handle.control}/api/catalog/${encodeURIComponent(id)}/policy`, { bearer: handle.token, body: policy, timeoutMs: 10_000 });
+    if (r.status !== 200) throw new Error(`the target refused the policy of ${id}: HTTP ${r.status} ${r.text}`);
+  }
+  return handle;
+}
+
+export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
+  const t0 = performance.now();
+  const seed = opts.seed ?? scenario.site.seed;
+  const result: ScenarioResult = { name: scenario.name, file: scenario.file, passed: false, steps: [], ms: 0, seed, draws: [], log: [] };
+  const say = (line: string) => {
+    result.log.push(line);
+    opts.out(line);
+  };
+  say(`scenario ${scenario.name} (${scenario.file}, seed ${seed}${opts.target ? ', running site' : `, ${scenario.site.topology}-server site`})`);
+  let site: SiteHandle;
+  try {
+    site = await openSite(scenario, opts, seed);
+  } catch (err) {
+    result.error = `the site did not start: ${(err as Error).message}`;
+    result.failure = result.error;
+    result.ms = performance.now() - t0;
+    say(`  ERROR ${result.error}`);
+    say(`FAIL ${scenario.name} (${Math.round(result.ms)} ms)`);
+    return result;
+  }
+  const ctx = new Context(scenario, site, opts);
+  try {
+    ctx.startSeq = await ctx.lastSeq();
+    ctx.previousStepSeq = ctx.startSeq;
+    await runSteps(ctx, scenario.steps, '', say);
+    result.passed = true;
+  } catch (err) {
+    if (err instanceof StepFailed) {
+      result.failure = describeFailure(err.result);
+    } else {
+      result.error = `the runner failed: ${(err as Error).message}`;
+      result.failure = result.error;
+      say(`  ERROR ${result.error}`);
+    }
+  } finally {
+    result.steps = ctx.results;
+    try {
+      const events = await ctx.eventsSince(ctx.startSeq);
+      result.draws = events.filter((e) => e.type === 'behaviour' || e.type === 'behaviour-suppressed')
+        .map((e) => `${e.server ?? '-'} ${e.behaviour} ${e.variant ?? ''}${e.type === 'behaviour-suppressed' ? ' suppressed' : ''}`.replace(/\s+$/, ''));
+    } catch {
+      /* the site is gone; nothing to record */
+    }
+    ctx.closeSessions();
+    if (ctx.restored?.emu) await ctx.restored.emu.stop().catch(() => undefined);
+    if (site.emu) await site.emu.stop().catch(() => undefined);
+    rmSync(ctx.tmp, { recursive: true, force: true });
+  }
+  result.ms = performance.now() - t0;
+  say(`${result.passed ? 'PASS' : 'FAIL'} ${scenario.name} (${result.steps.length} steps, ${Math.round(result.ms)} ms)`);
+  return result;
+}
+
+export function describeFailure(r: StepResult): string {
+  const lines = [`step ${r.index} (${r.file}:${r.line}:${r.col}) ${r.label}`];
+  for (const m of r.mismatches) {
+    lines.push(`  expected ${m.what}: ${m.expected}`);
+    lines.push(`  actual ${m.what}:   ${m.actual}`);
+  }
+  if (r.actual !== undefined) {
+    lines.push('  actual, in full:');
+    for (const l of r.actual.split('\n')) lines.push(`    | ${l}`);
+  }
+  if (r.fired.length) lines.push(`  behaviours fired during the step: ${r.fired.join(', ')}`);
+  return lines.join('\n');
+}
+
+async function runSteps(ctx: Context, steps: Step[], prefix: string, say: (l: string) => void): Promise<void> {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const index = `${prefix}${i + 1}`;
+    if (step.kind === 'repeat') {
+      await runRepeat(ctx, step, index, say);
+      continue;
+    }
+    const r = await runStep(ctx, step, index);
+    ctx.results.push(r);
+    say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}`);
+    if (!r.ok) {
+      for (const l of describeFailure(r).split('\n').slice(1)) say(`     ${l}`);
+      throw new StepFailed(r);
+    }
+  }
+}
+
+async function runRepeat(ctx: Context, step: Step, index: string, say: (l: string) => void): Promise<void> {
+  const times = step.value === true ? 1 : (step.value as number);
+  const soak = step.fields.soak === true && ctx.opts.soakMs !== undefined;
+  const until = soak ? Date.now() + ctx.opts.soakMs! : 0;
+  say(`  ---- ${index} ${stepLabel(step)}${soak ? `: looping for ${Math.round(ctx.opts.soakMs! / 1000)} s` : ''}`);
+  for (let n = 1; n <= (soak ? MAX_SOAK_ITERATIONS : times); n++) {
+    await runSteps(ctx, step.steps ?? [], `${index}.${n}.`, say);
+    if (soak && Date.now() >= until) break;
+  }
+}
+
+async function runStep(ctx: Context, step: Step, index: string): Promise<StepResult> {
+  const t0 = performance.now();
+  const base = { index, label: stepLabel(step), file: ctx.scenario.file, line: step.pos.line, col: step.pos.col };
+  const seqBefore = await ctx.lastSeq();
+  let outcome: Outcome;
+  let mismatches: Mismatch[] = [];
+  try {
+    const produced = await withTimeout(execute(ctx, step, seqBefore), step.timeoutMs, `the step did not finish within ${step.timeoutMs} ms`);
+    if ('mismatches' in produced) {
+      mismatches = produced.mismatches;
+      outcome = produced.outcome;
+    } else outcome = produced;
+  } catch (err) {
+    outcome = { ok: false, reply: `(${(err as Error).message})`, body: `(${(err as Error).message})` };
+    mismatches = [{ what: 'outcome', expected: 'the step runs', actual: (err as Error).message }];
+  }
+  ctx.previousStepSeq = seqBefore;
+  let events = await ctx.eventsSince(seqBefore);
+  const expect: Expect = step.implicitOk && KINDS[step.kind].expects.includes('ok') ? { ok: true } : step.expect;
+  if (!mismatches.length) {
+    mismatches = check(expect, outcome, events);
+    // An expected event may come from a background job just after the reply: wait for it, bounded.
+    const deadline = Date.now() + EVENT_GRACE_MS;
+    while (mismatches.some((m) => ['behaviour', 'suppressed', 'log', 'warning', 'variant'].includes(m.what)) && Date.now() < deadline) {
+      await sleep(POLL_MS);
+      events = await ctx.eventsSince(seqBefore);
+      mismatches = check(expect, outcome, events);
+    }
+  }
+  const fired = events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!);
+  return { ...base, ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+const q = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v));
+
+function get(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) {
+    if (cur === null || cur === undefined) return undefined;
+    cur = Array.isArray(cur) && /^\d+$/.test(part) ? cur[Number(part)] : (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Every expectation the outcome and the step's events do not meet. */
+export function check(expect: Expect, o: Outcome, events: TwEvent[]): Mismatch[] {
+  const out: Mismatch[] = [];
+  const fired = events.filter((e) => e.type === 'behaviour');
+  const suppressed = events.filter((e) => e.type === 'behaviour-suppressed');
+  const firedText = fired.length ? fired.map((e) => `${e.behaviour}${e.variant ? ` (${e.variant})` : ''}`).join(', ') : 'none';
+  const body = o.body ?? o.reply ?? '';
+  if (expect.ok !== undefined && o.ok !== expect.ok) out.push({ what: 'ok', expected: String(expect.ok), actual: `${o.ok} (${o.reply ?? ''})` });
+  if (expect.reply !== undefined && o.reply !== expect.reply) out.push({ what: 'reply', expected: q(expect.reply), actual: q(o.reply ?? '') });
+  if (expect.lines !== undefined && !same(expect.lines, o.lines ?? [])) out.push({ what: 'lines', expected: diffLines(expect.lines, o.lines ?? []), actual: `${(o.lines ?? []).length} line(s)` });
+  if (expect.match !== undefined && !new RegExp(expect.match, 'u').test(body)) out.push({ what: 'match', expected: `/${expect.match}/`, actual: q(firstLine(o.reply ?? body)) });
+  for (const t of expect.text ?? []) if (!body.includes(t)) out.push({ what: 'text', expected: `contains ${q(t)}`, actual: 'not found' });
+  for (const t of expect.notText ?? []) if (body.includes(t)) out.push({ what: 'notText', expected: `does not contain ${q(t)}`, actual: 'found' });
+  if (expect.occurrences) {
+    const n = countText(o.body ?? '', expect.occurrences.text, o.status !== undefined);
+    if (n !== expect.occurrences.count) out.push({ what: 'occurrences', expected: `${q(expect.occurrences.text)} ${expect.occurrences.count} time(s)`, actual: `${n} time(s)` });
+  }
+  for (const id of expect.behaviour ?? []) if (!fired.some((e) => e.behaviour === id)) out.push({ what: 'behaviour', expected: `${id} fired`, actual: `fired: ${firedText}` });
+  for (const id of expect.suppressed ?? []) if (!suppressed.some((e) => e.behaviour === id)) out.push({ what: 'suppressed', expected: `${id} suppressed by its policy`, actual: `suppressed: ${suppressed.map((e) => e.behaviour).join(', ') || 'none'}` });
+  if (expect.noBehaviour && fired.length) out.push({ what: 'noBehaviour', expected: 'no behaviour fired', actual: `fired: ${firedText}` });
+  if (expect.variant !== undefined && !fired.some((e) => e.variant === expect.variant)) out.push({ what: 'variant', expected: expect.variant, actual: `fired: ${firedText}` });
+  if (expect.status !== undefined && o.status !== expect.status) out.push({ what: 'status', expected: String(expect.status), actual: String(o.status ?? '(no HTTP status)') });
+  if (expect.rc !== undefined && (o.rc === undefined || !expect.rc.includes(o.rc))) out.push({ what: 'rc', expected: expect.rc.join(' or '), actual: String(o.rc ?? '(no rc)') });
+  if (expect.dialog !== undefined && !same(expect.dialog, o.dialog ?? [])) out.push({ what: 'dialog', expected: q(expect.dialog), actual: q(o.dialog ?? []) });
+  for (const [path, value] of Object.entries(expect.json ?? {})) {
+    const actual = get(o.json, path);
+    if (!same(actual, value)) out.push({ what: `json ${path}`, expected: q(value), actual: actual === undefined ? '(absent)' : q(actual) });
+  }
+  if (expect.refused) {
+    if (!o.refused) out.push({ what: 'refused', expected: `refused${expect.refused.rule ? ` by rule ${expect.refused.rule}` : ''}`, actual: `not refused (${o.reply ?? ''})` });
+    else {
+      if (expect.refused.rule && o.refused.rule !== expect.refused.rule) out.push({ what: 'refused rule', expected: expect.refused.rule, actual: `${o.refused.rule ?? '(no rule)'}: ${o.refused.message}` });
+      if (expect.refused.code && o.refused.code !== expect.refused.code) out.push({ what: 'refused code', expected: expect.refused.code, actual: o.refused.code });
+    }
+  }
+  for (const rule of expect.warning ?? []) {
+    const warned = events.some((e) => e.type === 'warning' && e.rule === rule);
+    if (!warned) out.push({ what: 'warning', expected: `rule ${rule} broken on purpose (lenient)`, actual: `warnings: ${events.filter((e) => e.type === 'warning').map((e) => e.rule).join(', ') || 'none'}${o.refused ? `; refused: ${o.refused.message}` : ''}` });
+  }
+  for (const line of expect.log ?? []) {
+    const logged = events.some((e) => e.type === 'gateway-log' && (e.message === line || (e.messages ?? []).includes(line)));
+    if (!logged) {
+      const seen = events.filter((e) => e.type === 'gateway-log').map((e) => e.message ?? (e.messages ?? []).join(' | '));
+      out.push({ what: 'log', expected: q(line), actual: seen.length ? seen.map((s) => q(s)).join(', ') : '(no log line)' });
+    }
+  }
+  return out;
+}
+
+function firstLine(s: string): string {
+  const l = s.split('\n')[0] ?? '';
+  return l.length > 300 ? `${l.slice(0, 300)}...` : l;
+}
+
+function countText(body: string, text: string, html: boolean): number {
+  // A web page's body holds the HTML and then its visible text: count in the HTML only.
+  const hay = html ? body.slice(0, body.lastIndexOf('\n') >= 0 ? body.lastIndexOf('\n') : body.length) : body;
+  let n = 0;
+  for (let i = hay.indexOf(text); i >= 0; i = hay.indexOf(text, i + text.length)) n++;
+  return n;
+}
+
+/** A line-by-line diff of expected vs actual lines (`-` expected only, `+` actual only). */
+export function diffLines(expected: string[], actual: string[]): string {
+  const out: string[] = [];
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i++) {
+    const e = expected[i];
+    const a = actual[i];
+    if (e === a) out.push(`      ${e}`);
+    else {
+      if (e !== undefined) out.push(`    - ${e}`);
+      if (a !== undefined) out.push(`    + ${a}`);
+    }
+  }
+  return `(- expected, + actual)\n${out.join('\n')}`;
+}
+
+type Produced = Outcome | { outcome: Outcome; mismatches: Mismatch[] };
+
+async function execute(ctx: Context, step: Step, seqBefore: number): Promise<Produced> {
+  switch (step.kind) {
+    case 'operator':
+      return operator(ctx, step);
+    case 'until':
+      return until(ctx, step);
+    case 'delay':
+      await sleep(step.value as number);
+      return { ok: true, reply: 'waited' };
+    case 'pop3':
+      return pop3(ctx, step);
+    case 'imap':
+      return imap(ctx, step);
+    case 'web':
+      return web(ctx, step);
+    case 'ame':
+      return ame(ctx, step);
+    case 'desktop':
+      return desktop(ctx, step);
+    case 'gateway': {
+      const [gw, op] = String(step.value).trim().split(/\s+/);
+      return httpOutcome(await ctx.api('POST', `/api/gateways/${gw}/${op}`, step.fields.body ?? {}, ctx.site, step.timeoutMs));
+    }
+    case 'searchpro':
+      return httpOutcome(await ctx.api('POST', `/api/searchpro/${String(step.value)}`, step.fields.body ?? {}, ctx.site, step.timeoutMs));
+    case 'api': {
+      const [method, path] = String(step.value).trim().split(/\s+/);
+      const a = await ctx.api(method!, path!, step.fields.body, ctx.site, step.timeoutMs);
+      const o = httpOutcome(a);
+      if (a.status === 409) o.refused = refusal(a.json, await ctx.eventsSince(seqBefore));
+      return o;
+    }
+    case 'deliver': {
+      const m = step.value as { to: string; from?: string; subject?: string; body?: string; raw?: string };
+      const raw = m.raw ?? [`From: ${m.from ?? 'scenario'}@teamware.example`, `To: ${m.to}@teamware.example`, `Subject: ${m.subject ?? 'scenario mail'}`,
+        `Message-ID: <scenario-${Date.now()}-${Math.random().toString(36).slice(2)}@teamware.example>`, 'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=UTF-8', '', m.body ?? 'sent by a twemu scenario', ''].join('\r\n');
+      return httpOutcome(await ctx.api('POST', '/api/mail', { to: m.to, raw }));
+    }
+    case 'user':
+      return httpOutcome(await ctx.api('POST', '/api/users', step.value));
+    case 'policy': {
+      for (const [id, policy] of Object.entries(step.value as Record<string, unknown>)) {
+        const a = await ctx.api('PUT', `/api/catalog/${encodeURIComponent(id)}/policy`, policy);
+        if (a.status !== 200) return httpOutcome(a);
+      }
+      return { ok: true, reply: 'policies set' };
+    }
+    case 'reseed':
+      return httpOutcome(await ctx.api('POST', '/api/catalog/reset', { seed: step.value }));
+    case 'check':
+      return dataCheck(ctx, step);
+    case 'restore':
+      return restore(ctx, step);
+    case 'repeat':
+      throw new Error('repeat is run by runSteps');
+  }
+}
+
+function refusal(json: unknown, events: TwEvent[]): Outcome['refused'] {
+  const j = (json ?? {}) as { error?: string; message?: string; hint?: string };
+  const ev = [...events].reverse().find((e) => e.type === 'refused');
+  return { code: j.error ?? 'E_UNKNOWN', message: `${j.message ?? ''}${j.hint ? `; ${j.hint}` : ''}`, ...(ev?.rule ? { rule: ev.rule } : {}) };
+}
+
+async function operator(ctx: Context, step: Step): Promise<Outcome> {
+  const op = parseOperator(String(step.value));
+  if (typeof op === 'string') throw new Error(op);
+  const server = (step.fields.server as string | undefined) ?? op.server;
+  if (op.command === 'backup') {
+    ctx.backupsTaken++;
+    const dest = (step.fields.dest as string | undefined) ?? op.dest ?? ctx.backupDir;
+    const a = await ctx.api('POST', '/api/backups', { server: server ?? 'all', level: op.level, dest }, ctx.site, step.timeoutMs);
+    if (a.status === 404 && (a.json as { message?: string })?.message?.startsWith('no route')) {
+      return { ok: false, reply: '(this build has no differential backup: POST /api/backups is not a route)', body: a.text, status: 404 };
+    }
+    const o = httpOutcome(a);
+    if (a.status === 409) o.refused = refusal(a.json, []);
+    return o;
+  }
+  const seq = await ctx.lastSeq();
+  const lenient = (step.fields.lenient as boolean | undefined) ?? ('lenient' in op ? op.lenient : undefined) ?? ctx.scenario.site.lenient;
+  const a = await ctx.api('POST', '/api/commands', { command: op.command, server: server ?? 'all', lenient }, ctx.site, step.timeoutMs);
+  if (a.status === 200) {
+    const r = a.json as { results: Array<{ server: string; command: string; warnings: string[] }>; skipped: string[] };
+    const lines = [...r.results.map((x) => `${x.server}: ${x.command} done${x.warnings.length ? ` (lenient: rule(s) broken: ${x.warnings.join(', ')})` : ''}`),
+      ...r.skipped.map((x) => `${x}: already in effect, skipped`)];
+    return { ok: true, reply: lines[0] ?? 'done', lines, body: lines.join('\n'), json: a.json, warnings: r.results.flatMap((x) => x.warnings) };
+  }
+  const refused = refusal(a.json, await ctx.eventsSince(seq));
+  const reply = `refused (${refused!.code}${refused!.rule ? `, rule ${refused!.rule}` : ''}): ${refused!.message}`;
+  return { ok: false, reply, body: reply, json: a.json, status: a.status, refused };
+}
+
+async function until(ctx: Context, step: Step): Promise<Produced> {
+  const cond = parseUntil(String(step.value));
+  if (typeof cond === 'string') throw new Error(cond);
+  const deadline = Date.now() + step.timeoutMs - 50;
+  let last = '';
+  for (;;) {
+    if (cond.type === 'behaviour') {
+      const events = await ctx.eventsSince(ctx.previousStepSeq);
+      if (events.some((e) => e.type === 'behaviour' && e.behaviour === cond.id)) return { ok: true, reply: `${cond.id} fired` };
+      last = `fired since the previous step: ${events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour).join(', ') || 'none'}`;
+    } else {
+      const status = (await ctx.api('GET', '/api/status')).json as { servers: ServerStatus[] };
+      const s = status.servers.find((x) => x.name.toLowerCase() === cond.server.toLowerCase());
+      if (!s) throw new Error(`no server named ${JSON.stringify(cond.server)} (the servers are: ${status.servers.map((x) => x.name).join(', ')})`);
+      const holds = {
+        suspended: s.service === 'suspended', available: s.service === 'available', 'backup on': s.backupMode === 'on', 'backup off': s.backupMode === 'off',
+        archived: s.webArchive === 'present', 'not archived': s.webArchive === 'absent', 'backup done': s.backupDone,
+      }[cond.state];
+      if (holds) return { ok: true, reply: `${s.name} ${cond.state}` };
+      last = `${s.name}: service ${s.service}, backup ${s.backupMode}, web archive ${s.webArchive}, backup done ${s.backupDone ? 'yes' : 'no'}`;
+    }
+    if (Date.now() >= deadline) {
+      const o = { ok: false, reply: `(still waiting: ${last})` };
+      return { outcome: o, mismatches: [{ what: 'condition', expected: String(step.value), actual: `not reached within ${step.timeoutMs} ms (${last})` }] };
+    }
+    await sleep(UNTIL_POLL_MS);
+  }
+}
+
+function session<K extends Session['kind']>(ctx: Context, name: string, kinds: K[], create: () => Extract<Session, { kind: K }>): Extract<Session, { kind: K }> {
+  const existing = ctx.sessions.get(name);
+  if (existing) {
+    if (!(kinds as string[]).includes(existing.kind)) throw new Error(`session ${JSON.stringify(name)} is a ${existing.kind} session; use another name for a ${kinds[0]} session`);
+    return existing as Extract<Session, { kind: K }>;
+  }
+  const s = create();
+  ctx.sessions.set(name, s);
+  return s;
+}
+
+async function pop3(ctx: Context, step: Step): Promise<Outcome> {
+  const name = String(step.value);
+  const arg = step.arg;
+  const serverName = step.fields.server as string | undefined;
+  const t = step.timeoutMs;
+  if (step.action === 'open' || step.action === 'send' || step.action === 'close') {
+    if (step.action === 'open') {
+      const srv = ctx.server(serverName, 'pop3');
+      ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
+      const raw = new RawSession('pop3');
+      ctx.sessions.set(name, { kind: 'pop3-raw', client: raw });
+      return raw.open(host(ctx.site.control), srv.pop3!, t);
+    }
+    const s = ctx.sessions.get(name);
+    if (!s) throw new Error(`pop3 session ${JSON.stringify(name)} is not open (start it with \`open: true\` or \`login\`)`);
+    if (step.action === 'close') {
+      closeSession(s);
+      ctx.sessions.delete(name);
+      return { ok: true, reply: 'closed' };
+    }
+    if (s.kind !== 'pop3-raw') throw new Error(`pop3 session ${JSON.stringify(name)} was opened with login (node-pop3); raw lines need a session opened with \`open: true\``);
+    return s.client.send(String(arg), t);
+  }
+  if (step.action === 'login') {
+    const srv = ctx.server(serverName, 'pop3');
+    const existing = ctx.sessions.get(name);
+    if (existing) closeSession(existing);
+    const s: Session = { kind: 'pop3', client: new Pop3Session(host(ctx.site.control), srv.pop3!) };
+    ctx.sessions.set(name, s);
+    const { user, password } = arg as { user: string; password: string };
+    return s.client.login(user, password, t);
+  }
+  const s = session(ctx, name, ['pop3'], () => { throw new Error(`pop3 session ${JSON.stringify(name)} has not logged in (start it with \`login: {user, password}\`)`); });
+  switch (step.action) {
+    case 'stat': return s.client.run('STAT');
+    case 'list': return s.client.run('LIST', arg === true ? [] : [arg as number]);
+    case 'uidl': return s.client.run('UIDL', arg === true ? [] : [arg as number]);
+    case 'retr': return s.client.run('RETR', [arg as number]);
+    case 'top': {
+      const tArg = arg as { msg: number; lines?: number };
+      return s.client.run('TOP', [tArg.msg, tArg.lines ?? 0]);
+    }
+    case 'dele': return s.client.run('DELE', [arg as number]);
+    case 'rset': return s.client.run('RSET');
+    case 'noop': return s.client.run('NOOP');
+    case 'quit': {
+      const o = await s.client.run('QUIT');
+      s.client.close();
+      ctx.sessions.delete(name);
+      return o;
+    }
+    default: throw new Error(`unknown pop3 action ${step.action}`);
+  }
+}
+
+function closeSession(s: Session): void {
+  if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw') s.client.close();
+  else if (s.kind === 'imap') void s.client.close();
+}
+
+function rawMessage(a: { subject?: string; body?: string; raw?: string }): string {
+  return a.raw ?? [`From: scenario@teamware.example`, `Subject: ${a.subject ?? 'appended by a twemu scenario'}`, `Message-ID: <scenario-${Date.now()}@teamware.example>`,
+    'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', a.body ?? 'appended by a twemu scenario', ''].join('\r\n');
+}
+
+async function imap(ctx: Context, step: Step): Promise<Outcome> {
+  const name = String(step.value);
+  const arg = step.arg;
+  const serverName = step.fields.server as string | undefined;
+  const mailbox = step.fields.mailbox as string | undefined;
+  const t = step.timeoutMs;
+  if (step.action === 'open' || step.action === 'send' || step.action === 'close') {
+    if (step.action === 'open') {
+      const srv = ctx.server(serverName, 'imap');
+      ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
+      const raw = new RawSession('imap');
+      ctx.sessions.set(name, { kind: 'imap-raw', client: raw });
+      return raw.open(host(ctx.site.control), srv.imap!, t);
+    }
+    const s = ctx.sessions.get(name);
+    if (!s) throw new Error(`imap session ${JSON.stringify(name)} is not open (start it with \`open: true\` or \`login\`)`);
+    if (step.action === 'close') {
+      closeSession(s);
+      ctx.sessions.delete(name);
+      return { ok: true, reply: 'closed' };
+    }
+    if (s.kind !== 'imap-raw') throw new Error(`imap session ${JSON.stringify(name)} was opened with login (imapflow); raw lines need a session opened with \`open: true\``);
+    return s.client.send(String(arg), t);
+  }
+  if (step.action === 'login') {
+    const srv = ctx.server(serverName, 'imap');
+    const existing = ctx.sessions.get(name);
+    if (existing) closeSession(existing);
+    const s: Session = { kind: 'imap', client: new ImapSession(host(ctx.site.control), srv.imap!) };
+    ctx.sessions.set(name, s);
+    const { user, password } = arg as { user: string; password: string };
+    return s.client.login(user, password, t);
+  }
+  const s = session(ctx, name, ['imap'], () => { throw new Error(`imap session ${JSON.stringify(name)} has not logged in (start it with \`login: {user, password}\`)`); });
+  switch (step.action) {
+    case 'select': return s.client.select(String(arg));
+    case 'status': return s.client.status(String(arg));
+    case 'list': return s.client.list();
+    case 'fetch': return s.client.fetch(String(arg), mailbox);
+    case 'append': {
+      const a = arg as { mailbox?: string; subject?: string; body?: string; raw?: string; flags?: string[] };
+      return s.client.append(a.mailbox ?? mailbox ?? 'INBOX', rawMessage(a), a.flags ?? []);
+    }
+    case 'delete': return s.client.delete(arg as number, mailbox);
+    case 'flag': {
+      const f = arg as { uid: number; flags: string[] };
+      return s.client.flag(f.uid, f.flags, mailbox);
+    }
+    case 'noop': return s.client.noop();
+    case 'logout': {
+      const o = await s.client.logout();
+      ctx.sessions.delete(name);
+      return o;
+    }
+    default: throw new Error(`unknown imap action ${step.action}`);
+  }
+}
+
+async function web(ctx: Context, step: Step): Promise<Outcome> {
+  const name = String(step.value);
+  const existing = ctx.sessions.get(name);
+  if (existing && existing.kind !== 'web') throw new Error(`session ${JSON.stringify(name)} is a ${existing.kind} session; use another name for a web session`);
+  let s = existing as Extract<Session, { kind: 'web' }> | undefined;
+  if (!s) {
+    const srv = ctx.server(step.fields.server as string | undefined, 'web');
+    s = { kind: 'web', client: new WebSession(srv.web!) };
+    ctx.sessions.set(name, s);
+  }
+  if (step.action === 'get') return s.client.get(String(step.arg), step.timeoutMs);
+  if (step.action === 'post') return s.client.post(String(step.arg), step.fields.form as Record<string, unknown> | undefined, step.timeoutMs);
+  return s.client.frame(String(step.arg), step.timeoutMs);
+}
+
+function credentialsSession(ctx: Context, step: Step, kind: 'ame' | 'desktop') {
+  const name = String(step.value);
+  const s = session(ctx, name, [kind], () => ({ kind }));
+  if (step.fields.user !== undefined) s.user = String(step.fields.user);
+  if (step.fields.password !== undefined) s.password = String(step.fields.password);
+  if (step.fields.server !== undefined) s.server = String(step.fields.server);
+  if (s.user === undefined || s.password === undefined) throw new Error(`${kind} session ${JSON.stringify(name)} has no credentials: give \`user\` and \`password\` (they are kept for the session's next steps)`);
+  return s as { user: string; password: string; server?: string };
+}
+
+async function ame(ctx: Context, step: Step): Promise<Outcome> {
+  const s = credentialsSession(ctx, step, 'ame');
+  const srv = ctx.server(s.server, 'ame');
+  if (step.action === 'functions') return httpOutcome(await httpJson('GET', `${srv.ame}/functions`, { basic: { user: s.user, password: s.password }, timeoutMs: step.timeoutMs }));
+  const a = await httpJson('POST', `${srv.ame}/${encodeURIComponent(String(step.arg))}`, { basic: { user: s.user, password: s.password }, body: step.fields.args ?? {}, timeoutMs: step.timeoutMs });
+  const rc = (a.json as { rc?: unknown } | null)?.rc;
+  const o = httpOutcome(a, (x) => x.status >= 200 && x.status < 300 && rc === 0);
+  if (typeof rc === 'number') {
+    o.rc = rc;
+    o.reply = `rc ${rc}`;
+  }
+  return o;
+}
+
+async function desktop(ctx: Context, step: Step): Promise<Outcome> {
+  const s = credentialsSession(ctx, step, 'desktop');
+  const a = await httpJson('POST', `${ctx.site.control}/api/client/${String(step.arg)}`, { basic: { user: s.user, password: s.password }, body: step.fields.body ?? {}, timeoutMs: step.timeoutMs });
+  const j = (a.json ?? {}) as { ok?: boolean; dialog?: unknown; behaviour?: string; effect?: string };
+  const o = httpOutcome(a, (x) => x.status >= 200 && x.status < 300 && j.ok !== false);
+  const dialog = j.dialog === null || j.dialog === undefined ? [] : Array.isArray(j.dialog) ? j.dialog.map(String) : [String(j.dialog)];
+  o.dialog = dialog;
+  o.reply = dialog.length ? dialog.join(' / ') : o.reply;
+  return o;
+}
+
+async function dataCheck(ctx: Context, step: Step): Promise<Produced> {
+  const f = step.fields;
+  const on = f.site === 'restored' ? ctx.restored : ctx.site;
+  if (!on) throw new Error('no restored site: run a `restore` step first');
+  const what = String(step.value);
+  const mismatches: Mismatch[] = [];
+  const compare = (label: string, actual: number) => {
+    if (f.count !== undefined && actual !== f.count) mismatches.push({ what: label, expected: String(f.count), actual: String(actual) });
+    if (f.writes !== undefined && actual !== f.writes) mismatches.push({ what: label, expected: String(f.writes), actual: String(actual) });
+    if (f.min !== undefined && actual < (f.min as number)) mismatches.push({ what: label, expected: `at least ${f.min}`, actual: String(actual) });
+  };
+  let reply = '';
+  switch (what) {
+    case 'messages': {
+      const a = await ctx.api('GET', `/api/inspect/mail/${encodeURIComponent(String(f.user))}`, undefined, on);
+      if (a.status !== 200) throw new Error(`cannot read ${String(f.user)}'s folders: HTTP ${a.status} ${a.text}`);
+      const folders = (a.json as { folders: Array<{ name: string; count: number }> }).folders;
+      const wanted = String(f.folder ?? 'INBOX');
+      const folder = folders.find((x) => x.name === wanted || (wanted.toUpperCase() === 'INBOX' && x.name.toUpperCase() === 'INBOX'));
+      if (!folder) throw new Error(`${String(f.user)} has no folder ${JSON.stringify(wanted)} (folders: ${folders.map((x) => x.name).join(', ')})`);
+      compare(`messages in ${String(f.user)}/${folder.name}`, folder.count);
+      reply = `${String(f.user)}/${folder.name}: ${folder.count} message(s)`;
+      break;
+    }
+    case 'staging': {
+      const a = await ctx.api('GET', `/api/servers/${encodeURIComponent(String(f.server))}/staging?limit=1`, undefined, on);
+      if (a.status !== 200) throw new Error(`cannot read ${String(f.server)}'s staging area: HTTP ${a.status} ${a.text}`);
+      const writes = (a.json as { writes: number }).writes;
+      compare(`staging writes on ${String(f.server)}`, writes);
+      reply = `${String(f.server)}: ${writes} staged write(s)`;
+      break;
+    }
+    case 'hash': {
+      const file = String(f.file ?? 'twoffice.db');
+      const a = await ctx.api('GET', `/api/inspect/hash/${encodeURIComponent(String(f.server))}?file=${encodeURIComponent(file)}`, undefined, on);
+      if (a.status !== 200) throw new Error(`cannot hash ${String(f.server)}/${file}: HTTP ${a.status} ${a.text}`);
+      const sha = (a.json as { sha256: string }).sha256;
+      reply = `${String(f.server)}/${file}: sha256 ${sha}`;
+      if (f.remember !== undefined) ctx.hashes.set(String(f.remember), sha);
+      for (const key of ['same', 'changed'] as const) {
+        if (f[key] === undefined) continue;
+        const before = ctx.hashes.get(String(f[key]));
+        if (before === undefined) throw new Error(`no hash remembered as ${JSON.stringify(f[key])} (use \`remember: ${String(f[key])}\` in an earlier check)`);
+        if (key === 'same' && sha !== before) mismatches.push({ what: `sha256 of ${String(f.server)}/${file}`, expected: `unchanged since ${String(f[key])} (${before})`, actual: sha });
+        if (key === 'changed' && sha === before) mismatches.push({ what: `sha256 of ${String(f.server)}/${file}`, expected: `changed since ${String(f[key])}`, actual: `still ${sha}` });
+      }
+      break;
+    }
+    case 'status': {
+      const a = await ctx.api('GET', '/api/status', undefined, on);
+      const s = (a.json as { servers: ServerStatus[] }).servers.find((x) => x.name.toLowerCase() === String(f.server).toLowerCase());
+      if (!s) throw new Error(`no server named ${JSON.stringify(f.server)}`);
+      for (const key of ['service', 'backupMode', 'webArchive', 'backupDone'] as const) {
+        if (f[key] !== undefined && s[key] !== f[key]) mismatches.push({ what: `${s.name} ${key}`, expected: String(f[key]), actual: String(s[key]) });
+      }
+      reply = `${s.name}: service ${s.service}, backup ${s.backupMode}, web archive ${s.webArchive}, backup done ${s.backupDone}`;
+      break;
+    }
+    case 'fired': {
+      const events = await ctx.eventsSince(ctx.startSeq);
+      const n = events.filter((e) => e.type === 'behaviour' && e.behaviour === f.behaviour).length;
+      compare(`times ${String(f.behaviour)} fired in this scenario`, n);
+      reply = `${String(f.behaviour)} fired ${n} time(s)`;
+      break;
+    }
+    default:
+      throw new Error(`unknown check ${what}`);
+  }
+  return { outcome: { ok: mismatches.length === 0, reply, body: reply }, mismatches };
+}
+
+function runCli(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      done({ code, out: `${stdout}${stderr}`.trim() });
+    });
+  });
+}
+
+async function restore(ctx: Context, step: Step): Promise<Outcome> {
+  const from = step.value === 'last' ? ctx.backupDir : resolve(String(step.value));
+  if (step.value === 'last' && ctx.backupsTaken === 0) throw new Error('no backup taken in this scenario yet: run `operator: backup --level 0` first');
+  if (ctx.restored?.emu) await ctx.restored.emu.stop();
+  ctx.restored = null;
+  const dataDir = mkdtempSync(join(ctx.tmp, 'restored-'));
+  const r = await runCli(['restore', '--from', from, '--data', dataDir], step.timeoutMs);
+  if (r.code !== 0) return { ok: false, reply: `twemu restore failed (exit ${r.code}): ${r.out}`, body: r.out };
+  const emu = await startEmulator({ dataDir, portBase: 0, host: '127.0.0.1', demo: false });
+  ctx.restored = { control: emu.endpoints.control, token: emu.token, endpoints: emu.endpoints, emu, dataDir };
+  return { ok: true, reply: `restored ${from} into ${dataDir}`, body: r.out };
+}
+
+/** Runs scenarios one after the other. */
+export async function runScenarios(scenarios: Scenario[], opts: RunOptions): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const s of scenarios) results.push(await runScenario(s, opts));
+  return results;
+}
