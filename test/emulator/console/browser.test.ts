@@ -162,3 +162,67 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     await shot('07-lenient-warning');
   });
 });
+
+describe.skipIf(!haveChromium)('console in a browser (multi-server site)', () => {
+  let emu: Emulator;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    emu = await startTestSite({ topology: 'multi', appServers: 2 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.setDefaultTimeout(10_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await emu?.stop();
+  });
+
+  const card = (name: string) => page.locator(`article.card[data-server="${name}"]`);
+
+  it('shows the topology, refuses the directory server first, then suspends all in the documented order', async () => {
+    await page.goto(`${emu.endpoints.control}/console`);
+    await page.fill('#token', emu.token);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('article.card').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.server))).toEqual(['twdir01', 'twap01', 'twap02']);
+    expect(await page.locator('#topology').textContent()).toBe('multi-server site');
+    expect(await card('twdir01').getAttribute('data-next')).toBe('');
+    expect(await card('twdir01').locator('.waiting').textContent()).toContain('cannot suspend directory server twdir01 while application server(s) twap01, twap02 are available');
+    expect(await card('twap01').getAttribute('data-next')).toBe('1');
+
+    await page.selectOption('#command-server', 'twdir01');
+    await page.fill('#command', 'to tran suspend');
+    await page.click('#command-form button[type=submit]');
+    await expect.poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
+    const refusal = await page.locator('#result').textContent();
+    expect(refusal).toContain('REFUSED: cannot suspend directory server twdir01 while application server(s) twap01, twap02 are available');
+    expect(refusal).toContain('rule: suspend-order');
+    expect(emu.site.server('twdir01').suspended).toBe(false);
+
+    await page.selectOption('#command-server', 'all');
+    await page.click('#command-form button[type=submit]');
+    await expect.poll(() => page.locator('#result').textContent()).toContain('to tran suspend: done on twap01, twap02, twdir01');
+    for (const name of ['twdir01', 'twap01', 'twap02']) {
+      await expect.poll(() => card(name).locator('[data-field="service"]').textContent()).toBe('SUSPENDED');
+      expect(await card(name).getAttribute('data-next')).toBe('2');
+    }
+  });
+
+  it('shows what an IMAP client sees on an application server', async () => {
+    await page.selectOption('#demo-server', 'twap01');
+    await page.click('button[data-demo="imap-login"]');
+    const fired = page.locator('#feed li[data-type="behaviour"][data-behaviour="imap4.login"]').first();
+    await fired.waitFor();
+    expect(await fired.locator('.jp').first().textContent()).toContain('NO LOGIN failed:Server is busy');
+    expect(await fired.locator('.meta').textContent()).toContain('twap01');
+    expect(await page.locator('#demo-result').textContent()).toMatch(/S: a1 NO .*LOGIN failed:Server is busy/);
+    await page.screenshot({ path: join(ARTIFACTS, 'multi-01-suspended.png'), fullPage: true });
+  });
+});
