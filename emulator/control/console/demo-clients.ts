@@ -10,6 +10,8 @@ const MAX_LINE = 8 * 1024;
 const MAX_LINES = 200;
 const MAX_TEXT = 6000;
 const MAX_FRAMES = 6;
+/** Longest API reply shown on one transcript line. */
+const MAX_REPLY = 600;
 
 export interface TranscriptLine {
   /** `C` what the client sent, `S` what the server answered, `note` what happened (closed, timed out). */
@@ -410,9 +412,18 @@ interface AmeFunction {
   [key: string]: unknown;
 }
 
+/** A reply body on one line, short enough to read from the back of the room. */
+function short(body: string): string {
+  const line = body.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_REPLY ? `${line.slice(0, MAX_REPLY)}...` : line;
+}
+
 /** The functions the application execution module lists (`GET <ame>/functions`). */
 export async function ameFunctions(ame: string): Promise<AmeFunction[]> {
-  const res = await fetchText(`${ame}/functions`, { headers: { accept: 'application/json' } });
+  return parseFunctions(await fetchText(`${ame}/functions`, { headers: { accept: 'application/json' } }));
+}
+
+function parseFunctions(res: Fetched): AmeFunction[] {
   if (res.status !== 200) return [];
   try {
     const parsed = JSON.parse(res.body) as unknown;
@@ -431,10 +442,12 @@ export async function ameCall(input: { ame: string; fn: string | undefined; args
   try {
     let fn = input.fn;
     if (!fn) {
+      // No function chosen: list them and call the first that touches the server (that is where the backup shows).
       t.add('C', 'GET /ame/functions');
       const listing = await fetchText(`${input.ame}/functions`, { headers: { accept: 'application/json' } });
-      t.add('S', `HTTP ${listing.status} ${clip(listing.body.replace(/\s+/g, ' '))}`);
-      fn = (await ameFunctions(input.ame))[0]?.name;
+      const functions = parseFunctions(listing);
+      t.add('S', `HTTP ${listing.status} ${functions.length ? `(${functions.length} functions: ${functions.map((f) => f.name).join(', ')})` : short(listing.body)}`);
+      fn = (functions.find((f) => f.touchesServer === true) ?? functions[0])?.name;
       if (!fn) {
         summary = `HTTP ${listing.status}: the module lists no function to call`;
         return { summary, ok: false, lines: t.lines };
@@ -445,7 +458,7 @@ export async function ameCall(input: { ame: string; fn: string | undefined; args
     const res = await fetchText(`${input.ame}/${encodeURIComponent(fn)}`, {
       method: 'POST', headers: { authorization: basic(input.user, input.password), 'content-type': 'application/json', accept: 'application/json' }, body,
     });
-    const shown = clip(res.body.replace(/\s+/g, ' ').trim());
+    const shown = short(res.body);
     t.add('S', `HTTP ${res.status} ${shown}`);
     let rc: unknown;
     try {

@@ -266,15 +266,32 @@ describe('console: login, pages and auth (single-server site)', () => {
     }
   });
 
-  it('runs the API-call demo client against the application execution module', async () => {
+  it('[behaviour:ame.server-call] the demo API client calls a server function: rc 0, then -9 or -10 while suspended', async () => {
     const fns = await http(emu, 'GET', '/console/demo/ame-functions?server=twsv01', { cookie });
     expect(fns.status).toBe(200);
-    expect(Array.isArray(fns.json.functions)).toBe(true);
-    const ame = await http(emu, 'POST', '/console/demo/api-call', { cookie, headers: CONSOLE, body: JSON.stringify({ server: 'twsv01' }) });
-    expect(ame.status).toBe(200);
-    expect(ame.json.client).toBe('ame');
-    expect(ame.json.lines[0].from).toBe('C');
-    expect(ame.json.lines[1].text).toMatch(/^HTTP \d{3}/);
+    const first = (fns.json.functions as Array<{ name: string; touchesServer?: boolean }>).find((f) => f.touchesServer === true)!;
+    expect(first).toBeDefined();
+    const call = async () => http(emu, 'POST', '/console/demo/api-call', { cookie, headers: CONSOLE, body: JSON.stringify({ server: 'twsv01' }) });
+    const ok = await call();
+    expect(ok.status).toBe(200);
+    expect(ok.json.client).toBe('ame');
+    expect(ok.json.lines[0]).toEqual({ from: 'C', text: 'GET /ame/functions' });
+    expect(ok.json.lines[1].text).toMatch(new RegExp(`^HTTP 200 \\(\\d+ functions: .*${first.name}`));
+    expect(ok.json.lines[2]).toEqual({ from: 'C', text: `POST /ame/${first.name} {}` });
+    expect(ok.json.summary).toBe(`${first.name}: rc 0`);
+    expect(ok.json.ok).toBe(true);
+    const sse = await sseEvents(emu);
+    try {
+      await api(emu, 'POST', '/api/commands', { command: 'to tran suspend', server: 'twsv01' });
+      const busy = await call();
+      expect(busy.json.summary).toMatch(new RegExp(`^${first.name}: rc -(9|10)$`));
+      expect(busy.json.ok).toBe(false);
+      const fired = await sse.behaviour('ame.server-call');
+      expect(fired.server).toBe('twsv01');
+    } finally {
+      sse.close();
+      await api(emu, 'POST', '/api/commands', { command: 'to tran resume', server: 'twsv01' });
+    }
   });
 });
 
