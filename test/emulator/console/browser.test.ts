@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startTestSite, tempDir } from '../../helpers.js';
+import { ROOT, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 // The console in a real browser (Chromium driven by playwright-core): log in,
@@ -26,7 +26,6 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
   let emu: Emulator;
   let browser: Browser;
   let page: Page;
-  const dest = tempDir('twemu-console-browser-');
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -42,7 +41,6 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
   afterAll(async () => {
     await browser?.close();
     await emu?.stop();
-    dest.remove();
   });
 
   const card = () => page.locator('article.card[data-server="twsv01"]');
@@ -132,9 +130,11 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     emu.site.deliver('alice', 'From: bob@teamware.example\r\nTo: alice@teamware.example\r\nSubject: during backup\r\n\r\nhello\r\n');
     await page.click('button[data-demo="pop3-login"]');
     await expect.poll(() => page.locator('#demo-result').textContent()).toMatch(/S: \+OK/);
-    await page.fill('#command', `twemu backup --level 0 --dest ${dest.path}`);
-    await page.click('#command-form button[type=submit]');
+    // Step 5: the differential backup at the chosen level, by its run button.
+    await step(5).locator('select').selectOption('0');
+    await step(5).locator('button').click();
     await expectChecklist(6, [1, 2, 3, 4, 5]);
+    expect(await page.locator('#result').textContent()).toContain(`written to ${join(emu.dataDir, 'console-backups')}`);
     expect(await card().locator('[data-field="backupDone"]').textContent()).toBe('yes (level 0)');
     expect(await card().locator('[data-field="staging"]').textContent()).toMatch(/^[1-9]\d* write\(s\)/);
     await step(6).locator('button').click();
@@ -159,6 +159,11 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     await expect.poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
     // Step 1 was skipped: only step 2 is ticked, and suspending is still the next valid step.
     await expectChecklist(1, [2]);
+    // The backup utility as typed, on top of the level 0 the button wrote.
+    await page.fill('#command', `twemu backup --level 1 --dest ${join(emu.dataDir, 'console-backups')} --server twsv01`);
+    await page.click('#command-form button[type=submit]');
+    await expect.poll(() => card().locator('[data-field="backupDone"]').textContent()).toBe('yes (level 1)');
+    expect(await page.locator('#result').textContent()).toContain('twemu backup --level 1: done on twsv01');
     await shot('07-lenient-warning');
   });
 });
