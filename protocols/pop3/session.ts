@@ -90,6 +90,11 @@ export class Pop3Session implements Pop3Context {
         this.idleTimer?.refresh(); // idle time counts from our last reply
       }
       if (!this.closed && this.queue.length <= MAX_PENDING_LINES / 2 && this.socket.isPaused()) this.socket.resume();
+    } catch (e) {
+      // Never an unhandled rejection (it would stop the whole emulator): this session ends, the others go on.
+      this.server.site.log.error({ err: e, server: this.server.name }, 'pop3: session failed');
+      if (this.socket.writable) this.socket.write('-ERR [SYS/TEMP] internal error, closing connection\r\n');
+      this.close();
     } finally {
       this.busy = false;
     }

@@ -157,4 +157,8 @@ describe('pop3 robustness', () => {
     expect(await c.line()).toMatch(/^\+OK 3 \d+$/);
     c.close();
   });
+
+  it('a bad services.pop3 option stops the site from starting, with a clear message', async () => {
+    await expect(startTestSite({ services: { pop3: { autologoutMs: 'soon' } } })).rejects.toThrow('services.pop3.autologoutMs must be an integer from 10 to 86400000, not "soon"');
+  });
 });
