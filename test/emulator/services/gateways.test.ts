@@ -1,0 +1,237 @@
+// The X.400 and Fax gateways through the control API: restart loops started by
+// a suspension and stopped by the resume (restart events counted over bounded
+// waits, small configured intervals), the non-delivery notice in the sender's
+// INBOX (IMAP), the exact fax.* lines, and fax.receive following the directory
+// server (not the gateway's own) on a site with two application servers.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { api, runCli, startTestSite } from '../../helpers.js';
+import type { Emulator, TwEvent } from '../../../emulator/index.js';
+import { command, eventsSince, firedSince, imap, lastSeq, pop3Stat, setPolicy, waitForEvents } from './util.js';
+
+const INTERVAL = 20;
+const gatewayLog = (operation: string, client?: string) => (e: TwEvent) => e.type === 'gateway-log' && e.operation === operation && (!client || e.client === client);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function inboxSubjects(emu: Emulator, user: string): Promise<string[]> {
+  const c = await imap(emu, user);
+  try {
+    await c.mailboxOpen('INBOX');
+    const out: string[] = [];
+    for await (const m of c.fetch('1:*', { envelope: true })) out.push(m.envelope?.subject ?? '');
+    return out;
+  } finally {
+    await c.logout();
+  }
+}
+
+describe('X.400 and Fax gateways on a single-server site', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startTestSite({ services: { x400: { restartIntervalMs: INTERVAL }, fax: { retryIntervalMs: INTERVAL }, pop3: { failedLoginDelayMs: 0 } } });
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+  beforeEach(async () => {
+    expect((await api(emu, 'POST', '/api/catalog/reset', {})).status).toBe(200);
+  });
+  afterEach(async () => {
+    if (emu.site.servers[0]!.suspended) await command(emu, 'to tran resume');
+  });
+
+  it('are visible in the status (control API and `twemu status`) on the gateway server', async () => {
+    const r = await api(emu, 'GET', '/api/gateways');
+    expect(r.body).toMatchObject({ server: 'twsv01', x400: { state: 'running' }, fax: { state: 'running', directoryName: 'twsv01' } });
+    const cli = await runCli(['status', '--json', '--data', emu.dataDir]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const status = JSON.parse(cli.stdout) as { servers: Array<Record<string, any>> };
+    expect(status.servers[0]).toMatchObject({ name: 'twsv01', x400: { state: 'running' }, fax: { state: 'running' }, searchpro: { state: 'idle', indexing: false } });
+    const text = await runCli(['status', '--data', emu.dataDir]);
+    expect(text.stdout).toMatch(/x400=\{"state":"running"/);
+  });
+
+  it('[behaviour:x400.reload] suspended: an error is logged and the gateway restarts again and again until the resume', async () => {
+    expect((await api(emu, 'POST', '/api/gateways/x400/reload')).body).toEqual({ ok: true, logged: ['X.400 gateway: environment reloaded'], state: 'running' });
+    await command(emu, 'to tran suspend');
+    const since = await lastSeq(emu);
+    const r = await api(emu, 'POST', '/api/gateways/x400/reload');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ ok: false, behaviour: 'x400.reload', state: 'restarting',
+      logged: ['X.400 gateway: reloading the environment failed: the TeamWARE Office service is suspended'] });
+    expect(await firedSince(emu, since, 'x400.reload')).toHaveLength(1);
+    // A restart every INTERVAL ms while suspended: wait (bounded) for three of them.
+    const restarts = await waitForEvents(emu, since, gatewayLog('restart'), 3);
+    expect(restarts[0]).toMatchObject({ server: 'twsv01', client: 'X.400 gateway', data: { gateway: 'x400', text: 'emulator default', cause: 'x400.reload' } });
+    expect(restarts[0]!.message).toMatch(/^X\.400 gateway: restart \d+ failed: the TeamWARE Office service is suspended$/);
+    const cli = JSON.parse((await runCli(['status', '--json', '--data', emu.dataDir])).stdout) as { servers: Array<Record<string, any>> };
+    expect(cli.servers[0]!.x400.state).toBe('restarting');
+    expect(cli.servers[0]!.x400.restarts).toBeGreaterThanOrEqual(3);
+    await command(emu, 'to tran resume');
+    const resumed = await lastSeq(emu);
+    const started = await waitForEvents(emu, since, gatewayLog('started'), 1);
+    expect(started[0]!.message).toMatch(/^X\.400 gateway: started after \d+ failed restart\(s\)$/);
+    // The loop has stopped: over ten more intervals no restart comes.
+    await sleep(INTERVAL * 10);
+    expect((await eventsSince(emu, Math.max(resumed, started[0]!.seq), 'gateway-log')).filter(gatewayLog('restart'))).toEqual([]);
+    expect((await api(emu, 'GET', '/api/gateways')).body.x400.state).toBe('running');
+    // Policy never: the reload succeeds while suspended, no loop.
+    await command(emu, 'to tran suspend');
+    await setPolicy(emu, 'x400.reload', { mode: 'never' });
+    const quiet = await lastSeq(emu);
+    expect((await api(emu, 'POST', '/api/gateways/x400/reload')).body).toMatchObject({ ok: true, state: 'running' });
+    await sleep(INTERVAL * 5);
+    expect((await eventsSince(emu, quiet, 'gateway-log')).filter(gatewayLog('restart'))).toEqual([]);
+  });
+
+  it('[behaviour:x400.change-details] suspended: the gateway restarts until the resume; the new details apply when it starts', async () => {
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA01' } })).body).toMatchObject({ ok: true, details: { mta: 'MTA01' } });
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: 'mta' })).status).toBe(400);
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', {})).status).toBe(400);
+    await command(emu, 'to tran suspend');
+    const since = await lastSeq(emu);
+    const r = await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA02' } });
+    expect(r.body).toMatchObject({ ok: false, behaviour: 'x400.change-details', state: 'restarting', details: { mta: 'MTA01' }, pendingDetails: { mta: 'MTA02' } });
+    expect(await firedSince(emu, since, 'x400.change-details')).toHaveLength(1);
+    expect((await waitForEvents(emu, since, gatewayLog('restart'), 3)).length).toBeGreaterThanOrEqual(3);
+    expect((await api(emu, 'GET', '/api/gateways')).body.x400).toMatchObject({ state: 'restarting', detailsPending: true });
+    await command(emu, 'to tran resume');
+    const started = (await waitForEvents(emu, since, gatewayLog('started'), 1))[0]!;
+    await sleep(INTERVAL * 10);
+    expect((await eventsSince(emu, started.seq, 'gateway-log')).filter(gatewayLog('restart'))).toEqual([]);
+    const g = (await api(emu, 'GET', '/api/gateways')).body.x400;
+    expect(g.state).toBe('running');
+    expect(g.detailsPending).toBeUndefined();
+    await command(emu, 'to tran suspend');
+    await setPolicy(emu, 'x400.change-details', { mode: 'never' });
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA03' } })).body).toMatchObject({ ok: true, details: { mta: 'MTA03' } });
+  });
+
+  it('[behaviour:x400.receive] suspended: an error is logged and the sender finds a non-delivery notice in INBOX (IMAP); after the resume, delivered', async () => {
+    const aliceBefore = (await inboxSubjects(emu, 'alice')).length;
+    const bobBefore = (await inboxSubjects(emu, 'bob')).length;
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice', subject: 'before', body: 'x' })).body)
+      .toMatchObject({ ok: true, logged: ['X.400 gateway: message from bob delivered to alice'], delivered: { user: 'alice' } });
+    await command(emu, 'to tran suspend');
+    const since = await lastSeq(emu);
+    const r = await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob@teamware.example', to: 'alice', subject: '見積書', body: 'please see' });
+    expect(r.body).toMatchObject({ ok: false, behaviour: 'x400.receive', nonDeliveryNotice: { deliveredTo: 'bob', server: 'twsv01' } });
+    expect(r.body.logged).toEqual(['X.400 gateway: message from bob@teamware.example to alice could not be delivered: the TeamWARE Office service is suspended; non-delivery notice sent to the sender']);
+    // A sender outside the site: the notice goes back over X.400.
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'C=JP;O=Other;S=Sato', to: 'alice' })).body)
+      .toMatchObject({ ok: false, nonDeliveryNotice: { returnedTo: 'C=JP;O=Other;S=Sato', via: 'x400' } });
+    expect(await firedSince(emu, since, 'x400.receive')).toHaveLength(2);
+    expect((await eventsSince(emu, since, 'gateway-log')).filter(gatewayLog('receive-error'))).toHaveLength(2);
+    await command(emu, 'to tran resume');
+    // The sender's INBOX holds the notice; the recipient got nothing while suspended.
+    const bob = await inboxSubjects(emu, 'bob');
+    expect(bob).toHaveLength(bobBefore + 1);
+    expect(bob.at(-1)).toBe('Non-delivery notice: 見積書');
+    expect(await inboxSubjects(emu, 'alice')).toHaveLength(aliceBefore + 1);
+    // After the resume, inbound messages are delivered normally.
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice', subject: 'after' })).body).toMatchObject({ ok: true });
+    expect((await inboxSubjects(emu, 'alice')).at(-1)).toBe('after');
+    // Policy never: delivered while suspended.
+    await command(emu, 'to tran suspend');
+    await setPolicy(emu, 'x400.receive', { mode: 'never' });
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice', subject: 'never' })).body).toMatchObject({ ok: true });
+    await command(emu, 'to tran resume');
+    expect((await inboxSubjects(emu, 'alice')).at(-1)).toBe('never');
+    // Bad input: 4xx, and the gateway keeps serving.
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'nobody' })).status).toBe(404);
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob\r\nBcc: x', to: 'alice' })).status).toBe(400);
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { to: 'alice' })).status).toBe(400);
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice' }, { token: null })).status).toBe(401);
+  });
+
+  it('[behaviour:fax.reload] suspended: Startup: Failed to get the service object from directory is logged', async () => {
+    expect((await api(emu, 'POST', '/api/gateways/fax/reload')).body).toEqual({ ok: true, logged: ['FAXGW-J: environment reloaded'], state: 'running' });
+    await command(emu, 'to tran suspend');
+    const since = await lastSeq(emu);
+    expect((await api(emu, 'POST', '/api/gateways/fax/reload')).body)
+      .toEqual({ ok: false, behaviour: 'fax.reload', logged: ['Startup: Failed to get the service object from directory'], state: 'startup-failed' });
+    const logs = (await eventsSince(emu, since, 'gateway-log')).filter(gatewayLog('reload-error'));
+    expect(logs).toMatchObject([{ message: 'Startup: Failed to get the service object from directory', client: 'Fax gateway', data: { text: 'seed' } }]);
+    expect(await firedSince(emu, since, 'fax.reload')).toMatchObject([{ messages: ['Startup: Failed to get the service object from directory'] }]);
+    await setPolicy(emu, 'fax.reload', { mode: 'never' });
+    expect((await api(emu, 'POST', '/api/gateways/fax/reload')).body).toMatchObject({ ok: true, state: 'running' });
+  });
+
+  it('[behaviour:fax.report] suspended: Fetching INTERNET recipient " <user name>" from the Directoryfailed. with the user\'s name', async () => {
+    expect((await api(emu, 'POST', '/api/gateways/fax/report', { user: 'alice' })).body)
+      .toMatchObject({ ok: true, logged: ['FAXGW-J: report issued for recipient "alice"'], delivered: { user: 'alice' } });
+    await command(emu, 'to tran suspend');
+    const since = await lastSeq(emu);
+    const r = await api(emu, 'POST', '/api/gateways/fax/report', { user: 'alice' });
+    expect(r.body).toEqual({ ok: false, behaviour: 'fax.report', logged: ['Fetching INTERNET recipient " alice" from the Directoryfailed.'] });
+    expect((await eventsSince(emu, since, 'gateway-log')).map((e) => e.message)).toContain('Fetching INTERNET recipient " alice" from the Directoryfailed.');
+    expect(await firedSince(emu, since, 'fax.report')).toMatchObject([{ messages: ['Fetching INTERNET recipient " alice" from the Directoryfailed.'] }]);
+    expect((await api(emu, 'POST', '/api/gateways/fax/report', { user: 'a"b' })).status).toBe(400);
+    await setPolicy(emu, 'fax.report', { mode: 'never' });
+    expect((await api(emu, 'POST', '/api/gateways/fax/report', { user: 'bob' })).body).toMatchObject({ ok: true });
+  });
+
+  it('[behaviour:fax.receive] single server: logged again and again (with the directory server\'s name) until the resume, then delivered (POP3)', async () => {
+    const before = Number((await pop3Stat(emu, 'bob')).split(' ')[0]);
+    await command(emu, 'to tran suspend');
+    const since = await lastSeq(emu);
+    const r = await api(emu, 'POST', '/api/gateways/fax/receive', { from: '+81-3-1234-5678', to: 'bob', pages: 2 });
+    const line = 'FAXGW-J: 22605 No delivery-user(faxmastor) has been registered on the Directory(twsv01)';
+    expect(r.body).toMatchObject({ ok: false, behaviour: 'fax.receive', logged: [line], queued: true, directoryServer: 'twsv01' });
+    const logs = await waitForEvents(emu, since, gatewayLog('receive-error'), 3);
+    expect(logs.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(logs.map((e) => e.message))).toEqual(new Set([line]));
+    expect((await api(emu, 'GET', '/api/gateways')).body.fax.pending).toBe(1);
+    await command(emu, 'to tran resume');
+    const delivered = await waitForEvents(emu, since, gatewayLog('receive', 'Fax gateway'), 1);
+    expect(delivered[0]!.message).toBe('FAXGW-J: fax from +81-3-1234-5678 delivered to bob');
+    const after = await lastSeq(emu);
+    await sleep(INTERVAL * 5);
+    expect((await eventsSince(emu, after, 'gateway-log')).filter(gatewayLog('receive-error'))).toEqual([]);
+    expect((await api(emu, 'GET', '/api/gateways')).body.fax.pending).toBe(0);
+    expect(Number((await pop3Stat(emu, 'bob')).split(' ')[0])).toBe(before + 1);
+    await command(emu, 'to tran suspend');
+    await setPolicy(emu, 'fax.receive', { mode: 'never' });
+    expect((await api(emu, 'POST', '/api/gateways/fax/receive', { from: '03-0000', to: 'bob' })).body).toMatchObject({ ok: true });
+    expect((await api(emu, 'POST', '/api/gateways/fax/receive', { from: '03-0000', to: 'bob', pages: 0 })).status).toBe(400);
+  });
+});
+
+describe('fax.receive on a site with two application servers', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startTestSite({ topology: 'multi', appServers: 2, services: { x400: { restartIntervalMs: INTERVAL }, fax: { retryIntervalMs: INTERVAL, directoryName: 'YESISU01' } } });
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  it('[behaviour:fax.receive] depends on the directory server\'s suspension, not the gateway server\'s; the name is the configured one', async () => {
+    expect(emu.site.gatewayServer.name).toBe('twap01');
+    const since = await lastSeq(emu);
+    // Only the gateway's own server suspended: the fax goes through; X.400 (which follows its own server) does not.
+    await command(emu, 'to tran suspend', 'twap01');
+    expect((await api(emu, 'POST', '/api/gateways/fax/receive', { from: '0120-1', to: 'alice' })).body).toMatchObject({ ok: true });
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice' })).body).toMatchObject({ ok: false, behaviour: 'x400.receive' });
+    expect(await firedSince(emu, since, 'fax.receive')).toEqual([]);
+    // The directory server suspended, the gateway's server available again (lenient: out of the documented order).
+    await command(emu, 'to tran suspend', 'twap02');
+    await command(emu, 'to tran suspend', 'twdir01');
+    await command(emu, 'to tran resume', 'twap01', true);
+    const mid = await lastSeq(emu);
+    const r = await api(emu, 'POST', '/api/gateways/fax/receive', { from: '0120-2', to: 'alice', pages: 3 });
+    const line = 'FAXGW-J: 22605 No delivery-user(faxmastor) has been registered on the Directory(YESISU01)';
+    expect(r.body).toMatchObject({ ok: false, behaviour: 'fax.receive', logged: [line], directoryServer: 'twdir01' });
+    const fired = await waitForEvents(emu, mid, (e) => e.type === 'behaviour' && e.behaviour === 'fax.receive', 3);
+    expect(fired[0]).toMatchObject({ server: 'twap01', messages: [line] });
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice' })).body).toMatchObject({ ok: true });
+    await command(emu, 'to tran resume', 'twdir01');
+    const delivered = await waitForEvents(emu, mid, gatewayLog('receive', 'Fax gateway'), 1);
+    expect(delivered[0]!.message).toBe('FAXGW-J: fax from 0120-2 delivered to alice');
+    await command(emu, 'to tran resume', 'twap02');
+    const home = emu.site.homeServer('alice').name;
+    const subjects = await inboxSubjects(emu, 'alice');
+    expect(subjects).toContain('FAX from 0120-2 (3 page(s))');
+    expect(subjects).toContain('FAX from 0120-1 (1 page(s))');
+    expect(home).toMatch(/^twap0[12]$/);
+  });
+});
