@@ -15,17 +15,41 @@ const PREFILL_MAX = 4000;
 
 interface Summary { uid: number; from: string; to: string; subject: string; date: string; text: string; seen: boolean }
 
-async function summarize(raw: Buffer, uid: number, flags: string[]): Promise<Summary> {
+/** Parsed messages, by server/user/folder/UIDVALIDITY/UID: a stored message never changes, so its parse is reused. */
+const PARSED_MAX = 2000;
+const PARSED_SIZE_MAX = 256 * 1024;
+const parsed = new Map<string, Omit<Summary, 'seen' | 'uid'>>();
+
+async function parse(raw: Buffer): Promise<Omit<Summary, 'seen' | 'uid'>> {
   const m = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true });
   return {
-    uid, from: m.from?.text ?? '', to: Array.isArray(m.to) ? m.to.map((a) => a.text).join(', ') : m.to?.text ?? '',
-    subject: m.subject ?? '', date: m.date ? formatDate(m.date) : '', text: m.text ?? '', seen: flags.includes('\\Seen'),
+    from: m.from?.text ?? '', to: Array.isArray(m.to) ? m.to.map((a) => a.text).join(', ') : m.to?.text ?? '',
+    subject: m.subject ?? '', date: m.date ? formatDate(m.date) : '', text: m.text ?? '',
   };
+}
+
+async function summarize(key: string, raw: () => Buffer | null, uid: number, flags: string[]): Promise<Summary | null> {
+  let p = parsed.get(key);
+  if (!p) {
+    const bytes = raw();
+    if (!bytes) return null;
+    p = await parse(bytes);
+    if (bytes.length <= PARSED_SIZE_MAX) {
+      if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+      parsed.set(key, p);
+    }
+  }
+  return { ...p, uid, seen: flags.includes('\\Seen') };
 }
 
 export function formatDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+function keyOf(c: Ctx, folder: string, uid: number): string {
+  const f = c.deps.site.homeStore(c.user).mail.folder(c.user, folder)!;
+  return `${c.deps.site.homeServer(c.user).name}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000${uid}`;
 }
 
 /** The user's folder named in the request (INBOX when absent); another name is 404. */
@@ -69,7 +93,8 @@ export function mailRoutes(app: FastifyInstance, deps: WebDeps): void {
     const folder = folderOf(c, queryOf(c.req).folder);
     const store = c.deps.site.homeStore(c.user).mail;
     const metas = store.messages(c.user, folder).reverse();
-    const rows = await Promise.all(metas.map(async (m) => summarize(store.raw(c.user, folder, m.uid)!, m.uid, m.flags)));
+    const rows = (await Promise.all(metas.map(async (m) => summarize(keyOf(c, folder, m.uid), () => store.raw(c.user, folder, m.uid), m.uid, m.flags))))
+      .filter((r): r is Summary => r !== null);
     return page('メール一覧', html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
 ${folderNav(folder)}
 <form method="post" action="/mail/delete">${csrfField(c.session.csrf)}<input type="hidden" name="folder" value="${folder}">
@@ -87,11 +112,10 @@ ${rows.length ? rows.map((r) => html`<tr class="${r.seen ? 'seen' : 'unseen'}"><
     const folder = folderOf(c, q.folder);
     const uid = id(q.uid, 'uid');
     const store = c.deps.site.homeStore(c.user).mail;
-    const raw = store.raw(c.user, folder, uid);
-    if (!raw) throw new InputError('指定されたメールはありません。', 404, `/mail/list${query({ folder })}`);
-    const meta = store.messages(c.user, folder).find((m) => m.uid === uid)!;
+    const meta = store.messages(c.user, folder).find((m) => m.uid === uid);
+    const m = meta ? await summarize(keyOf(c, folder, uid), () => store.raw(c.user, folder, uid), uid, meta.flags) : null;
+    if (!meta || !m) throw new InputError('指定されたメールはありません。', 404, `/mail/list${query({ folder })}`);
     if (!meta.flags.includes('\\Seen')) store.setFlags(c.user, folder, [uid], ['\\Seen'], 'add');
-    const m = await summarize(raw, uid, meta.flags);
     return page(`${m.subject} - メール`, html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
 <table class="form" id="mail-header">
 <tr><th>差出人</th><td>${m.from}</td></tr><tr><th>宛先</th><td>${m.to}</td></tr>
