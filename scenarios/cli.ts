@@ -5,12 +5,13 @@ import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { TwemuError } from '../emulator/errors.js';
 import { loadScenarios, parseDuration, ScenarioInvalid, formatError } from './validate.js';
 import { runScenarios, type ScenarioResult } from './runner.js';
 import { junitXml } from './junit.js';
 
-const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--data DIR | --url URL [--token T]]\n' +
+const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--jobs N] [--data DIR | --url URL [--token T]]\n' +
   '       twemu scenario run --list\n       twemu scenario validate FILE...';
 
 /** The folder of the bundled scenarios (`scenarios/*.yaml` beside the package). */
@@ -46,7 +47,7 @@ function options(argv: string[]) {
       args: argv, allowPositionals: true, strict: true,
       options: {
         junit: { type: 'string' }, seed: { type: 'string' }, report: { type: 'string' }, soak: { type: 'string' }, list: { type: 'boolean' },
-        quiet: { type: 'boolean' }, data: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+        quiet: { type: 'boolean' }, jobs: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       },
     });
   } catch (err) {
@@ -97,6 +98,11 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     if (typeof d === 'string' || d <= 0) throw new TwemuError('E_USAGE', `--soak must be a duration like 30s or 10m, not ${JSON.stringify(values.soak)}`);
     soakMs = d;
   }
+  let jobs = Math.min(4, availableParallelism());
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 32) throw new TwemuError('E_USAGE', `--jobs must be an integer from 1 to 32, not ${JSON.stringify(values.jobs)}`);
+  }
   if (values.url && values.data) throw new TwemuError('E_USAGE', '--url and --data both name the site to target; give one');
   const files = expand(positionals).map((f) => display(resolve(f)));
   let scenarios;
@@ -116,7 +122,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   }
   const target = values.url || values.data ? { url: values.url, token: values.token, data: values.data } : undefined;
   const results: ScenarioResult[] = await runScenarios(scenarios, {
-    seed, soakMs, ...(target ? { target } : {}),
+    seed, soakMs, jobs, ...(target ? { target } : {}),
     out: values.quiet ? (line) => { if (/^(PASS|FAIL|scenario |  FAIL|     |  ERROR)/.test(line)) out(line); } : out,
   });
   const passed = results.filter((r) => r.passed).length;

@@ -53,6 +53,8 @@ export interface Step {
   /** True when the file gave no `expect` (then `ok: true` is implied). */
   implicitOk: boolean;
   label?: string;
+  /** `{variable: dotted.path}`: values of the JSON answer kept for later steps as `${variable}`. */
+  save?: Record<string, string>;
   timeoutMs: number;
   pos: Pos;
   /** Nested steps (`repeat`). */

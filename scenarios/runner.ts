@@ -6,12 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator, type Endpoints } from '../emulator/index.js';
 import type { TwEvent } from '../emulator/events.js';
 import type { ServerStatus } from '../emulator/site.js';
 import { findSite } from '../emulator/cli/client.js';
+import { restore as restoreBackup } from '../emulator/backup.js';
 import { KINDS, type Expect, type Scenario, type Step } from './format.js';
 import { parseOperator, parseUntil } from './validate.js';
 import type { Outcome } from './clients/outcome.js';
@@ -27,8 +26,6 @@ const EVENT_GRACE_MS = 1000;
 const POLL_MS = 25;
 const UNTIL_POLL_MS = 50;
 const MAX_SOAK_ITERATIONS = 100_000;
-/** The compiled CLI, for `twemu restore`. */
-const CLI = fileURLToPath(new URL('../emulator/cli.js', import.meta.url));
 
 export interface Target {
   url?: string;
@@ -108,9 +105,12 @@ class StepFailed extends Error {
 class Context {
   readonly sessions = new Map<string, Session>();
   readonly hashes = new Map<string, string>();
+  /** Values kept by `save` for `${name}` in later steps. */
+  readonly vars = new Map<string, unknown>();
   readonly tmp = mkdtempSync(join(tmpdir(), 'twemu-scenario-'));
   readonly backupDir = join(this.tmp, 'backups');
   backupsTaken = 0;
+  restores = 0;
   restored: SiteHandle | null = null;
   startSeq = 0;
   /** Where the previous step began (for `until: behaviour X fired`). */
@@ -279,7 +279,7 @@ async function runSteps(ctx: Context, steps: Step[], prefix: string, say: (l: st
     }
     const r = await runStep(ctx, step, index);
     ctx.results.push(r);
-    say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}`);
+    say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}  (${Math.round(r.ms)} ms)`);
     if (!r.ok) {
       for (const l of describeFailure(r).split('\n').slice(1)) say(`     ${l}`);
       throw new StepFailed(r);
@@ -305,7 +305,7 @@ async function runStep(ctx: Context, step: Step, index: string): Promise<StepRes
   let outcome: Outcome;
   let mismatches: Mismatch[] = [];
   try {
-    const produced = await withTimeout(execute(ctx, step, seqBefore), step.timeoutMs, `the step did not finish within ${step.timeoutMs} ms`);
+    const produced = await withTimeout(execute(ctx, substitute(ctx, step), seqBefore), step.timeoutMs, `the step did not finish within ${step.timeoutMs} ms`);
     if ('mismatches' in produced) {
       mismatches = produced.mismatches;
       outcome = produced.outcome;
@@ -327,8 +327,33 @@ async function runStep(ctx: Context, step: Step, index: string): Promise<StepRes
       mismatches = check(expect, outcome, events);
     }
   }
+  for (const [name, path] of Object.entries(step.save ?? {})) {
+    const value = get(outcome.json, path);
+    if (value === undefined) mismatches.push({ what: `save ${name}`, expected: `a value at ${path} in the answer`, actual: '(absent)' });
+    else ctx.vars.set(name, value);
+  }
   const fired = events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!);
   return { ...base, ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
+}
+
+/** The step with `${name}` replaced by saved values (a whole-string `${name}` keeps the value's type). */
+function substitute(ctx: Context, step: Step): Step {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+      if (whole) return lookup(whole[1]!);
+      return v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => String(lookup(name)));
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  const lookup = (name: string) => {
+    if (!ctx.vars.has(name)) throw new Error(`\${${name}} is not set: an earlier step needs \`save: {${name}: PATH}\``);
+    return ctx.vars.get(name);
+  };
+  if (step.kind === 'repeat') return step;
+  return { ...step, value: walk(step.value), arg: walk(step.arg), fields: walk(step.fields) as Record<string, unknown> };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -813,31 +838,46 @@ async function dataCheck(ctx: Context, step: Step): Promise<Produced> {
   return { outcome: { ok: mismatches.length === 0, reply, body: reply }, mismatches };
 }
 
-function runCli(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      done({ code, out: `${stdout}${stderr}`.trim() });
-    });
-  });
-}
-
 async function restore(ctx: Context, step: Step): Promise<Outcome> {
   const from = step.value === 'last' ? ctx.backupDir : resolve(String(step.value));
   if (step.value === 'last' && ctx.backupsTaken === 0) throw new Error('no backup taken in this scenario yet: run `operator: backup --level 0` first');
   if (ctx.restored?.emu) await ctx.restored.emu.stop();
   ctx.restored = null;
-  const dataDir = mkdtempSync(join(ctx.tmp, 'restored-'));
-  const r = await runCli(['restore', '--from', from, '--data', dataDir], step.timeoutMs);
-  if (r.code !== 0) return { ok: false, reply: `twemu restore failed (exit ${r.code}): ${r.out}`, body: r.out };
+  const dataDir = join(ctx.tmp, `restored-${++ctx.restores}`);
+  let summary: string;
+  try {
+    const r = await restoreBackup({ from, dataDir });
+    summary = r.servers.map((s) => `${s.server}: restored ${s.backup} (level ${s.level}, chain ${s.chain.join(' -> ')})`).join('\n');
+  } catch (err) {
+    return { ok: false, reply: `restore failed: ${(err as Error).message}`, body: (err as Error).message };
+  }
   const emu = await startEmulator({ dataDir, portBase: 0, host: '127.0.0.1', demo: false });
   ctx.restored = { control: emu.endpoints.control, token: emu.token, endpoints: emu.endpoints, emu, dataDir };
-  return { ok: true, reply: `restored ${from} into ${dataDir}`, body: r.out };
+  return { ok: true, reply: `restored ${from}`, body: summary };
 }
 
-/** Runs scenarios one after the other. */
-export async function runScenarios(scenarios: Scenario[], opts: RunOptions): Promise<ScenarioResult[]> {
-  const results: ScenarioResult[] = [];
-  for (const s of scenarios) results.push(await runScenario(s, opts));
+/**
+ * Runs scenarios, `jobs` at a time (each on its own site, so they do not
+ * interfere). With one job the steps print as they go; with more, each
+ * scenario's lines print together when it ends.
+ */
+export async function runScenarios(scenarios: Scenario[], opts: RunOptions & { jobs?: number }): Promise<ScenarioResult[]> {
+  const jobs = Math.max(1, Math.min(opts.jobs ?? 1, scenarios.length));
+  if (jobs === 1 || opts.target) {
+    const results: ScenarioResult[] = [];
+    for (const s of scenarios) results.push(await runScenario(s, opts));
+    return results;
+  }
+  const results = new Array<ScenarioResult>(scenarios.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < scenarios.length) {
+      const i = next++;
+      const lines: string[] = [];
+      results[i] = await runScenario(scenarios[i]!, { ...opts, out: (l) => lines.push(l) });
+      for (const l of lines) opts.out(l);
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
   return results;
 }

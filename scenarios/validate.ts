@@ -212,18 +212,18 @@ class Checker {
     return list;
   }
 
-  texts(node: Node | null, what: string): string[] | undefined {
+  texts(node: Node | null, what: string, allowEmpty = false): string[] | undefined {
     const v = node ? (node as Node & { toJSON(): unknown }).toJSON() : null;
     if (typeof v === 'string') return [v];
-    if (Array.isArray(v) && v.length && v.every((x) => typeof x === 'string')) return v as string[];
-    this.error(node, `${what} must be a text or a list of texts`);
+    if (Array.isArray(v) && (v.length || allowEmpty) && v.every((x) => typeof x === 'string')) return v as string[];
+    this.error(node, `${what} must be a text or a list of texts${allowEmpty ? ' ([] for none)' : ''}`);
     return undefined;
   }
 }
 
 const SITE_FIELDS = ['topology', 'appServers', 'seed', 'lenient', 'demo', 'policies', 'gatewayServer'];
 const TOP_FIELDS = ['name', 'description', 'tags', 'site', 'steps'];
-const STEP_COMMON = ['name', 'expect', 'timeout'];
+const STEP_COMMON = ['name', 'expect', 'timeout', 'save'];
 
 function checkPolicies(c: Checker, node: Node | null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -342,7 +342,7 @@ function checkExpect(c: Checker, kind: StepKind, node: Node | null): Expect {
       case 'notText':
       case 'dialog':
       case 'log': {
-        const t = c.texts(v, `expect.${k}`);
+        const t = c.texts(v, `expect.${k}`, k === 'dialog');
         if (t) expect[k] = t;
         break;
       }
@@ -444,7 +444,16 @@ function checkStep(c: Checker, node: Node | null): Step | null {
     if (key === kind) continue;
     const v = pair.value as Node | null;
     if (key === 'name') step.label = c.value(v, 'string', 'name') as string | undefined;
-    else if (key === 'timeout') {
+    else if (key === 'save') {
+      const m = c.value(v, 'map', 'save') as Record<string, unknown> | undefined;
+      if (m) {
+        for (const [name, path] of Object.entries(m)) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) c.error(v, `save: ${JSON.stringify(name)} is not a variable name (letters, digits, _)`);
+          if (typeof path !== 'string' || !path) c.error(v, `save: ${name} needs a dotted path into the JSON answer, e.g. \`session\` or \`documents.0.id\``);
+        }
+        step.save = m as Record<string, string>;
+      }
+    } else if (key === 'timeout') {
       const d = c.value(v, 'duration', 'timeout') as number | undefined;
       if (d !== undefined) step.timeoutMs = d;
     } else if (key === 'expect') {
