@@ -2,7 +2,7 @@
 // deferred deletion, stable UIDLs, accounts that may not log in.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, collectEvents, startTestSite } from '../../helpers.js';
+import { api, collectEvents, startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 import { RawPop3, unstuff } from './rawclient.js';
 
@@ -257,6 +257,51 @@ describe('pop3 on a multi-server site', () => {
       d.close();
     } finally {
       await multi.stop();
+    }
+  });
+});
+
+describe('pop3 edge cases', () => {
+  it('a CR inside a line cannot smuggle a second command (CRLF injection)', async () => {
+    const c = await client();
+    expect(await c.cmd('USER alice\rPASS teamware')).toBe('-ERR invalid characters in the command');
+    expect(await c.cmd('STAT')).toBe('-ERR STAT is not valid in the AUTHORIZATION state');
+    c.close();
+  });
+
+  it('a message removed by another client after login: RETR says so, the session goes on', async () => {
+    await userWith('vanish', [mail('a', 'one'), mail('b', 'two')]);
+    const c = await client();
+    await c.login('vanish', 'pw');
+    const store = emu.site.homeStore('vanish').mail;
+    store.expunge('vanish', 'INBOX', [store.messages('vanish', 'INBOX')[0]!.uid]);
+    expect(await c.cmd('RETR 1')).toBe('-ERR message 1 was removed by another session');
+    expect(await c.cmd('RETR 2')).toMatch(/^\+OK \d+ octets$/);
+    await c.body();
+    expect(await c.cmd('DELE 1')).toBe('+OK message 1 deleted');
+    expect(await c.cmd('QUIT')).toBe('+OK signing off (0 messages removed, 1 left)');
+  });
+
+  it('UIDLs survive a restart of the emulator on the same data directory', async () => {
+    const dir = tempDir();
+    try {
+      const read = async () => {
+        const site = await startTestSite({ dataDir: dir.path });
+        try {
+          const c = await RawPop3.open(site.endpoints.servers[0]!.pop3!);
+          await c.login('bob');
+          const lines = (await c.multi('UIDL')).lines;
+          c.close();
+          return lines;
+        } finally {
+          await site.stop();
+        }
+      };
+      const first = await read();
+      expect(first).toHaveLength(3);
+      expect(await read()).toEqual(first);
+    } finally {
+      dir.remove();
     }
   });
 });
