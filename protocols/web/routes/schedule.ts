@@ -186,7 +186,7 @@ ${form.note}</textarea></td></tr>
   });
 
   // 設備予約: the facilities' calendars for a day, and reserving one.
-  route(app, deps, 'GET', '/facility/list', { data: () => [site.sharedServer, ...site.mailServers] }, (c) => {
+  route(app, deps, 'GET', '/facility/list', { data: () => [site.sharedServer] }, (c) => {
     const date = dateOf(queryOf(c.req).date);
     const all = facilities();
     return page('設備予約', html`<h1>設備予約 - ${dateLabel(date)}</h1>
