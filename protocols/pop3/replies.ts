@@ -41,8 +41,8 @@ export function statusLine(reply: Pick<Reply, 'ok' | 'text'>): string {
  * Byte-stuffs CRLF-terminated octets: every line that starts with `.` gets one
  * more; a missing final CRLF is added; then the `.` CRLF terminator.
  */
-export function stuffBody(body: Buffer): Buffer {
-  const parts: Buffer[] = [];
+export function stuffBody(body: Buffer, head?: Buffer): Buffer {
+  const parts: Buffer[] = head ? [head] : [];
   let start = 0;
   if (body.length && body[0] === DOT) parts.push(Buffer.from('.'));
   for (;;) {
@@ -62,7 +62,7 @@ export function serialise(reply: Reply): Buffer {
   const head = Buffer.from(statusLine(reply), 'utf8');
   if (!reply.ok || (reply.lines === undefined && reply.body === undefined)) return head;
   const body = reply.body ?? Buffer.from(reply.lines!.map((l) => `${l}\r\n`).join(''), 'utf8');
-  return Buffer.concat([head, stuffBody(body)]);
+  return stuffBody(body, head); // one copy of the body, status line included
 }
 
 /** CRLF line ends throughout (a bare LF becomes CRLF); the same buffer when nothing changes. */
