@@ -17,6 +17,8 @@ export interface SiteSpec {
   demo: boolean;
   policies: Record<string, unknown>;
   gatewayServer?: string;
+  /** Per-service options, as in the config file (`services: {x400: {restartIntervalMs: 20}}`). */
+  services?: Record<string, Record<string, unknown>>;
 }
 
 export interface Expect {
@@ -103,7 +105,7 @@ export const KINDS: Record<StepKind, KindSpec> = {
     expects: ['ok', 'refused', 'warning', 'match', 'json', ...FIRED],
   },
   until: {
-    value: 'string', valueName: 'condition', summary: 'waits (bounded by `timeout`) until `server NAME suspended|available|backup on|backup off|archived|not archived|backup done` or `behaviour ID fired` holds',
+    value: 'string', valueName: 'condition', summary: 'waits (bounded by `timeout`) until `server NAME suspended|available|backup on|backup off|archived|not archived|backup done`, `behaviour ID fired` or `log TEXT [(N times)]` holds',
     fields: {}, expects: [],
   },
   delay: { value: 'duration', valueName: 'duration', summary: 'waits a fixed time (`250ms`, `2s`; at most 60 s)', fields: {}, expects: [] },
@@ -151,9 +153,9 @@ export const KINDS: Record<StepKind, KindSpec> = {
   policy: { value: 'map', valueName: 'policies', summary: 'sets behaviour policies: `ID: always|never` or `ID: {mode, probability, seed, variant}`', fields: {}, expects: ['ok'] },
   reseed: { value: 'int', valueName: 'seed', summary: 'resets every policy and restarts the draws with a new seed', fields: {}, expects: ['ok'] },
   check: {
-    value: 'string', valueName: 'what', summary: 'a data check: `messages` (`user`, `folder`, `count`|`min`), `staging` (`server`, `writes`|`min`), `hash` (`server`, `file`, `remember`|`same`|`changed`), `status` (`server`, `service`, `backupMode`, `webArchive`, `backupDone`), `fired` (`behaviour`, `count`|`min`); `site: restored` checks the restored copy',
+    value: 'string', valueName: 'what', summary: 'a data check: `messages` (`user`, `folder`, `count`|`min`), `staging` (`server`, `writes`|`min`), `hash` (`server`, `file`, `remember`|`same`|`changed`), `status` (`server`, `service`, `backupMode`, `webArchive`, `backupDone`), `fired` (`behaviour`, `count`|`min`), `logged` (`text`, `count`|`min`: gateway/SearchPro log lines containing the text); `site: restored` checks the restored copy',
     fields: { user: 'string', folder: 'string', count: 'int', min: 'int', server: 'string', writes: 'int', file: 'string', remember: 'string', same: 'string',
-      changed: 'string', service: 'string', backupMode: 'string', webArchive: 'string', backupDone: 'bool', behaviour: 'string', site: 'string' },
+      changed: 'string', service: 'string', backupMode: 'string', webArchive: 'string', backupDone: 'bool', behaviour: 'string', site: 'string', text: 'string' },
     expects: [],
   },
   restore: { value: 'any', valueName: 'source', summary: 'restores the backups taken so far (`last`, or a directory) into a fresh data directory and starts a site on it for `check ... site: restored`', fields: {}, expects: ['ok'] },
@@ -166,6 +168,7 @@ export const CHECKS: Record<string, { required: string[]; optional: string[] }> 
   hash: { required: ['server'], optional: ['file', 'remember', 'same', 'changed', 'site'] },
   status: { required: ['server'], optional: ['service', 'backupMode', 'webArchive', 'backupDone', 'site'] },
   fired: { required: ['behaviour'], optional: ['count', 'min'] },
+  logged: { required: ['text'], optional: ['count', 'min'] },
 };
 
 /** What each expectation means, for the README and `--help`. */

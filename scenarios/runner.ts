@@ -177,7 +177,8 @@ async function openSite(scenario: Scenario, opts: RunOptions, seed: number): Pro
     const s = scenario.site;
     const emu = await startEmulator({
       topology: s.topology, ...(s.topology === 'multi' ? { appServers: s.appServers ?? 2 } : {}), seed, lenient: s.lenient, demo: s.demo,
-      policies: s.policies as Record<string, never>, ...(s.gatewayServer ? { gatewayServer: s.gatewayServer } : {}), portBase: 0, host: '127.0.0.1',
+      policies: s.policies as Record<string, never>, ...(s.gatewayServer ? { gatewayServer: s.gatewayServer } : {}),
+      ...(s.services ? { services: s.services as never } : {}), portBase: 0, host: '127.0.0.1',
     });
     return { control: emu.endpoints.control, token: emu.token, endpoints: emu.endpoints, emu, dataDir: emu.dataDir };
   }
@@ -406,7 +407,8 @@ export function check(expect: Expect, o: Outcome, events: TwEvent[]): Mismatch[]
   if (expect.dialog !== undefined && !same(expect.dialog, o.dialog ?? [])) out.push({ what: 'dialog', expected: q(expect.dialog), actual: q(o.dialog ?? []) });
   for (const [path, value] of Object.entries(expect.json ?? {})) {
     const actual = get(o.json, path);
-    if (!same(actual, value)) out.push({ what: `json ${path}`, expected: q(value), actual: actual === undefined ? '(absent)' : q(actual) });
+    // `null` stands for "null or absent".
+    if (!(value === null && actual === undefined) && !same(actual, value)) out.push({ what: `json ${path}`, expected: q(value), actual: actual === undefined ? '(absent)' : q(actual) });
   }
   if (expect.refused) {
     if (!o.refused) out.push({ what: 'refused', expected: `refused${expect.refused.rule ? ` by rule ${expect.refused.rule}` : ''}`, actual: `not refused (${o.reply ?? ''})` });
@@ -481,10 +483,10 @@ async function execute(ctx: Context, step: Step, seqBefore: number): Promise<Pro
       return desktop(ctx, step);
     case 'gateway': {
       const [gw, op] = String(step.value).trim().split(/\s+/);
-      return httpOutcome(await ctx.api('POST', `/api/gateways/${gw}/${op}`, step.fields.body ?? {}, ctx.site, step.timeoutMs));
+      return httpOutcome(await ctx.api('POST', `/api/gateways/${gw}/${op}`, step.fields.body ?? {}, ctx.site, step.timeoutMs), answeredOk);
     }
     case 'searchpro':
-      return httpOutcome(await ctx.api('POST', `/api/searchpro/${String(step.value)}`, step.fields.body ?? {}, ctx.site, step.timeoutMs));
+      return httpOutcome(await ctx.api('POST', `/api/searchpro/${String(step.value)}`, step.fields.body ?? {}, ctx.site, step.timeoutMs), answeredOk);
     case 'api': {
       const [method, path] = String(step.value).trim().split(/\s+/);
       const a = await ctx.api(method!, path!, step.fields.body, ctx.site, step.timeoutMs);
@@ -517,6 +519,11 @@ async function execute(ctx: Context, step: Step, seqBefore: number): Promise<Pro
     case 'repeat':
       throw new Error('repeat is run by runSteps');
   }
+}
+
+/** Gateways and SearchPro answer 200 with `{ok: false, ...}` when a behaviour fired. */
+function answeredOk(a: { status: number; json: unknown }): boolean {
+  return a.status >= 200 && a.status < 300 && (a.json as { ok?: unknown } | null)?.ok !== false;
 }
 
 function refusal(json: unknown, events: TwEvent[]): Outcome['refused'] {
@@ -560,7 +567,12 @@ async function until(ctx: Context, step: Step): Promise<Produced> {
   const deadline = Date.now() + step.timeoutMs - 50;
   let last = '';
   for (;;) {
-    if (cond.type === 'behaviour') {
+    if (cond.type === 'log') {
+      const events = await ctx.eventsSince(ctx.previousStepSeq);
+      const n = events.filter((e) => e.type === 'gateway-log' && (e.message ?? '').includes(cond.text)).length;
+      if (n >= cond.times) return { ok: true, reply: `${n} log line(s) containing ${JSON.stringify(cond.text)}` };
+      last = `${n} of ${cond.times} log line(s) containing ${JSON.stringify(cond.text)} since the previous step`;
+    } else if (cond.type === 'behaviour') {
       const events = await ctx.eventsSince(ctx.previousStepSeq);
       if (events.some((e) => e.type === 'behaviour' && e.behaviour === cond.id)) return { ok: true, reply: `${cond.id} fired` };
       last = `fired since the previous step: ${events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour).join(', ') || 'none'}`;
@@ -823,6 +835,13 @@ async function dataCheck(ctx: Context, step: Step): Promise<Produced> {
         if (f[key] !== undefined && s[key] !== f[key]) mismatches.push({ what: `${s.name} ${key}`, expected: String(f[key]), actual: String(s[key]) });
       }
       reply = `${s.name}: service ${s.service}, backup ${s.backupMode}, web archive ${s.webArchive}, backup done ${s.backupDone}`;
+      break;
+    }
+    case 'logged': {
+      const events = await ctx.eventsSince(ctx.startSeq);
+      const n = events.filter((e) => e.type === 'gateway-log' && (e.message ?? '').includes(String(f.text))).length;
+      compare(`log lines containing ${JSON.stringify(f.text)} in this scenario`, n);
+      reply = `${n} log line(s) containing ${JSON.stringify(f.text)}`;
       break;
     }
     case 'fired': {

@@ -100,7 +100,7 @@ export function parseOperator(text: string): OperatorCommand | string {
 }
 
 export const SERVER_STATES = ['suspended', 'available', 'backup on', 'backup off', 'archived', 'not archived', 'backup done'] as const;
-export type UntilCondition = { type: 'server'; server: string; state: (typeof SERVER_STATES)[number] } | { type: 'behaviour'; id: string };
+export type UntilCondition = { type: 'server'; server: string; state: (typeof SERVER_STATES)[number] } | { type: 'behaviour'; id: string } | { type: 'log'; text: string; times: number };
 
 export function parseUntil(text: string): UntilCondition | string {
   const t = text.trim().replace(/\s+/g, ' ');
@@ -116,7 +116,9 @@ export function parseUntil(text: string): UntilCondition | string {
     if (!BEHAVIOUR_IDS.includes(m[1]!)) return `unknown behaviour id ${JSON.stringify(m[1])}${suggest(m[1]!, BEHAVIOUR_IDS)}`;
     return { type: 'behaviour', id: m[1]! };
   }
-  return `unknown condition ${JSON.stringify(text)}; write \`server NAME suspended\` (or available, backup on, backup off, archived, not archived, backup done) or \`behaviour ID fired\``;
+  m = /^log (.+?)(?: \((\d+) times?\))?$/i.exec(t);
+  if (m) return { type: 'log', text: m[1]!, times: m[2] ? Number(m[2]) : 1 };
+  return `unknown condition ${JSON.stringify(text)}; write \`server NAME suspended\` (or available, backup on, backup off, archived, not archived, backup done), \`behaviour ID fired\` or \`log TEXT (N times)\``;
 }
 
 class Checker {
@@ -221,7 +223,7 @@ class Checker {
   }
 }
 
-const SITE_FIELDS = ['topology', 'appServers', 'seed', 'lenient', 'demo', 'policies', 'gatewayServer'];
+const SITE_FIELDS = ['topology', 'appServers', 'seed', 'lenient', 'demo', 'policies', 'gatewayServer', 'services'];
 const TOP_FIELDS = ['name', 'description', 'tags', 'site', 'steps'];
 const STEP_COMMON = ['name', 'expect', 'timeout', 'save'];
 
@@ -288,6 +290,14 @@ function checkSite(c: Checker, node: Node | null | undefined): SiteSpec {
       case 'policies':
         site.policies = checkPolicies(c, v);
         break;
+      case 'services': {
+        const m = c.value(v, 'map', 'site.services') as Record<string, unknown> | undefined;
+        if (m) {
+          for (const [svc, opts] of Object.entries(m)) if (!opts || typeof opts !== 'object' || Array.isArray(opts)) c.error(v, `site.services.${svc} must be a mapping of options`);
+          site.services = m as Record<string, Record<string, unknown>>;
+        }
+        break;
+      }
       default:
         c.error(pair.key as Node, `unknown field \`${key}\` in site${suggest(key, SITE_FIELDS)}; allowed: ${SITE_FIELDS.join(', ')}`);
     }
@@ -550,7 +560,7 @@ function checkKindDetails(c: Checker, step: Step, kindPair: Pair, pairs: Map<str
         c.error(kindPair.key as Node, 'check hash needs exactly one of `remember: NAME`, `same: NAME`, `changed: NAME`');
       }
       if (step.fields.site !== undefined && step.fields.site !== 'live' && step.fields.site !== 'restored') c.error(at('site'), '`site` is `live` (the default) or `restored`');
-      if ((what === 'messages' || what === 'staging' || what === 'fired') && step.fields.count === undefined && step.fields.min === undefined && step.fields.writes === undefined) {
+      if ((what === 'messages' || what === 'staging' || what === 'fired' || what === 'logged') && step.fields.count === undefined && step.fields.min === undefined && step.fields.writes === undefined) {
         c.error(kindPair.key as Node, `check ${what} needs \`${what === 'staging' ? 'writes' : 'count'}\` or \`min\``);
       }
       break;

@@ -9,6 +9,8 @@ export class WebSession {
   private cookies = new Map<string, string>();
   private lastUrl: string | null = null;
   private lastPage = '';
+  /** The form token of the last page that had one; sent with POSTs like a browser submitting the page's form. */
+  private csrf: string | null = null;
 
   constructor(private readonly base: string) {}
 
@@ -21,6 +23,7 @@ export class WebSession {
     for (const [k, v] of Object.entries(form ?? {})) {
       for (const item of Array.isArray(v) ? v : [v]) body.append(k, String(item));
     }
+    if (this.csrf && !body.has('_csrf')) body.append('_csrf', this.csrf);
     return this.request('POST', this.resolve(path), body.toString(), timeoutMs);
   }
 
@@ -77,6 +80,8 @@ export class WebSession {
       }
       const bytes = Buffer.from(await res.arrayBuffer());
       const page = decode(bytes, res.headers.get('content-type'));
+      const token = /name="_csrf" value="([^"]+)"/.exec(page);
+      if (token) this.csrf = token[1]!;
       if (remember) {
         this.lastUrl = current;
         this.lastPage = page;
