@@ -32,7 +32,7 @@ function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Acc
 
 export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   app.get('/api/client/operations', {
-    schema: { description: 'Lists the desktop-client operations (HTTP Basic as any user).', security: [{ basic: [] }] },
+    schema: { description: 'Lists the desktop-client operations (HTTP Basic as any user).' },
   }, async (req, reply) => {
     if (!authenticate(site, req, reply)) return reply;
     return {
@@ -45,7 +45,6 @@ export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
       description: 'A desktop client\'s operation (TeamWARE Admin, Directory, Mail, Calendar, Forum, Library, Simple MAPI, the client level-up tool), authenticated as the user with HTTP Basic. ' +
         'Answers 200 with {"ok": true, ...} or {"ok": false, "behaviour": ID, "behaviours": [...], "dialog": [exact texts], "effect": ...}. admin/* and directory/* need an administrator (403 otherwise). GET /api/client/operations lists them.',
       params: { type: 'object', properties: { service: { type: 'string', maxLength: 40 }, operation: { type: 'string', maxLength: 60 } } },
-      security: [{ basic: [] }],
     },
   }, async (req, reply) => {
     const user = authenticate(site, req, reply);

@@ -67,6 +67,15 @@ describe('authentication and bad input', () => {
     const list = await fetch(`${emu.endpoints.control}/api/client/operations`, { headers: { authorization: `Basic ${Buffer.from('alice:teamware').toString('base64')}` } });
     expect(((await list.json()) as { operations: Array<{ path: string }> }).operations.map((o) => o.path)).toContain('/api/client/forum/refresh');
   });
+
+  it('are documented in the OpenAPI page, with the gateway and SearchPro routes', async () => {
+    const r = await fetch(`${emu.endpoints.control}/docs/json`);
+    expect(r.status).toBe(200);
+    const paths = Object.keys(((await r.json()) as { paths: Record<string, unknown> }).paths);
+    for (const p of ['/api/client/{service}/{operation}', '/api/client/operations', '/api/gateways/x400/reload', '/api/gateways/fax/receive', '/api/searchpro/index']) {
+      expect(paths).toContain(p);
+    }
+  });
 });
 
 describe('TeamWARE Admin', () => {
