@@ -7,6 +7,7 @@ import { TwemuError } from './errors.js';
 import { defaultConfig, readConfigFile, checkConfig, type SiteConfig } from './config.js';
 import { Site, ENDPOINTS_FILE, type CommandResult, type ServerStatus } from './site.js';
 import { Catalog, type CatalogEntryView } from './catalog/catalog.js';
+import { catalogMarkdown } from './catalog/markdown.js';
 import { callApi, findSite } from './cli/client.js';
 import { scenarioCommand } from '../scenarios/cli.js';
 import { cliCommands } from './cli/registry.js';
@@ -22,7 +23,7 @@ const USAGE = `usage: twemu <command> [options]
   backup --level 0|1|2 --dest DIR [--server NAME|all] [--data DIR | --url URL]
   restore --from DIR --data DIR
   status [--json] [--data DIR | --url URL]
-  catalog [--json] [--data DIR | --url URL] [--config FILE]
+  catalog [--json | --markdown] [--data DIR | --url URL] [--config FILE]
   scenario run FILE... [--junit FILE] [--seed N] | scenario run --list
 
 Data lives under ./data unless --data says otherwise.`;
@@ -133,7 +134,7 @@ async function status(argv: string[]): Promise<number> {
 
 /** The catalog of the running site (current policies), or the built-in one when no site runs. */
 async function catalog(argv: string[]): Promise<number> {
-  const { values } = args(argv, { ...common, config: { type: 'string' } });
+  const { values } = args(argv, { ...common, config: { type: 'string' }, markdown: { type: 'boolean' } });
   let behaviours: CatalogEntryView[];
   let live = false;
   try {
@@ -146,6 +147,10 @@ async function catalog(argv: string[]): Promise<number> {
   }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ source: live ? 'running site' : 'built-in', behaviours }, null, 2)}\n`);
+    return 0;
+  }
+  if (values.markdown) {
+    process.stdout.write(`${catalogMarkdown(behaviours)}\n`);
     return 0;
   }
   for (const b of behaviours) {

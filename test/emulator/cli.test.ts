@@ -107,7 +107,7 @@ describe('twemu serve as a process', () => {
       await stopProcess(p.child, 'SIGKILL');
       dir.remove();
     }
-  });
+  }, 120_000);
 
   it('refuses a data directory that holds another topology', async () => {
     const dir = tempDir();

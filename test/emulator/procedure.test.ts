@@ -169,5 +169,5 @@ describe('multi-server ordering rules (2 application servers)', () => {
     expect(again.code).toBe(1);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
     expect(again.stderr).toContain('not in backup mode');
-  });
+  }, 120_000);
 });

@@ -75,7 +75,7 @@ describe('the staging area: the database does not change by a byte in backup mod
       expect(await inboxSubjects(copy)).toEqual(before);
       expect(copy.site.account('carol')).toBeNull();
       expect(copy.status().every((s) => s.needsLevel0)).toBe(true);
-    });
+    }, 120_000);
   }
 });
 
@@ -169,7 +169,7 @@ describe('crashes (kill -9) lose no acknowledged write', () => {
     p = await serve(data);
     call = control(data);
     expect((await call('GET', '/api/status')).body.servers[0].staging.writes).toBe(1);
-  });
+  }, 120_000);
 });
 
 describe('restore', () => {
@@ -232,5 +232,5 @@ describe('restore', () => {
     expect(bad.stderr).toContain('corrupted');
     expect(readdirSync(fresh.path)).toEqual([]);
     writeFileSync(tampered, readFileSync(tampered, 'utf8').slice(0, -1));
-  });
+  }, 60_000);
 });

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers.js';
+import { Catalog } from '../../emulator/index.js';
+import { catalogMarkdown } from '../../emulator/catalog/markdown.js';
+
+describe('README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it('shows the set-up commands of INTERFACE.md', () => {
+    for (const c of ['npm ci', 'npm start', 'npm test']) expect(readme).toContain(c);
+  });
+
+  it('lists the catalog exactly as the emulator has it (regenerate with `twemu catalog --markdown`)', () => {
+    const section = /<!-- section:catalog -->([\s\S]*?)<!-- \/section:catalog -->/.exec(readme)?.[1] ?? '';
+    expect(section).toContain(catalogMarkdown(new Catalog().list()));
+  });
+});
