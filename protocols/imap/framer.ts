@@ -15,6 +15,8 @@ export interface LiteralAnnounce {
   sync: boolean;
   /** The command's first segment, to find its tag and name. */
   first: Buffer;
+  /** Bytes of the literals this command already sent (a cap holds for the whole command). */
+  soFar: number;
 }
 
 export type LiteralVerdict = { accept: true } | { accept: false; reply: string; close: boolean };
@@ -135,7 +137,8 @@ export class Framer {
       }
       const size = Number(m[1]);
       const sync = m[2] !== '+';
-      const verdict = this.hooks.literal({ size, sync, first: this.segments[0]! });
+      const soFar = this.literals.reduce((n, l) => n + l.length, 0);
+      const verdict = this.hooks.literal({ size, sync, first: this.segments[0]!, soFar });
       if (!verdict.accept) {
         this.reset();
         this.hooks.write(verdict.reply);

@@ -89,21 +89,25 @@ export class Session {
   private literal(a: LiteralAnnounce): LiteralVerdict {
     const tag = tagOfUnit({ segments: [a.first], literals: [] }) ?? '*';
     const cap = this.state === 'not-authenticated' ? this.options.maxPreauthLiteralSize : this.options.maxLiteralSize;
-    if (a.size <= cap) return { accept: true };
+    if (a.size + a.soFar <= cap) return { accept: true };
     const isAppend = / APPEND /i.test(a.first.toString('latin1'));
-    const text = `Literal too big (${a.size} bytes; limit ${cap})`;
+    const text = `Literal too big (${a.soFar ? `${a.size} bytes after ${a.soFar}` : `${a.size} bytes`}; limit ${cap})`;
     return { accept: false, reply: isAppend && a.sync ? `${tag} NO [TOOBIG] ${text}\r\n` : `${tag} BAD [TOOBIG] ${text}\r\n`, close: !a.sync };
   }
 
   private unit(u: CommandUnit): void {
     this.touch();
     this.framer.pause();
+    // Backpressure: a client that keeps sending while a command runs waits in TCP, not in memory.
+    this.socket.pause();
     this.busy = true;
     this.process(u)
       .catch((err) => this.site.log.error({ err }, 'imap: unexpected error'))
       .finally(() => {
         this.busy = false;
-        if (!this.closed) this.framer.resume();
+        if (this.closed) return;
+        this.socket.resume();
+        this.framer.resume();
       });
   }
 
