@@ -77,7 +77,16 @@ export function sendResult(reply: FastifyReply, result: PageResult): FastifyRepl
 
 /** The session of a request, or null. */
 export function sessionOf(req: FastifyRequest, deps: WebDeps): WebSession | null {
-  return deps.sessions.get(req.cookies[SESSION_COOKIE]);
+  const session = deps.sessions.get(req.cookies[SESSION_COOKIE]);
+  if (!session) return null;
+  // The account as the directory says now: a deleted account, or one whose web service was turned off, is logged out.
+  const account = deps.site.account(session.user);
+  if (!account || !account.services.web) {
+    deps.sessions.destroy(session.id);
+    return null;
+  }
+  session.isAdmin = account.isAdmin;
+  return session;
 }
 
 /** A page asking the user to log in again (the link leaves the frames). */

@@ -73,6 +73,15 @@ describe('web pages over HTTP', () => {
       expect((await alice.get('/admin/users')).status).toBe(403);
     });
 
+    it('ends the session of an account whose web service is turned off', async () => {
+      emu.site.createUser({ name: 'carol', password: 'teamware', displayName: 'carol' });
+      const c = await client('carol');
+      expect((await c.get('/memo/list')).status).toBe(200);
+      emu.site.directory.update('carol', { services: { web: false } });
+      expect((await c.get('/memo/list')).status).toBe(401);
+      expect((await new WebClient(base).post('/login', { user: 'carol', password: 'teamware' })).status).toBe(403);
+    });
+
     it('logs out (CSRF-protected) and the session is gone', async () => {
       const c = await client('bob');
       expect((await c.post('/logout', {}, { csrf: null })).status).toBe(403);
