@@ -413,3 +413,42 @@ describe('Client level-up tool', () => {
     expect(await call(emu, 'bob', 'levelup/migrate', {})).toEqual({ ok: true, migrated: true, unlocked: [docs[0]!.id] });
   });
 });
+
+describe('which server an operation asks, on a site with two application servers', () => {
+  let multi: Emulator;
+  beforeAll(async () => {
+    multi = await startTestSite({ topology: 'multi', appServers: 2 });
+  });
+  afterAll(async () => {
+    await multi?.stop();
+  });
+
+  it('[behaviour:directory.busy] Directory follows the directory server, Mail and Calendar the user\'s home server, Forum the shared server', async () => {
+    const home = multi.site.homeServer('alice').name;
+    const other = home === 'twap01' ? 'twap02' : 'twap01';
+    const session = (await call(multi, 'alice', 'forum/login', {})).session as string;
+    // The other application server suspended: alice's Mail and Calendar are unaffected.
+    await command(multi, 'to tran suspend', other);
+    expect(await call(multi, 'alice', 'mail/delete-multiple', { uids: [1] })).toMatchObject({ ok: true });
+    const r = multi.site.homeStore('alice').calendar.list('alice')[0]!;
+    expect(await call(multi, 'alice', 'calendar/open-reservation', { id: r.id })).toMatchObject({ ok: true });
+    expect(await call(multi, 'ADMIN', 'directory/account-get', { name: 'alice' })).toMatchObject({ ok: true });
+    // Her home server suspended too: Mail and Calendar fire; the Directory (directory server available) does not.
+    await command(multi, 'to tran suspend', home);
+    expect(await call(multi, 'alice', 'mail/delete-multiple', { uids: [2] })).toMatchObject({ ok: false, behaviour: 'mail.delete-multiple' });
+    expect(await call(multi, 'alice', 'calendar/open-reservation', { id: r.id })).toMatchObject({ ok: false, effect: 'returned-to-main-window' });
+    expect(await call(multi, 'ADMIN', 'directory/account-get', { name: 'alice' })).toMatchObject({ ok: true });
+    expect(await call(multi, 'alice', 'levelup/launch', {})).toMatchObject({ ok: true });
+    // Forum lives on the shared server (twap01).
+    expect(multi.site.sharedServer.name).toBe('twap01');
+    expect(await call(multi, 'alice', 'forum/refresh', { session })).toMatchObject({ ok: false, behaviour: 'forum.refresh' });
+    // The directory server suspended last (the documented order): Directory and level-up launch fire.
+    await command(multi, 'to tran suspend', 'twdir01');
+    const since = await lastSeq(multi);
+    expect(await call(multi, 'ADMIN', 'directory/account-get', { name: 'alice' })).toMatchObject({ ok: false, behaviour: 'directory.busy', dialog: [BUSY] });
+    expect(await call(multi, 'alice', 'levelup/launch', {})).toMatchObject({ ok: false, behaviour: 'levelup.launch' });
+    expect(await firedSince(multi, since, 'directory.busy')).toMatchObject([{ server: 'twdir01' }]);
+    await command(multi, 'to tran resume');
+    expect(await call(multi, 'alice', 'mail/delete-multiple', { uids: [2] })).toMatchObject({ ok: true });
+  });
+});
