@@ -200,7 +200,8 @@ export class Gateways implements SiteExtension {
     const from = lineField(body, 'from', { required: true, max: 200 })!;
     const toName = lineField(body, 'to', { required: true, max: 200 })!;
     const subject = lineField(body, 'subject', { max: 500 }) ?? '';
-    const text = typeof body.body === 'string' ? body.body : body.body === undefined ? '' : (() => { throw new BadRequest('E_BAD_REQUEST', '"body" must be a string'); })();
+    if (body.body !== undefined && typeof body.body !== 'string') throw new BadRequest('E_BAD_REQUEST', '"body" must be a string');
+    const text = (body.body as string | undefined) ?? '';
     if (text.length > 1_000_000) throw new BadRequest('E_BAD_REQUEST', '"body" is longer than 1000000 characters');
     const to = this.site.account(localPart(toName));
     if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
