@@ -94,6 +94,25 @@ describe('web pages over HTTP', () => {
     });
   });
 
+  describe('every page', () => {
+    const pages: Array<[string, string]> = [
+      ['/menu', 'トップページ'], ['/mail/list', 'メール - 受信メール'], ['/mail/list?folder=OUTBOX', 'メール - 送信メール'], ['/mail/compose', 'メールの作成'],
+      ['/mail/signature', 'メールの署名'], ['/schedule/today', '個人予約'], ['/schedule/list', 'スケジュール'], ['/schedule/new', '新規予約'],
+      ['/facility/list', '設備予約'], ['/facility/reserve?id=1', '設備予約 - '], ['/forum/list', 'フォーラム一覧'], ['/forum/read?id=1', 'フォーラム - お知らせ'],
+      ['/forum/post?id=1', 'オンラインバックアップのお知らせ'], ['/forum/new?forum=1', '記事の投稿'], ['/memo/list', '個人メモ'], ['/memo/new', '個人メモの作成'],
+      ['/bookmark/list', '共有ブックマーク'], ['/admin/menu', '管理者メニュー'], ['/admin/users', 'ユーザー一覧'], ['/admin/bookmarks', '共有ブックマークの管理'],
+      ['/dept', '部門管理者メニュー'], ['/dept/facility/permit?id=1', '利用許可'], ['/dept/facility/add', '追加'], ['/dept/facility/search', '検索'],
+    ];
+    it.each(pages)('GET %s renders (UTF-8 HTML with its heading) for ADMIN', async (path, heading) => {
+      const c = await client('ADMIN');
+      const r = await c.get(path);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(r.text).toMatch(/^<!DOCTYPE html>\n<html lang="ja">/);
+      expect(textOf(r.text)).toContain(heading);
+    });
+  });
+
   describe('mail', () => {
     it('lists the INBOX and reads a mail (ISO-2022-JP decoded), marking it seen', async () => {
       const c = await client();
