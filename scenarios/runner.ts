@@ -598,7 +598,7 @@ async function until(ctx: Context, step: Step): Promise<Produced> {
 function session<K extends Session['kind']>(ctx: Context, name: string, kinds: K[], create: () => Extract<Session, { kind: K }>): Extract<Session, { kind: K }> {
   const existing = ctx.sessions.get(name);
   if (existing) {
-    if (!(kinds as string[]).includes(existing.kind)) throw new Error(`session ${JSON.stringify(name)} is a ${existing.kind} session; use another name for a ${kinds[0]} session`);
+    if (!(kinds as string[]).includes(existing.kind)) throw new Error(`session ${JSON.stringify(name.replace(/^[a-z0-9]+:/, ""))} is a ${existing.kind} session; use another name for a ${kinds[0]} session`);
     return existing as Extract<Session, { kind: K }>;
   }
   const s = create();
@@ -607,7 +607,9 @@ function session<K extends Session['kind']>(ctx: Context, name: string, kinds: K
 }
 
 async function pop3(ctx: Context, step: Step): Promise<Outcome> {
-  const name = String(step.value);
+  // Sessions are named per kind: `imap: alice` and `web: alice` are two sessions.
+  const name = `${step.kind}:${String(step.value)}`;
+  const shown = String(step.value);
   const arg = step.arg;
   const serverName = step.fields.server as string | undefined;
   const t = step.timeoutMs;
@@ -620,13 +622,13 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
       return raw.open(host(ctx.site.control), srv.pop3!, t);
     }
     const s = ctx.sessions.get(name);
-    if (!s) throw new Error(`pop3 session ${JSON.stringify(name)} is not open (start it with \`open: true\` or \`login\`)`);
+    if (!s) throw new Error(`pop3 session ${JSON.stringify(shown)} is not open (start it with \`open: true\` or \`login\`)`);
     if (step.action === 'close') {
       closeSession(s);
       ctx.sessions.delete(name);
       return { ok: true, reply: 'closed' };
     }
-    if (s.kind !== 'pop3-raw') throw new Error(`pop3 session ${JSON.stringify(name)} was opened with login (node-pop3); raw lines need a session opened with \`open: true\``);
+    if (s.kind !== 'pop3-raw') throw new Error(`pop3 session ${JSON.stringify(shown)} was opened with login (node-pop3); raw lines need a session opened with \`open: true\``);
     return s.client.send(String(arg), t);
   }
   if (step.action === 'login') {
@@ -638,7 +640,7 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
     const { user, password } = arg as { user: string; password: string };
     return s.client.login(user, password, t);
   }
-  const s = session(ctx, name, ['pop3'], () => { throw new Error(`pop3 session ${JSON.stringify(name)} has not logged in (start it with \`login: {user, password}\`)`); });
+  const s = session(ctx, name, ['pop3'], () => { throw new Error(`pop3 session ${JSON.stringify(shown)} has not logged in (start it with \`login: {user, password}\`)`); });
   switch (step.action) {
     case 'stat': return s.client.run('STAT');
     case 'list': return s.client.run('LIST', arg === true ? [] : [arg as number]);
@@ -672,7 +674,9 @@ function rawMessage(a: { subject?: string; body?: string; raw?: string }): strin
 }
 
 async function imap(ctx: Context, step: Step): Promise<Outcome> {
-  const name = String(step.value);
+  // Sessions are named per kind: `imap: alice` and `web: alice` are two sessions.
+  const name = `${step.kind}:${String(step.value)}`;
+  const shown = String(step.value);
   const arg = step.arg;
   const serverName = step.fields.server as string | undefined;
   const mailbox = step.fields.mailbox as string | undefined;
@@ -686,13 +690,13 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
       return raw.open(host(ctx.site.control), srv.imap!, t);
     }
     const s = ctx.sessions.get(name);
-    if (!s) throw new Error(`imap session ${JSON.stringify(name)} is not open (start it with \`open: true\` or \`login\`)`);
+    if (!s) throw new Error(`imap session ${JSON.stringify(shown)} is not open (start it with \`open: true\` or \`login\`)`);
     if (step.action === 'close') {
       closeSession(s);
       ctx.sessions.delete(name);
       return { ok: true, reply: 'closed' };
     }
-    if (s.kind !== 'imap-raw') throw new Error(`imap session ${JSON.stringify(name)} was opened with login (imapflow); raw lines need a session opened with \`open: true\``);
+    if (s.kind !== 'imap-raw') throw new Error(`imap session ${JSON.stringify(shown)} was opened with login (imapflow); raw lines need a session opened with \`open: true\``);
     return s.client.send(String(arg), t);
   }
   if (step.action === 'login') {
@@ -704,7 +708,7 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
     const { user, password } = arg as { user: string; password: string };
     return s.client.login(user, password, t);
   }
-  const s = session(ctx, name, ['imap'], () => { throw new Error(`imap session ${JSON.stringify(name)} has not logged in (start it with \`login: {user, password}\`)`); });
+  const s = session(ctx, name, ['imap'], () => { throw new Error(`imap session ${JSON.stringify(shown)} has not logged in (start it with \`login: {user, password}\`)`); });
   switch (step.action) {
     case 'select': return s.client.select(String(arg));
     case 'status': return s.client.status(String(arg));
@@ -730,9 +734,11 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
 }
 
 async function web(ctx: Context, step: Step): Promise<Outcome> {
-  const name = String(step.value);
+  // Sessions are named per kind: `imap: alice` and `web: alice` are two sessions.
+  const name = `${step.kind}:${String(step.value)}`;
+  const shown = String(step.value);
   const existing = ctx.sessions.get(name);
-  if (existing && existing.kind !== 'web') throw new Error(`session ${JSON.stringify(name)} is a ${existing.kind} session; use another name for a web session`);
+  if (existing && existing.kind !== 'web') throw new Error(`session ${JSON.stringify(shown)} is a ${existing.kind} session; use another name for a web session`);
   let s = existing as Extract<Session, { kind: 'web' }> | undefined;
   if (!s) {
     const srv = ctx.server(step.fields.server as string | undefined, 'web');
@@ -745,12 +751,14 @@ async function web(ctx: Context, step: Step): Promise<Outcome> {
 }
 
 function credentialsSession(ctx: Context, step: Step, kind: 'ame' | 'desktop') {
-  const name = String(step.value);
+  // Sessions are named per kind: `imap: alice` and `web: alice` are two sessions.
+  const name = `${step.kind}:${String(step.value)}`;
+  const shown = String(step.value);
   const s = session(ctx, name, [kind], () => ({ kind }));
   if (step.fields.user !== undefined) s.user = String(step.fields.user);
   if (step.fields.password !== undefined) s.password = String(step.fields.password);
   if (step.fields.server !== undefined) s.server = String(step.fields.server);
-  if (s.user === undefined || s.password === undefined) throw new Error(`${kind} session ${JSON.stringify(name)} has no credentials: give \`user\` and \`password\` (they are kept for the session's next steps)`);
+  if (s.user === undefined || s.password === undefined) throw new Error(`${kind} session ${JSON.stringify(shown)} has no credentials: give \`user\` and \`password\` (they are kept for the session's next steps)`);
   return s as { user: string; password: string; server?: string };
 }
 

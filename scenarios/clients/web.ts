@@ -27,17 +27,31 @@ export class WebSession {
     return this.request('POST', this.resolve(path), body.toString(), timeoutMs);
   }
 
-  /** Loads the frame (or iframe) named `name` of the last page. */
-  async frame(name: string, timeoutMs: number): Promise<Outcome> {
+  /**
+   * Loads the frame (or iframe) named `name` of the last page got or posted;
+   * `main/mail` follows nested framesets (the frame `mail` of the frame `main`).
+   */
+  async frame(path: string, timeoutMs: number): Promise<Outcome> {
     if (!this.lastUrl) return { ok: false, reply: '(no page loaded yet: get one first)', body: '' };
-    const src = findFrame(this.lastPage, name);
-    if (src === null) {
-      const names = frameNames(this.lastPage);
-      const text = `(the page ${this.lastUrl} has no frame named ${JSON.stringify(name)}; its frames: ${names.length ? names.join(', ') : 'none'})`;
-      return { ok: false, reply: text, body: text };
+    let url = this.lastUrl;
+    let page = this.lastPage;
+    let outcome: Outcome = { ok: false, reply: '' };
+    for (const name of path.split('/')) {
+      const src = findFrame(page, name);
+      if (src === null) {
+        const names = frameNames(page);
+        const text = `(the page ${url} has no frame named ${JSON.stringify(name)}; its frames: ${names.length ? names.join(', ') : 'none'})`;
+        return { ok: false, reply: text, body: text };
+      }
+      url = new URL(src, url).toString();
+      outcome = await this.request('GET', url, undefined, timeoutMs, false);
+      page = this.framePage;
     }
-    return this.request('GET', new URL(src, this.lastUrl).toString(), undefined, timeoutMs, false);
+    return outcome;
   }
+
+  /** The HTML of the last frame loaded (for nested frames). */
+  private framePage = '';
 
   private resolve(path: string): string {
     return new URL(path, this.base.endsWith('/') ? this.base : `${this.base}/`).toString();
@@ -86,6 +100,7 @@ export class WebSession {
         this.lastUrl = current;
         this.lastPage = page;
       }
+      this.framePage = page;
       const reply = `HTTP ${res.status}`;
       return { ok: res.status >= 200 && res.status < 300, status: res.status, reply, body: `${page}\n${pageText(page)}` };
     }
