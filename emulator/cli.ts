@@ -78,6 +78,8 @@ async function serve(argv: string[]): Promise<number> {
     await site.stop();
     throw err;
   }
+  // Whoever reads our output may be gone (a closed pipe): that must not crash the site.
+  process.stdout.on('error', () => undefined);
   const stop = async (signal: string) => {
     process.stdout.write(`twemu stopping (${signal})\n`);
     await site.stop();
