@@ -255,6 +255,15 @@ describe('pop3 on a multi-server site', () => {
       const d = await RawPop3.open(other.ports.pop3!);
       expect(await d.login()).toBe(`-ERR [AUTH] the mailbox of alice is on server ${home.name} (POP3 port ${home.ports.pop3}); connect there`);
       d.close();
+      // Suspending one application server touches only the users whose home it is.
+      const neighbour = multi.site.createUser({ name: 'carol', password: 'pw', homeServer: other.name });
+      await multi.command('to tran suspend', { server: home.name });
+      const e = await RawPop3.open(home.ports.pop3!);
+      expect(await e.login()).toMatch(/^-ERR unable to lock maildrop/);
+      e.close();
+      const f = await RawPop3.open(other.ports.pop3!);
+      expect(await f.login(neighbour.name, 'pw')).toMatch(/^\+OK carol's maildrop has 0 messages/);
+      f.close();
     } finally {
       await multi.stop();
     }
