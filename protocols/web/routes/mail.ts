@@ -10,6 +10,8 @@ export const FOLDER_LABELS: Record<string, string> = { INBOX: '受信メール',
 /** Mail domain of the From/To addresses the web client writes (emulator default). */
 export const MAIL_DOMAIN = 'teamware.example';
 const MAX_RECIPIENTS = 50;
+/** Mails per page of a folder's list. */
+export const LIST_PAGE_SIZE = 50;
 /** Longest prefill a 戻る URL carries (a URL longer than Node's header limit would be refused). */
 const PREFILL_MAX = 4000;
 
@@ -90,9 +92,14 @@ export function mailRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   // The mail frame of the top page (and the menu's メール): the folder's list.
   route(app, deps, 'GET', '/mail/list', { data: home }, async (c) => {
-    const folder = folderOf(c, queryOf(c.req).folder);
+    const q = queryOf(c.req);
+    const folder = folderOf(c, q.folder);
     const store = c.deps.site.homeStore(c.user).mail;
-    const metas = store.messages(c.user, folder).reverse();
+    const all = store.messages(c.user, folder).reverse();
+    const pages = Math.max(1, Math.ceil(all.length / LIST_PAGE_SIZE));
+    const pageNo = q.page === undefined || q.page === '' ? 1 : id(q.page, 'page');
+    if (pageNo > pages) throw new InputError('指定されたページはありません。', 404, `/mail/list${query({ folder })}`);
+    const metas = all.slice((pageNo - 1) * LIST_PAGE_SIZE, pageNo * LIST_PAGE_SIZE);
     const rows = (await Promise.all(metas.map(async (m) => summarize(keyOf(c, folder, m.uid), () => store.raw(c.user, folder, m.uid), m.uid, m.flags))))
       .filter((r): r is Summary => r !== null);
     return page('メール一覧', html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
@@ -103,6 +110,7 @@ ${folderNav(folder)}
 ${rows.length ? rows.map((r) => html`<tr class="${r.seen ? 'seen' : 'unseen'}"><td><input type="checkbox" name="uid" value="${r.uid}"></td><td>${folder === 'OUTBOX' ? r.to : r.from}</td><td><a href="/mail/read${query({ folder, uid: r.uid })}">${r.subject || '(件名なし)'}</a></td><td>${r.date}</td></tr>\n`)
     : html`<tr><td colspan="4" class="muted">メールはありません。</td></tr>`}
 </table>
+${pages > 1 ? html`<p class="pager">${all.length}件 ${pageNo > 1 ? html`<a href="/mail/list${query({ folder, page: pageNo - 1 })}">&lt;&lt; 前へ</a>` : ''} ${pageNo}/${pages} ${pageNo < pages ? html`<a href="/mail/list${query({ folder, page: pageNo + 1 })}">次へ &gt;&gt;</a>` : ''}</p>` : ''}
 <div class="buttons"><a href="/mail/compose">新規作成</a> <button type="submit">${folder === 'WasteBox' ? '完全に削除' : '削除'}</button></div>
 </form>`);
   });

@@ -174,6 +174,22 @@ describe('web pages over HTTP', () => {
       expect((await c.post('/mail/delete', { folder: 'INBOX', uid: ['abc'] })).status).toBe(400);
     });
 
+    it('pages a long folder 50 mails at a time', async () => {
+      emu.site.createUser({ name: 'dave', password: 'teamware', displayName: 'dave' });
+      for (let i = 1; i <= 60; i++) emu.site.deliver('dave', `From: x@teamware.example\r\nSubject: mail ${String(i).padStart(2, '0')}\r\n\r\nbody\r\n`);
+      const c = await client('dave');
+      const first = textOf((await c.get('/mail/list')).text);
+      expect(first).toContain('mail 60');
+      expect(first).toContain('mail 11');
+      expect(first).not.toContain('mail 10');
+      expect(first).toContain('60件');
+      const second = await c.get('/mail/list?folder=INBOX&page=2');
+      expect(textOf(second.text)).toContain('mail 10');
+      expect(textOf(second.text)).toContain('mail 01');
+      expect((await c.get('/mail/list?page=3')).status).toBe(404);
+      expect((await c.get('/mail/list?page=0')).status).toBe(400);
+    });
+
     it('edits the mail signature (メールの署名)', async () => {
       const c = await client('bob');
       expect((await c.post('/mail/signature', { body: '--\n鈴木\n<i>営業部</i>' })).location).toBe('/mail/signature?saved=1');
