@@ -132,6 +132,21 @@ export class MailRepo {
     return row ? row.raw : null;
   }
 
+  /** Raw bytes of several messages with one statement (IMAP FETCH and SEARCH read them in batches). */
+  rawMany(owner: string, folder: string, uids: number[]): Map<number, Buffer> {
+    const f = this.mustFolder(owner, folder);
+    if (!uids.length) return new Map();
+    let lo = uids[0]!;
+    let hi = uids[0]!;
+    for (const u of uids) {
+      if (u < lo) lo = u;
+      if (u > hi) hi = u;
+    }
+    const want = new Set(uids);
+    const rows = this.db.prepare('SELECT uid, raw FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?').all(f.id, lo, hi) as Array<{ uid: number; raw: Buffer }>;
+    return new Map(rows.filter((r) => want.has(r.uid)).map((r) => [r.uid, r.raw]));
+  }
+
   append(owner: string, folder: string, raw: Buffer, opts: { flags?: string[]; internalDate?: Date } = {}): { uid: number; uidValidity: number } {
     const f = this.mustFolder(owner, folder);
     return this.sdb.write({ service: 'mail', operation: 'append', object: `${owner}/${f.name}` }, () => {

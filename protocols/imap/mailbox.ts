@@ -86,11 +86,11 @@ export class SelectedMailbox {
     const msgs = this.mail.messages(this.owner, this.name);
     const current = new Map(msgs.map((m) => [m.uid, m]));
     const out: Untagged[] = [];
-    if (allowExpunge) {
-      const gone = this.uids.filter((u) => !current.has(u));
-      // Descending, so each number is still valid when the client applies it.
-      for (const seq of this.removeExpunged(gone)) out.push(data(seq, 'EXPUNGE'));
-    }
+    const gone = this.uids.filter((u) => !current.has(u));
+    // Descending, so each number is still valid when the client applies it.
+    if (allowExpunge) for (const seq of this.removeExpunged(gone)) out.push(data(seq, 'EXPUNGE'));
+    // Expunges not yet reported stay owed: look again at the next chance.
+    else if (gone.length) this.dirty = true;
     const last = this.uids.length ? this.uids[this.uids.length - 1]! : 0;
     let added = 0;
     for (const m of msgs) {

@@ -190,7 +190,8 @@ export class Session {
 
   /** Pending updates of the selected mailbox, or null after the session ended (mailbox deleted). */
   updates(allowExpunge: boolean): Untagged[] | null {
-    if (!this.selected || this.server.suspended) return [];
+    // Only a mailbox another write touched is looked at again (every write announces itself).
+    if (!this.selected || !this.selected.dirty || this.server.suspended) return [];
     const updates = this.selected.refresh(allowExpunge);
     if (updates === null) {
       this.end('Selected mailbox was deleted or renamed, have to disconnect');

@@ -19,6 +19,9 @@ const MACROS: Record<string, string[]> = {
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
 
+/** Messages read from the store at a time: one statement each, memory bounded for large bodies. */
+const RAW_BATCH = 50;
+
 const SECTION = /^(BODY(?:\.PEEK)?)\[([^\]]*)\](?:<(\d+)\.(\d+)>)?$/i;
 
 export function parseItem(text: string): Item {
@@ -108,10 +111,12 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   const needsStructure = items.some((i) => i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY' || (i.kind === 'section' && (i.part.length || i.what === 'TEXT')) || i.kind === 'RFC822.TEXT');
   const setsSeen = !box.readOnly && items.some((i) => (i.kind === 'section' && !i.peek) || i.kind === 'RFC822' || i.kind === 'RFC822.TEXT');
   const metas = needsMeta ? new Map(mail.messages(session.user, box.name).map((m) => [m.uid, m])) : null;
-  for (const t of targets) {
+  let batch = new Map<number, Buffer>();
+  for (const [i, t] of targets.entries()) {
     const meta = metas?.get(t.uid);
     if (metas && !meta) continue; // expunged by another session, not yet reported
-    const raw = needsRaw ? mail.raw(session.user, box.name, t.uid) : null;
+    if (needsRaw && i % RAW_BATCH === 0) batch = mail.rawMany(session.user, box.name, targets.slice(i, i + RAW_BATCH).map((x) => x.uid));
+    const raw = needsRaw ? batch.get(t.uid) ?? null : null;
     if (needsRaw && !raw) continue;
     let flagsChanged = false;
     if (setsSeen && !(box.flags.get(t.uid) ?? []).includes('\\Seen')) {

@@ -138,13 +138,15 @@ async function run(session: Session, args: Token[], uid: boolean) {
   const wantBody = needsBody(key);
   const ctx = { maxSeq: box.exists, maxUid: box.uids.length ? box.uids[box.uids.length - 1]! : 0 };
   const found: number[] = [];
+  let batch = new Map<number, Buffer>();
   for (let i = 0; i < box.uids.length; i++) {
     const u = box.uids[i]!;
     const meta = metas.get(u);
     if (!meta) continue;
     const c: Candidate = { seq: i + 1, meta, flags: box.flags.get(u) ?? meta.flags };
     if (wantHeaders || wantBody) {
-      const raw = session.mail.raw(session.user, box.name, u);
+      if (i % 50 === 0) batch = session.mail.rawMany(session.user, box.name, box.uids.slice(i, i + 50));
+      const raw = batch.get(u);
       if (!raw) continue;
       if (wantBody) {
         const s = await structureOf(`${session.server.name}/${session.user}/${box.name}/${box.uidValidity}/${u}`, raw);
