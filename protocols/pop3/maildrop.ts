@@ -17,8 +17,12 @@ export interface MaildropEntry {
 }
 
 const FOLDER = 'INBOX';
-/** Wire sizes of messages already seen (messages never change; a UID is never reused within a UIDVALIDITY). */
-const sizeCache = new Map<string, number>();
+/**
+ * Wire sizes of messages already seen, per store (messages never change; a UID
+ * is never reused within a UIDVALIDITY). Keyed on the store object so that two
+ * sites in one process never share an entry.
+ */
+const sizeCaches = new WeakMap<object, Map<string, number>>();
 const SIZE_CACHE_MAX = 200_000;
 
 export class Maildrop {
@@ -33,14 +37,16 @@ export class Maildrop {
     const mail = server.store.mail;
     const folder = mail.folder(user, FOLDER);
     if (!folder) return new Maildrop(server, user, []);
+    let sizeCache = sizeCaches.get(server.store);
+    if (!sizeCache) sizeCaches.set(server.store, (sizeCache = new Map()));
     const entries = mail.messages(user, FOLDER).map((m, i): MaildropEntry => {
-      const key = `${server.name}/${user}/${folder.uidValidity}/${m.uid}`;
+      const key = `${user}/${folder.uidValidity}/${m.uid}`;
       let size = sizeCache.get(key);
       if (size === undefined) {
         const raw = mail.raw(user, FOLDER, m.uid);
         size = raw ? wireSize(raw) : m.size;
-        if (sizeCache.size >= SIZE_CACHE_MAX) sizeCache.clear();
-        sizeCache.set(key, size);
+        if (sizeCache!.size >= SIZE_CACHE_MAX) sizeCache!.clear();
+        sizeCache!.set(key, size);
       }
       return { number: i + 1, uid: m.uid, size, uidl: `${folder.uidValidity}.${m.uid}`, deleted: false };
     });
