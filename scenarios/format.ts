@@ -102,7 +102,7 @@ export const KINDS: Record<StepKind, KindSpec> = {
   operator: {
     value: 'string', valueName: 'command', summary: 'a procedure command (`to tran suspend`, `to backup on`, `tobkweb arc`, `to tran resume`, `tobkweb rm`, `to backup off`) or `backup --level N`, on one server or all',
     fields: { server: 'string', lenient: 'bool', dest: 'string' },
-    expects: ['ok', 'refused', 'warning', 'match', 'json', ...FIRED],
+    expects: ['ok', 'refused', 'warning', 'match', 'text', 'notText', 'json', ...FIRED],
   },
   until: {
     value: 'string', valueName: 'condition', summary: 'waits (bounded by `timeout`) until `server NAME suspended|available|backup on|backup off|archived|not archived|backup done`, `behaviour ID fired` or `log TEXT [(N times)]` holds',
@@ -158,7 +158,7 @@ export const KINDS: Record<StepKind, KindSpec> = {
       changed: 'string', service: 'string', backupMode: 'string', webArchive: 'string', backupDone: 'bool', behaviour: 'string', site: 'string', text: 'string' },
     expects: [],
   },
-  restore: { value: 'any', valueName: 'source', summary: 'restores the backups taken so far (`last`, or a directory) into a fresh data directory and starts a site on it for `check ... site: restored`', fields: {}, expects: ['ok'] },
+  restore: { value: 'any', valueName: 'source', summary: 'restores the backups taken so far (`last`, or a directory) into a fresh data directory and starts a site on it for `check ... site: restored`', fields: {}, expects: ['ok', 'match'] },
   repeat: { value: 'int-or-true', valueName: 'times', summary: 'runs `steps` N times; with `soak: true` and `--soak DURATION` it loops until the duration has passed instead', fields: { steps: 'steps', soak: 'bool' }, expects: [] },
 };
 
