@@ -53,10 +53,8 @@ export interface RouteSpec {
   back?: (c: Ctx) => string | undefined;
   /** Only for ADMIN (isAdmin accounts). */
   admin?: boolean;
-  /** The operation does not touch any store (static pages): never busy. */
+  /** The operation does not touch any store (static pages, or pages that ask the catalog themselves): no web.busy here. */
   static?: boolean;
-  /** Gates checked before web.busy (e.g. web.admin-menu-duplicate); returns a result to short-circuit. */
-  before?: (c: Ctx) => PageResult | null;
 }
 
 /** Headers of every page: UTF-8, no caching of personal data, no framing by other sites, no scripts. */
@@ -131,8 +129,6 @@ export function route(app: FastifyInstance, deps: WebDeps, method: 'GET' | 'POST
       }
       if (spec.admin && !session.isAdmin) return sendHtml(reply, errorPage('この操作は管理者だけが利用できます。'), 403);
       if (!spec.static) {
-        const early = spec.before?.(c);
-        if (early) return sendResult(reply, early);
         const gate = gateWeb(c, 'web.busy', spec.data?.(c) ?? []);
         if (!gate.allowed) return sendResult(reply, busy(c, gate.messages, spec.back?.(c)));
       }

@@ -4,9 +4,9 @@ import formbody from '@fastify/formbody';
 import type { SiteServer } from '../../emulator/server.js';
 import { TwemuError } from '../../emulator/errors.js';
 import { html } from './html.js';
-import { STYLESHEET, blankPage, errorPage, framesetElement, frameset, page, csrfField, backButton } from './layout.js';
+import { STYLESHEET, blankPage, errorPage, frameset, page, csrfField, backButton } from './layout.js';
 import { SESSION_COOKIE, SessionStore } from './session.js';
-import { FrameTickets, InputError, busy, fieldsOf, gateWeb, route, sendHtml, sessionOf, text, type Ctx, type WebDeps } from './context.js';
+import { FrameTickets, InputError, fieldsOf, gateWeb, route, sendHtml, sessionOf, text, type WebDeps } from './context.js';
 import { mailRoutes } from './routes/mail.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { forumRoutes } from './routes/forum.js';
@@ -138,6 +138,3 @@ function messageOf(err: TwemuError): string {
   if (err.code.startsWith('E_NO_')) return `指定されたデータが見つかりません。(${err.message})`;
   return `入力に誤りがあります。(${err.message})`;
 }
-
-export type { Ctx };
-export { busy };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
-import { html, multiline, query } from '../html.js';
+import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { InputError, fieldsOf, id, list, queryOf, route, text, type Ctx, type WebDeps } from '../context.js';
 
