@@ -161,4 +161,49 @@ describe('pop3 robustness', () => {
   it('a bad services.pop3 option stops the site from starting, with a clear message', async () => {
     await expect(startTestSite({ services: { pop3: { autologoutMs: 'soon' } } })).rejects.toThrow('services.pop3.autologoutMs must be an integer from 10 to 86400000, not "soon"');
   });
+
+  it('fuzz: 20 connections of seeded random lines (keywords, garbage, NULs, bare CRs) get only +OK/-ERR lines; the server keeps serving', async () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed + 0x6d2b79f5) >>> 0;
+      let t = seed;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const keywords = ['USER', 'PASS', 'APOP', 'STAT', 'LIST', 'RETR', 'DELE', 'NOOP', 'RSET', 'TOP', 'UIDL', 'AUTH', 'STLS', 'user'];
+    const line = (): Buffer => {
+      const kind = rand();
+      if (kind < 0.5) return Buffer.from(`${pick(keywords)}${rand() < 0.7 ? ` ${pick(['1', '0', '-1', 'alice', 'x'.repeat(Math.floor(rand() * 300)), '99999999999', '\u00e9'])}` : ''}`, 'utf8');
+      const n = Math.floor(rand() * 80);
+      return Buffer.from(Array.from({ length: n }, () => { const b = Math.floor(rand() * 256); return b === 0x0a ? 0x0d : b; }));
+    };
+    const results = await Promise.all(Array.from({ length: 20 }, async () => {
+      const c = await RawPop3.open(port);
+      const lines = Array.from({ length: 30 }, line);
+      c.send(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\r\n')])));
+      const replies: string[] = [];
+      for (;;) {
+        try {
+          replies.push(await c.line());
+        } catch (e) {
+          // Only a close by the server (too many bad commands) ends the replies early, never a hang.
+          expect(c.closed, String(e)).toBe(true);
+          expect(replies[replies.length - 1]).toBe('-ERR too many bad commands, closing connection');
+          break;
+        }
+        if (replies.length === lines.length) break;
+      }
+      c.close();
+      return replies;
+    }));
+    for (const replies of results) {
+      expect(replies.length).toBeGreaterThan(0);
+      for (const r of replies) expect(r).toMatch(/^(\+OK|-ERR)( |$)/);
+    }
+    const c = await client();
+    expect(await c.login('alice')).toMatch(/^\+OK alice's maildrop has 3 messages/);
+    c.close();
+  });
 });
