@@ -183,7 +183,12 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     schema: { description: 'The functions the application execution module of a server lists.', querystring: { type: 'object', required: ['server'], properties: { server: { type: 'string', minLength: 1, maxLength: 64 } } } },
   }, async (req) => {
     const server = site.server((req.query as { server: string }).server);
-    return { server: server.name, functions: server.runs('ame') ? await ameFunctions(`${webBase(site, server)}/ame`) : [] };
+    if (!server.runs('ame')) return { server: server.name, functions: [] };
+    try {
+      return { server: server.name, functions: await ameFunctions(`${webBase(site, server)}/ame`) };
+    } catch (err) {
+      return { server: server.name, functions: [], error: (err as Error).message };
+    }
   });
 
   app.post('/console/demo/:kind', {

@@ -96,11 +96,20 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     const fired = page.locator('#feed li[data-type="behaviour"][data-behaviour="pop3.login"]').first();
     await fired.waitFor();
     expect(await fired.locator('.jp').first().textContent()).toMatch(/^-ERR unable to lock maildrop/);
+    // Documented behaviours are told apart from emulator defaults.
+    expect(await fired.locator('.source').textContent()).toBe('documented');
     const saw = page.locator('#feed li[data-type="client"]').first();
     await saw.waitFor();
     expect(await saw.locator('.jp').textContent()).toMatch(/^-ERR unable to lock maildrop/);
+    // Every behaviour in the feed says where it comes from, as the catalog does.
+    const catalog = new Map(emu.site.catalog.list().map((b) => [b.id, b.source]));
+    const badges = await page.locator('#feed li[data-behaviour]:not([data-behaviour=""])').evaluateAll((els) =>
+      els.map((e) => [(e as HTMLElement).dataset.behaviour!, (e.querySelector('.source') as HTMLElement | null)?.dataset.source ?? null] as const));
+    expect(badges.length).toBeGreaterThan(0);
+    for (const [id, source] of badges) expect(source, id).toBe(catalog.get(id));
     const transcript = await page.locator('#demo-result').textContent();
     expect(transcript).toContain('C: PASS ********');
+    expect(await page.locator('#demo-result .summary').textContent()).toMatch(/^=> -ERR unable to lock maildrop/);
     expect(transcript).toMatch(/S: -ERR unable to lock maildrop/);
     await shot('03-suspended-pop3');
   });
@@ -229,5 +238,9 @@ describe.skipIf(!haveChromium)('console in a browser (multi-server site)', () =>
     expect(await fired.locator('.meta').textContent()).toContain('twap01');
     expect(await page.locator('#demo-result').textContent()).toMatch(/S: a1 NO .*LOGIN failed:Server is busy/);
     await page.screenshot({ path: join(ARTIFACTS, 'multi-01-suspended.png'), fullPage: true });
+    // What a 1280x800 projector shows without scrolling.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'multi-02-projector-1280.png') });
   });
 });

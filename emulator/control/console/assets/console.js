@@ -9,6 +9,8 @@ const FEED_MAX = 200;
 const SERVICE_NAMES = { available: 'AVAILABLE', suspended: 'SUSPENDED' };
 
 let state = null;
+/** Behaviour id -> 'seed' (documented in the administrator guide) or 'emulator' (an emulator default). */
+const sources = new Map();
 let lastSeq = 0;
 let pickersFilled = false;
 const levels = new Map(); // server -> chosen backup level for step 5
@@ -73,7 +75,7 @@ function stepRow(server, step) {
   return el('li', { class: cls, dataset: { step: step.step, done: step.done, next: step.next } },
     el('span', { class: 'num' }, `${step.step}.`),
     el('span', { class: 'mark', 'aria-label': step.done ? 'done' : step.next ? 'next' : '' }),
-    el('span', { class: 'cmd' }, title, el('small', {}, step.title)),
+    el('span', { class: 'cmd', title: step.title }, title, el('small', {}, step.title)),
     el('span', { class: 'controls' }, ...controls));
 }
 
@@ -83,10 +85,10 @@ function card(server) {
     ? `yes${server.lastBackup ? ` (level ${server.lastBackup.level})` : ''}`
     : server.lastBackup ? `no (last: level ${server.lastBackup.level})` : 'no';
   const facts = el('dl', { class: 'facts' },
-    el('dt', {}, 'backup mode'), el('dd', { class: server.backupMode !== 'off' ? 'hot' : '', dataset: { field: 'backupMode' } }, server.backupMode.toUpperCase()),
-    el('dt', {}, 'staging area'), el('dd', { dataset: { field: 'staging' } }, staging),
-    el('dt', {}, 'web archive'), el('dd', { dataset: { field: 'webArchive' } }, server.webArchive),
-    el('dt', {}, 'backup done'), el('dd', { dataset: { field: 'backupDone' } }, backup));
+    el('dt', {}, 'backup'), el('dd', { class: server.backupMode !== 'off' ? 'hot' : '', dataset: { field: 'backupMode' } }, server.backupMode.toUpperCase()),
+    el('dt', {}, 'staging'), el('dd', { dataset: { field: 'staging' } }, staging),
+    el('dt', {}, 'archive'), el('dd', { dataset: { field: 'webArchive' } }, server.webArchive),
+    el('dt', {}, 'backed up'), el('dd', { dataset: { field: 'backupDone' } }, backup));
   const list = el('ol', { class: 'checklist', 'aria-label': `procedure on ${server.name}` }, ...server.checklist.steps.map((s) => stepRow(server, s)));
   return el('article', { class: `card ${server.service}`, dataset: { server: server.name, service: server.service, next: server.checklist.next ?? '' } },
     el('div', { class: 'card-head' },
@@ -270,7 +272,10 @@ async function runDemo(kind) {
     return;
   }
   box.dataset.kind = kind;
-  box.replaceChildren(el('div', { class: 'note' }, `(${data.client} client on ${data.server} as ${data.user})`), ...data.lines.map(transcriptLine));
+  box.replaceChildren(
+    el('div', { class: 'note' }, `(${data.client} client on ${data.server} as ${data.user})`),
+    el('div', { class: `summary ${data.ok ? 'ok' : 'err'}`, lang: 'ja' }, `=> ${data.summary}`),
+    ...data.lines.map(transcriptLine));
 }
 
 // ---- live feed ---------------------------------------------------------
@@ -286,7 +291,9 @@ function feedItem(e) {
   switch (e.type) {
     case 'behaviour':
     case 'behaviour-suppressed': {
-      body.push(el('div', {}, kind(e.type === 'behaviour' ? 'behaviour fired' : 'behaviour suppressed by policy'), ' ', el('code', {}, e.behaviour ?? ''), e.operation ? ` on ${e.operation}` : '', e.variant ? ` (${e.variant})` : ''));
+      const source = sources.get(e.behaviour);
+      const badge = source ? el('span', { class: `source ${source}`, dataset: { source } }, source === 'seed' ? 'documented' : 'emulator default') : null;
+      body.push(el('div', {}, kind(e.type === 'behaviour' ? 'behaviour fired' : 'behaviour suppressed by policy'), ' ', el('code', {}, e.behaviour ?? ''), e.operation ? ` on ${e.operation}` : '', e.variant ? ` (${e.variant})` : '', ' ', badge));
       const messages = e.messages?.length ? e.messages : e.message ? [e.message] : [];
       for (const m of messages) body.push(el('span', { class: 'jp', lang: 'ja' }, m));
       break;
@@ -336,6 +343,8 @@ function setConnection(live) {
 }
 
 async function startFeed() {
+  const catalog = await call('GET', '/api/catalog');
+  if (catalog.status === 200) for (const b of catalog.data.behaviours ?? []) sources.set(b.id, b.source);
   const { status, data } = await call('GET', '/api/events?format=json');
   if (status === 200) {
     for (const e of data.events.slice(-50)) onEvent(e);
