@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { simpleParser } from 'mailparser';
 import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { InputError, fieldsOf, id, list, queryOf, route, text, type Ctx, type WebDeps } from '../context.js';
@@ -23,6 +22,8 @@ const PARSED_SIZE_MAX = 256 * 1024;
 const parsed = new Map<string, Omit<Summary, 'seen' | 'uid'>>();
 
 async function parse(raw: Buffer): Promise<Omit<Summary, 'seen' | 'uid'>> {
+  // mailparser is loaded on first use: importing it costs a site's start-up most of a second.
+  const { simpleParser } = await import('mailparser');
   const m = await simpleParser(raw, { skipHtmlToText: true, skipImageLinks: true, skipTextLinks: true, skipTextToHtml: true });
   return {
     from: m.from?.text ?? '', to: Array.isArray(m.to) ? m.to.map((a) => a.text).join(', ') : m.to?.text ?? '',
