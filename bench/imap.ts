@@ -173,16 +173,19 @@ async function appendAll(c: Client, folder: string, messages: Buffer[]): Promise
   await Promise.all(messages.map((m) => c.cmd(`APPEND ${folder} {${m.length}+}\r\n`.slice(0, -2), Buffer.concat([m, Buffer.from('\r\n')]))));
 }
 
-async function fetchEnvelopes(port: number): Promise<number> {
+async function fetchEnvelopes(port: number): Promise<{ first: number; median: number }> {
   const c = await loggedIn(port);
   await c.cmd('CREATE bench1000');
   await appendAll(c, 'bench1000', Array.from({ length: ENVELOPES }, (_v, i) => message(i, `body ${i}`)));
   await c.cmd('EXAMINE bench1000');
-  const t0 = performance.now();
-  await c.cmd(`FETCH 1:${ENVELOPES} (UID FLAGS ENVELOPE)`);
-  const ms = performance.now() - t0;
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await c.cmd(`FETCH 1:${ENVELOPES} (UID FLAGS ENVELOPE)`);
+    runs.push(performance.now() - t0);
+  }
   c.close();
-  return ms;
+  return { first: runs[0]!, median: [...runs].sort((a, b) => a - b)[2]! };
 }
 
 async function bodyThroughput(port: number): Promise<number> {
@@ -247,13 +250,15 @@ export async function run(): Promise<Record<string, string | number>> {
   const { child, port } = await startServer(join(base, 'data'), config);
   try {
     const logins = await loginsPerSecond(port);
-    const envelopesMs = await fetchEnvelopes(port);
-    const mbps = await bodyThroughput(port);
+    // Memory first, before the big mailboxes fill the server's caches.
     const mem = await idleMemory(port, child.pid!);
+    const envelopes = await fetchEnvelopes(port);
+    const mbps = await bodyThroughput(port);
     const lat = await activeLatency(port);
     return {
       'imap logins per second (LOGIN+LOGOUT, 10 concurrent)': logins.toFixed(0),
-      'imap FETCH 1:1000 (UID FLAGS ENVELOPE), ms': envelopesMs.toFixed(0),
+      'imap FETCH 1:1000 (UID FLAGS ENVELOPE), first run, ms': envelopes.first.toFixed(0),
+      'imap FETCH 1:1000 (UID FLAGS ENVELOPE), median of 5, ms': envelopes.median.toFixed(0),
       'imap BODY[] throughput, 1 MB messages, MB/s': mbps.toFixed(1),
       'imap memory per idle connection (1,000 logged in, INBOX selected), KB': mem.perConnKb.toFixed(1),
       'imap server RSS with 1,000 idle connections, MB': mem.rssMb.toFixed(0),

@@ -1,7 +1,7 @@
 import { Splitter } from '@zone-eu/mailsplit';
 import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
-import { str, type Value } from './types.js';
+import { literal, quoted, str, type Value } from './types.js';
 
 // MIME structure for ENVELOPE, BODYSTRUCTURE and BODY[section]: the tree comes
 // from mailsplit (the splitter mailparser is built on), header values from
@@ -142,7 +142,9 @@ const first = (h: Record<string, string[]>, key: string): string | null => {
 };
 
 /** An nstring from a header value kept in latin1 (bytes as they are). */
-const nstr = (v: string | null): Value => (v === null || v === '' ? null : str(Buffer.from(v, 'latin1')));
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const nstr = (v: string | null): Value =>
+  v === null || v === '' ? null : v.length < 1024 && PRINTABLE.test(v) ? quoted(v) : literal(Buffer.from(v, 'latin1'));
 
 function addresses(value: string | null): Value {
   if (!value) return null;
@@ -171,11 +173,11 @@ function addresses(value: string | null): Value {
 }
 
 export function envelope(h: Record<string, string[]>): Value[] {
-  const from = first(h, 'from');
-  const sender = first(h, 'sender') ?? from;
-  const replyTo = first(h, 'reply-to') ?? from;
+  const from = addresses(first(h, 'from'));
+  const sender = first(h, 'sender');
+  const replyTo = first(h, 'reply-to');
   return [
-    nstr(first(h, 'date')), nstr(first(h, 'subject')), addresses(from), addresses(sender), addresses(replyTo),
+    nstr(first(h, 'date')), nstr(first(h, 'subject')), from, sender === null ? from : addresses(sender), replyTo === null ? from : addresses(replyTo),
     addresses(first(h, 'to')), addresses(first(h, 'cc')), addresses(first(h, 'bcc')),
     nstr(first(h, 'in-reply-to')), nstr(first(h, 'message-id')),
   ];

@@ -8,38 +8,47 @@ function quote(s: string): string {
   return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/** Serialises values into chunks (strings and literal buffers). */
-function pushValue(out: Array<string | Buffer>, v: Value): void {
-  if (v === null) out.push('NIL');
-  else if (typeof v === 'number') out.push(String(v));
-  else if (typeof v === 'string') out.push(v);
-  else if (Array.isArray(v)) {
-    out.push('(');
-    v.forEach((item, i) => {
-      if (i) out.push(' ');
-      pushValue(out, item);
-    });
-    out.push(')');
-  } else if ('quoted' in v) out.push(quote(v.quoted));
-  else {
-    out.push(`{${v.literal.length}}\r\n`);
-    out.push(v.literal);
+/** Collects text as one string and literals as buffers between its pieces. */
+class Out {
+  text = '';
+  parts: Buffer[] = [];
+  literal(b: Buffer): void {
+    this.text += `{${b.length}}\r\n`;
+    this.parts.push(Buffer.from(this.text, 'utf8'), b);
+    this.text = '';
+  }
+  done(): Buffer {
+    if (!this.parts.length) return Buffer.from(this.text, 'utf8');
+    this.parts.push(Buffer.from(this.text, 'utf8'));
+    return Buffer.concat(this.parts);
   }
 }
 
-function join(chunks: Array<string | Buffer>): Buffer {
-  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+function pushValue(out: Out, v: Value): void {
+  if (v === null) out.text += 'NIL';
+  else if (typeof v === 'number') out.text += String(v);
+  else if (typeof v === 'string') out.text += v;
+  else if (Array.isArray(v)) {
+    out.text += '(';
+    for (let i = 0; i < v.length; i++) {
+      if (i) out.text += ' ';
+      pushValue(out, v[i]!);
+    }
+    out.text += ')';
+  } else if ('quoted' in v) out.text += quote(v.quoted);
+  else out.literal(v.literal);
 }
 
 export function serialiseUntagged(u: Untagged): Buffer {
   if (u.kind === 'status') return Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${u.text}\r\n`, 'utf8');
-  const out: Array<string | Buffer> = ['* '];
+  const out = new Out();
+  out.text = '* ';
   u.values.forEach((v, i) => {
-    if (i) out.push(' ');
+    if (i) out.text += ' ';
     pushValue(out, v);
   });
-  out.push('\r\n');
-  return join(out);
+  out.text += '\r\n';
+  return out.done();
 }
 
 export function serialiseTagged(tag: string, t: Tagged): Buffer {

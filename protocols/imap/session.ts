@@ -19,6 +19,8 @@ export const IN_FLIGHT_STORE = 'imap4.in-flight-store';
 export const CAPABILITIES = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'SPECIAL-USE', 'CHILDREN'];
 export const capabilityList = (state: ImapState): string => [...CAPABILITIES, ...(state === 'not-authenticated' ? ['AUTH=PLAIN'] : [])].join(' ');
 
+const WRITE_CHUNK = 64 * 1024;
+
 /** Commands after which EXPUNGE responses must not be sent (RFC 3501 7.4.1). */
 const NO_EXPUNGE_AFTER = new Set(['FETCH', 'STORE', 'SEARCH']);
 
@@ -173,10 +175,22 @@ export class Session {
   private async deliver(tag: string, reply: Reply, cmd: ParsedCommand | null): Promise<void> {
     const untagged: Untagged[] = [];
     if (reply.untagged) {
+      // Responses go out in chunks of about 64 KB: one write per message costs more than the message.
+      let chunk: Buffer[] = [];
+      let size = 0;
       for await (const u of reply.untagged as AsyncIterable<Untagged>) {
         if (this.closed) return;
-        if (!this.socket.write(serialiseUntagged(u))) await this.drain();
+        const b = serialiseUntagged(u);
+        chunk.push(b);
+        size += b.length;
+        if (size >= WRITE_CHUNK) {
+          const ok = this.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
+          chunk = [];
+          size = 0;
+          if (!ok) await this.drain();
+        }
       }
+      if (chunk.length && !this.closed) this.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
     }
     if (reply.tagged === null) return;
     if (cmd && this.selected && !reply.close && !this.idleTag) {
