@@ -70,6 +70,10 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     await expect.poll(() => page.locator('#connection').getAttribute('data-live')).toBe('true');
     expect(await card().locator('[data-field="service"]').textContent()).toBe('AVAILABLE');
     await expectChecklist(1, []);
+    // Background services that report a state (gateways, SearchPro) show it on their server's card.
+    const status = emu.site.serverStatus(emu.site.server('twsv01')) as Record<string, unknown>;
+    const reported = Object.entries(status).filter(([, v]) => v && typeof v === 'object' && typeof (v as { state?: unknown }).state === 'string');
+    for (const [key, v] of reported) expect(await card().locator(`[data-ext="${key}"]`).getAttribute('data-state')).toBe((v as { state: string }).state);
     await shot('01-start');
   });
 

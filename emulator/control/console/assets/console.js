@@ -4,7 +4,10 @@
 
 const EVENT_TYPES = ['behaviour', 'behaviour-suppressed', 'state', 'command', 'refused', 'warning', 'gateway-log', 'login-failed', 'staging', 'backup', 'client', 'info'];
 /** Events after which the server cards are fetched again. */
-const REFRESH_ON = new Set(['state', 'command', 'staging', 'backup', 'refused', 'warning', 'info']);
+const REFRESH_ON = new Set(['state', 'command', 'staging', 'backup', 'refused', 'warning', 'info', 'gateway-log']);
+/** Names of the background services that report a state in the server status. */
+const EXTENSION_NAMES = { x400: 'X.400', fax: 'Fax', searchpro: 'SearchPro', mime: 'MIME' };
+const QUIET_STATES = new Set(['running', 'idle', 'stopped']);
 const FEED_MAX = 200;
 const SERVICE_NAMES = { available: 'AVAILABLE', suspended: 'SUSPENDED' };
 
@@ -89,6 +92,13 @@ function card(server) {
     el('dt', {}, 'staging'), el('dd', { dataset: { field: 'staging' } }, staging),
     el('dt', {}, 'archive'), el('dd', { dataset: { field: 'webArchive' } }, server.webArchive),
     el('dt', {}, 'backed up'), el('dd', { dataset: { field: 'backupDone' } }, backup));
+  const extensions = Object.entries(server)
+    .filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v) && typeof v.state === 'string')
+    .map(([key, v]) => {
+      const extra = typeof v.restarts === 'number' && v.restarts > 0 ? ` (${v.restarts} restarts)` : v.indexing && typeof v.progress === 'number' ? ` ${v.progress}%` : '';
+      return el('span', { class: `ext ${QUIET_STATES.has(v.state) ? '' : 'busy'}`, dataset: { ext: key, state: v.state } }, `${EXTENSION_NAMES[key] ?? key} ${v.state}${extra}`);
+    });
+  if (server.needsLevel0) extensions.push(el('span', { class: 'ext busy', dataset: { ext: 'needsLevel0' } }, 'next backup must be level 0'));
   const list = el('ol', { class: 'checklist', 'aria-label': `procedure on ${server.name}` }, ...server.checklist.steps.map((s) => stepRow(server, s)));
   return el('article', { class: `card ${server.service}`, dataset: { server: server.name, service: server.service, next: server.checklist.next ?? '' } },
     el('div', { class: 'card-head' },
@@ -96,6 +106,7 @@ function card(server) {
       el('span', { class: 'role' }, server.role),
       el('span', { class: `service ${server.service}`, dataset: { field: 'service' } }, SERVICE_NAMES[server.service] ?? server.service)),
     facts,
+    extensions.length ? el('div', { class: 'exts' }, ...extensions) : null,
     list,
     server.checklist.waiting ? el('p', { class: 'waiting' }, `waiting: ${server.checklist.waiting}`) : null);
 }
