@@ -37,7 +37,7 @@ export interface StepView extends StepDefinition {
   done: boolean;
   /** Running it now breaks no rule. */
   runnable: boolean;
-  /** The highlighted step: the first one not done that is runnable. */
+  /** The highlighted step: the first one not done, when no rule blocks it. */
   next: boolean;
   /** False where the step does not apply to the server (no web service). */
   applies: boolean;
@@ -123,13 +123,15 @@ export function checklist(server: SiteServer, site: Site, tracker?: StepTracker)
     const ran = def.procedure === 'backup' || !tracker || tracker.ran(server, def.step);
     return { ...def, applies, done: applies && ran && doneFromState(server, def.step), runnable: applies && broken.length === 0, next: false, broken };
   });
-  const next = steps.find((s) => s.applies && !s.done && s.runnable) ?? null;
+  // The next step is the first one not done, in the documented order; when a rule blocks it the server waits
+  // (a later step that happens to be allowed, like the backup while still suspended, is not offered instead).
+  const pending = steps.find((s) => s.applies && !s.done) ?? null;
+  const next = pending?.runnable ? pending : null;
   if (next) next.next = true;
   let waiting: string | null = null;
-  if (!next) {
-    const pending = steps.find((s) => s.applies && !s.done);
-    const reason = pending?.broken.find((b) => b.kind === 'order') ?? pending?.broken[0];
-    if (pending && reason) waiting = `step ${pending.step} (${pending.command}): ${reason.message}; ${reason.hint}`;
+  if (pending && !next) {
+    const reason = pending.broken.find((b) => b.kind === 'order') ?? pending.broken[0];
+    if (reason) waiting = `step ${pending.step} (${pending.command}): ${reason.message}; ${reason.hint}`;
   }
   return { steps, next: next?.step ?? null, waiting };
 }

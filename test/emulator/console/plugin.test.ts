@@ -397,6 +397,44 @@ describe('console: multi-server site', () => {
     expect(after.body.servers[0].checklist.waiting).toBeNull();
   });
 
+  it('walks the whole multi-server procedure: who is next and who waits for whom', async () => {
+    const dest = tempDir('twemu-console-multi-backup-');
+    try {
+      const views = async () => {
+        const r = await api(emu, 'GET', '/console/state');
+        return Object.fromEntries(r.body.servers.map((s: { name: string; checklist: { next: number | null; waiting: string | null } }) => [s.name, s.checklist]));
+      };
+      const all = async (command: string) => expect((await api(emu, 'POST', '/api/commands', { command, server: 'all' })).status).toBe(200);
+      await all('to tran suspend'); // the first test suspended the application servers already
+      let v = await views();
+      expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([2, 2, 2]);
+      await all('to backup on');
+      v = await views();
+      expect([v.twap01.next, v.twap02.next]).toEqual([3, 3]);
+      expect(v.twdir01.next).toBeNull();
+      expect(v.twdir01.waiting).toContain('cannot run tobkweb arc on directory server twdir01 before application server(s) twap01, twap02');
+      await all('tobkweb arc');
+      v = await views();
+      expect(v.twdir01.next).toBe(4);
+      expect(v.twap01.next).toBeNull();
+      expect(v.twap01.waiting).toContain('cannot resume application server twap01 while directory server twdir01 is suspended');
+      await all('to tran resume');
+      v = await views();
+      expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([5, 5, 5]);
+      expect((await api(emu, 'POST', '/api/backups', { server: 'all', level: 0, dest: dest.path })).status).toBe(200);
+      v = await views();
+      expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([6, 6, 6]);
+      await all('tobkweb rm');
+      v = await views();
+      expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([7, 7, 7]);
+      await all('to backup off');
+      v = await views();
+      expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([null, 1, 1]);
+    } finally {
+      dest.remove();
+    }
+  });
+
   it('says a directory server has no POP3 instead of trying', async () => {
     const r = await fetch(`${emu.endpoints.control}/console/demo/pop3-login`, {
       method: 'POST', headers: { authorization: `Bearer ${emu.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ server: 'twdir01' }),
