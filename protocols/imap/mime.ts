@@ -169,7 +169,7 @@ function addresses(value: string | null): Value {
       out.push([null, null, null, null]);
     } else out.push(one(a));
   }
-  return out.length ? out : null;
+  return out.length ? [{ run: out }] : null;
 }
 
 export function envelope(h: Record<string, string[]>): Value[] {
@@ -217,7 +217,7 @@ export function bodyStructure(raw: Buffer, p: MimePart, extensible: boolean): Va
   const language = nstr(first(p.headers, 'content-language'));
   const location = nstr(first(p.headers, 'content-location'));
   if (p.type === 'multipart' && p.children.length) {
-    const out: Value[] = p.children.map((c) => bodyStructure(raw, c, extensible));
+    const out: Value[] = [{ run: p.children.map((c) => bodyStructure(raw, c, extensible)) }];
     out.push(str(p.subtype.toUpperCase()));
     if (extensible) out.push(paramList(p.params), disposition(p.headers), language, location);
     return out;

@@ -35,6 +35,8 @@ function pushValue(out: Out, v: Value): void {
       pushValue(out, v[i]!);
     }
     out.text += ')';
+  } else if ('run' in v) {
+    for (const item of v.run) pushValue(out, item);
   } else if ('quoted' in v) out.text += quote(v.quoted);
   else out.literal(v.literal);
 }

@@ -4,9 +4,11 @@ import type { Session } from './session.js';
 export type ImapState = 'not-authenticated' | 'authenticated' | 'selected';
 
 /** A value in a response: atom, number, NIL, quoted string, literal, or parenthesised list. */
-export type Value = string | number | null | Quoted | Literal | Value[];
+export type Value = string | number | null | Quoted | Literal | Value[] | Run;
 export interface Quoted { quoted: string }
 export interface Literal { literal: Buffer }
+/** Values written one after the other with no space between (`1*address`, `1*body`, RFC 3501 9). */
+export interface Run { run: Value[] }
 
 export const quoted = (s: string): Quoted => ({ quoted: s });
 export const literal = (b: Buffer | string): Literal => ({ literal: Buffer.isBuffer(b) ? b : Buffer.from(b, 'utf8') });

@@ -27,7 +27,8 @@ function list(session: Session, cmd: ParsedCommand, subscribedOnly: boolean) {
   const out: Untagged[] = [];
   for (const f of folders) {
     if (subscribedOnly && !f.subscribed) continue;
-    const matches = re.test(f.name) || (f.name === 'INBOX' && patternRegex(full.toUpperCase()).test('INBOX'));
+    // INBOX is case-insensitive (RFC 3501 5.1): `inbox`, `Inbox*` find it; `%box` does not.
+    const matches = re.test(f.name) || (f.name === 'INBOX' && /^inbox/i.test(full) && patternRegex(`INBOX${full.slice(5)}`).test('INBOX'));
     if (!matches) continue;
     const hasChildren = [...names].some((n) => n.startsWith(`${f.name}${DELIMITER}`));
     const attrs = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestSite } from '../../helpers.js';
+import type { Emulator } from '../../../emulator/index.js';
+import { Wire, loggedIn } from './wire.js';
+
+// Exact lines for the rest of the command set, a garbage flood, and Python's imaplib.
+
+let emu: Emulator;
+let port: number;
+const wires: Wire[] = [];
+const track = (w: Wire) => (wires.push(w), w);
+
+beforeAll(async () => {
+  emu = await startTestSite();
+  port = emu.endpoints.servers[0]!.imap!;
+});
+
+afterAll(async () => {
+  for (const w of wires) w.close();
+  await emu.stop();
+});
+
+describe('command set', () => {
+  it('NAMESPACE, ID, ENABLE, CAPABILITY after login, LSUB/SUBSCRIBE, STATUS', async () => {
+    const w = track(await loggedIn(port, 'bob'));
+    expect(await w.cmd('a1', 'NAMESPACE')).toEqual(['* NAMESPACE (("" "/")) NIL NIL', 'a1 OK NAMESPACE completed']);
+    expect(await w.cmd('a2', 'ID ("name" "test")')).toEqual(['* ID ("name" "twemu" "vendor" "twemu (TeamWARE Office 200X V2.0 emulator)" "version" "0.1.0")', 'a2 OK ID completed']);
+    expect(await w.cmd('a3', 'ENABLE CONDSTORE')).toEqual(['* ENABLED', 'a3 OK ENABLE completed']);
+    expect(await w.cmd('a4', 'CAPABILITY')).toEqual(['* CAPABILITY IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE SPECIAL-USE CHILDREN', 'a4 OK CAPABILITY completed']);
+    expect(await w.cmd('a5', 'UNSUBSCRIBE OUTBOX')).toEqual(['a5 OK UNSUBSCRIBE completed']);
+    expect(await w.cmd('a6', 'LSUB "" "*"')).toEqual(['* LSUB (\\HasNoChildren) "/" INBOX', '* LSUB (\\HasNoChildren \\Trash) "/" WasteBox', 'a6 OK LSUB completed']);
+    expect(await w.cmd('a7', 'SUBSCRIBE OUTBOX')).toEqual(['a7 OK SUBSCRIBE completed']);
+    expect(await w.cmd('a8', 'LIST "" ""')).toEqual(['* LIST (\\Noselect) "/" ""', 'a8 OK LIST completed']);
+    expect(await w.cmd('a9', 'LIST "" "%Box"')).toEqual(['* LIST (\\HasNoChildren \\Trash) "/" WasteBox', 'a9 OK LIST completed']);
+    expect(await w.cmd('b1', 'LIST "" inbox')).toEqual(['* LIST (\\HasNoChildren) "/" INBOX', 'b1 OK LIST completed']);
+    const f = emu.site.homeStore('bob').mail.folder('bob', 'INBOX')!;
+    expect(await w.cmd('b2', 'STATUS inbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT)'))
+      .toEqual([`* STATUS INBOX (MESSAGES 3 UNSEEN 3 UIDNEXT 4 UIDVALIDITY ${f.uidValidity} RECENT 0)`, 'b2 OK STATUS completed']);
+    expect(await w.cmd('b3', 'STATUS INBOX (SIZE)')).toEqual(['b3 BAD Syntax error: unknown STATUS item SIZE']);
+  });
+
+  it('ENVELOPE and BODYSTRUCTURE on the wire; 8-bit and encoded headers stay byte for byte', async () => {
+    const raw = 'From: =?UTF-8?B?5L2Q6Jek?= <sato@teamware.example>\r\nTo: team: a@x.example, b@x.example;\r\nSubject: 生のUTF-8\r\n' +
+      'Date: Tue, 24 Nov 2026 10:00:00 +0900\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n';
+    emu.site.deliver('alice', raw);
+    const w = track(await loggedIn(port));
+    await w.cmd('s', 'EXAMINE INBOX');
+    const subject = Buffer.from('生のUTF-8', 'utf8');
+    const lines = await w.cmd('e1', 'FETCH 4 (ENVELOPE BODYSTRUCTURE)');
+    expect(Buffer.from(lines.join('\r\n'), 'latin1').toString('utf8')).toBe([
+      `* 4 FETCH (ENVELOPE ("Tue, 24 Nov 2026 10:00:00 +0900" {${subject.length}}`,
+      '生のUTF-8 (("=?UTF-8?B?5L2Q6Jek?=" NIL "sato" "teamware.example")) (("=?UTF-8?B?5L2Q6Jek?=" NIL "sato" "teamware.example")) ' +
+      '(("=?UTF-8?B?5L2Q6Jek?=" NIL "sato" "teamware.example")) ((NIL NIL "team" NIL)(NIL NIL "a" "x.example")(NIL NIL "b" "x.example")(NIL NIL NIL NIL)) NIL NIL NIL NIL) ' +
+      'BODYSTRUCTURE ("TEXT" "PLAIN" ("CHARSET" "UTF-8") NIL NIL "7BIT" 8 1 NIL NIL NIL NIL))',
+      'e1 OK FETCH completed',
+    ].join('\r\n'));
+    const header = Buffer.from(raw.slice(0, raw.indexOf('\r\n\r\n') + 4), 'utf8');
+    const head = await w.cmd('e2', 'FETCH 4 RFC822.HEADER');
+    expect(head[0]).toBe(`* 4 FETCH (RFC822.HEADER {${header.length}}`);
+    expect(Buffer.from(head.slice(1, -2).join('\r\n'), 'latin1').equals(header.subarray(0, header.length - 2))).toBe(true);
+    expect(head.slice(-2)).toEqual([')', 'e2 OK FETCH completed']);
+    const text = await w.cmd('e3', 'FETCH 4 (RFC822.TEXT)');
+    expect(text[0]).toBe('* 4 FETCH (RFC822.TEXT {8}');
+    expect(Buffer.from(text[1]!, 'latin1').toString('utf8')).toBe('本文');
+  });
+
+  it('BODY[] sets \\Seen (and says so), BODY.PEEK does not; STORE .SILENT; EXPUNGE, UID EXPUNGE, CLOSE, UNSELECT, CHECK', async () => {
+    const w = track(await loggedIn(port, 'bob'));
+    await w.cmd('s', 'SELECT INBOX');
+    const first = await w.cmd('g1', 'FETCH 1 (FLAGS BODY[HEADER.FIELDS (MESSAGE-ID)])');
+    expect(first).toEqual(['* 1 FETCH (FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID)] {45}', 'Message-ID: <demo-bob-1@teamware.example>', '', ')', 'g1 OK FETCH completed']);
+    expect(await w.cmd('g0', 'FETCH 2 BODY[HEADER.FIELDS (MESSAGE-ID)]')).toEqual(['* 2 FETCH (BODY[HEADER.FIELDS (MESSAGE-ID)] {45}', 'Message-ID: <demo-bob-2@teamware.example>', '', ' FLAGS (\\Seen))', 'g0 OK FETCH completed']);
+    expect(await w.cmd('g01', 'FETCH 3 (BODY.PEEK[HEADER.FIELDS.NOT (FROM TO SUBJECT DATE MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING)])')).toEqual(['* 3 FETCH (BODY[HEADER.FIELDS.NOT (FROM TO SUBJECT DATE MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] {47}', 'Message-ID: <demo-bob-jis@teamware.example>', '', ')', 'g01 OK FETCH completed']);
+    expect(await w.cmd('g2', 'STORE 2:3 +FLAGS (\\Deleted)')).toEqual(['* 2 FETCH (FLAGS (\\Seen \\Deleted))', '* 3 FETCH (FLAGS (\\Deleted))', 'g2 OK STORE completed']);
+    expect(await w.cmd('g3', 'UID STORE 2 -FLAGS.SILENT (\\Deleted)')).toEqual(['g3 OK UID STORE completed']);
+    expect(await w.cmd('g4', 'STORE 1 FLAGS (\\Bogus)')).toEqual(['g4 BAD Syntax error: unknown system flag \\Bogus']);
+    expect(await w.cmd('g5', 'CHECK')).toEqual(['g5 OK CHECK completed']);
+    expect(await w.cmd('g6', 'UID EXPUNGE 1:2')).toEqual(['g6 OK UID EXPUNGE completed']);
+    expect(await w.cmd('g7', 'EXPUNGE')).toEqual(['* 3 EXPUNGE', 'g7 OK EXPUNGE completed']);
+    expect(await w.cmd('g8', 'UID SEARCH ALL')).toEqual(['* SEARCH 1 2', 'g8 OK UID SEARCH completed']);
+    expect(await w.cmd('g9', 'STORE 2 +FLAGS (\\Deleted)')).toHaveLength(2);
+    expect(await w.cmd('h1', 'CLOSE')).toEqual(['h1 OK CLOSE completed']);
+    expect(await w.cmd('h2', 'FETCH 1 FLAGS')).toEqual(['h2 BAD FETCH is not valid in the authenticated state; select a mailbox first']);
+    expect(emu.site.homeStore('bob').mail.messages('bob', 'INBOX').map((m) => m.uid)).toEqual([1]);
+    await w.cmd('h3', 'EXAMINE INBOX');
+    expect(await w.cmd('h4', 'STORE 1 +FLAGS (\\Flagged)')).toEqual(['h4 NO [READ-ONLY] The mailbox is read-only (EXAMINE)']);
+    expect(await w.cmd('h5', 'UNSELECT')).toEqual(['h5 OK UNSELECT completed']);
+    expect(await w.cmd('h6', 'APPEND nowhere {3+}\r\nx\r\n')).toEqual(['h6 NO [TRYCREATE] Mailbox does not exist: nowhere']);
+    expect(await w.cmd('h7', 'APPEND INBOX "31-Foo-2026 00:00:00 +0000" {3+}\r\nx\r\n')).toEqual(['h7 BAD Syntax error: invalid date-time "31-Foo-2026 00:00:00 +0000"']);
+  });
+});
+
+describe('robustness', () => {
+  it('survives a flood of random bytes on several connections and keeps serving others', async () => {
+    const floods = await Promise.all(Array.from({ length: 4 }, () => Wire.open(port)));
+    for (const [i, f] of floods.entries()) {
+      track(f);
+      for (let k = 0; k < 20; k++) f.send(randomBytes(512 + i * 100));
+      f.send('\r\nz1 NOOP\r\n');
+    }
+    const ok = track(await loggedIn(port));
+    expect(await ok.cmd('r1', 'EXAMINE INBOX')).toContain('r1 OK [READ-ONLY] EXAMINE completed');
+    for (const f of floods) {
+      // Each flood gets answers (BAD lines) or a clean close, never a hang of the server.
+      await f.until(/(z1 OK NOOP completed|\* BAD|BAD)/, 5000).catch(() => f.closedBy(5000));
+    }
+    expect(await ok.cmd('r2', 'NOOP')).toEqual(['r2 OK NOOP completed']);
+  });
+
+  it('Python imaplib works against it', async () => {
+    const py = [
+      'import imaplib, sys',
+      `M = imaplib.IMAP4('127.0.0.1', ${port})`,
+      "M.login('alice', 'teamware')",
+      "typ, data = M.select('INBOX')",
+      "print(typ, data[0].decode())",
+      "typ, data = M.uid('SEARCH', None, 'ALL')",
+      "print(typ, data[0].decode())",
+      "typ, data = M.fetch('2', '(BODY.PEEK[HEADER.FIELDS (SUBJECT)])')",
+      "print(typ, data[0][1].decode().strip())",
+      "print(M.append('OUTBOX', '(\\\\Seen)', None, b'Subject: py\\r\\n\\r\\nhi\\r\\n')[0])",
+      "print(M.logout()[0])",
+    ].join('\n');
+    const r = await promisify(execFile)('python3', ['-c', py], { timeout: 20_000 }).catch((e: { code?: string; stdout?: string; stderr?: string }) => e);
+    if ((r as { code?: string }).code === 'ENOENT') return; // no Python here: nothing to prove
+    expect((r as { stderr?: string }).stderr ?? '').toBe('');
+    expect(String((r as { stdout: string }).stdout).trim().split('\n')).toEqual(['OK 4', 'OK 1 2 3 4', 'OK Subject: Quarterly figures', 'OK', 'BYE']);
+  });
+});
