@@ -40,24 +40,24 @@ export class CalendarRepo {
   constructor(private readonly sdb: ServerDatabase) {}
 
   list(owner: string, range?: { from?: string; to?: string }): Reservation[] {
-    const rows = this.sdb.db.prepare('SELECT * FROM reservations WHERE owner = ? AND (? IS NULL OR end >= ?) AND (? IS NULL OR start < ?) ORDER BY start, id')
+    const rows = this.sdb.prepare('SELECT * FROM reservations WHERE owner = ? AND (? IS NULL OR end >= ?) AND (? IS NULL OR start < ?) ORDER BY start, id')
       .all(owner, range?.from ?? null, range?.from ?? null, range?.to ?? null, range?.to ?? null) as ResRow[];
     return rows.map(toRes);
   }
 
   get(id: number): Reservation | null {
-    const row = this.sdb.db.prepare('SELECT * FROM reservations WHERE id = ?').get(id) as ResRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM reservations WHERE id = ?').get(id) as ResRow | undefined;
     return row ? toRes(row) : null;
   }
 
   forFacility(facilityId: number): Reservation[] {
-    return (this.sdb.db.prepare('SELECT * FROM reservations WHERE facility_id = ? ORDER BY start').all(facilityId) as ResRow[]).map(toRes);
+    return (this.sdb.prepare('SELECT * FROM reservations WHERE facility_id = ? ORDER BY start').all(facilityId) as ResRow[]).map(toRes);
   }
 
   create(owner: string, input: ReservationInput): Reservation {
     checkReservation(input);
     const id = this.sdb.write({ service: 'calendar', operation: 'reservation-create', object: `${owner}: ${input.title}` }, () =>
-      Number(this.sdb.db.prepare('INSERT INTO reservations (owner, title, start, end, facility_id, note) VALUES (?, ?, ?, ?, ?, ?)')
+      Number(this.sdb.prepare('INSERT INTO reservations (owner, title, start, end, facility_id, note) VALUES (?, ?, ?, ?, ?, ?)')
         .run(owner, input.title, input.start, input.end, input.facilityId ?? null, input.note ?? '').lastInsertRowid));
     return this.get(id)!;
   }
@@ -68,7 +68,7 @@ export class CalendarRepo {
     const next = { ...current, ...patch };
     checkReservation(next);
     this.sdb.write({ service: 'calendar', operation: 'reservation-update', object: `${current.owner}#${id}` }, () => {
-      this.sdb.db.prepare('UPDATE reservations SET title = ?, start = ?, end = ?, facility_id = ?, note = ? WHERE id = ?')
+      this.sdb.prepare('UPDATE reservations SET title = ?, start = ?, end = ?, facility_id = ?, note = ? WHERE id = ?')
         .run(next.title, next.start, next.end, next.facilityId ?? null, next.note ?? '', id);
     });
     return this.get(id)!;
@@ -78,28 +78,28 @@ export class CalendarRepo {
     const current = this.get(id);
     if (!current) throw new NotFound('E_NO_RESERVATION', `no reservation ${id}`);
     this.sdb.write({ service: 'calendar', operation: 'reservation-delete', object: `${current.owner}#${id}` }, () => {
-      this.sdb.db.prepare('DELETE FROM reservations WHERE id = ?').run(id);
+      this.sdb.prepare('DELETE FROM reservations WHERE id = ?').run(id);
     });
   }
 
   facilities(): Facility[] {
-    return (this.sdb.db.prepare('SELECT * FROM facilities ORDER BY name').all() as FacRow[]).map(toFac);
+    return (this.sdb.prepare('SELECT * FROM facilities ORDER BY name').all() as FacRow[]).map(toFac);
   }
 
   facility(id: number): Facility | null {
-    const row = this.sdb.db.prepare('SELECT * FROM facilities WHERE id = ?').get(id) as FacRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM facilities WHERE id = ?').get(id) as FacRow | undefined;
     return row ? toFac(row) : null;
   }
 
   searchFacilities(text: string): Facility[] {
-    return (this.sdb.db.prepare("SELECT * FROM facilities WHERE instr(name, ?) > 0 OR instr(department, ?) > 0 ORDER BY name").all(text, text) as FacRow[]).map(toFac);
+    return (this.sdb.prepare("SELECT * FROM facilities WHERE instr(name, ?) > 0 OR instr(department, ?) > 0 ORDER BY name").all(text, text) as FacRow[]).map(toFac);
   }
 
   createFacility(input: { name: string; department?: string; permitted?: string[] }): Facility {
     if (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 100) throw new BadRequest('E_FACILITY', 'facility name must be 1-100 characters');
-    if (this.sdb.db.prepare('SELECT 1 FROM facilities WHERE name = ?').get(input.name)) throw new BadRequest('E_FACILITY_EXISTS', `facility ${input.name} already exists`);
+    if (this.sdb.prepare('SELECT 1 FROM facilities WHERE name = ?').get(input.name)) throw new BadRequest('E_FACILITY_EXISTS', `facility ${input.name} already exists`);
     const id = this.sdb.write({ service: 'calendar', operation: 'facility-create', object: input.name }, () =>
-      Number(this.sdb.db.prepare('INSERT INTO facilities (name, department, permitted) VALUES (?, ?, ?)')
+      Number(this.sdb.prepare('INSERT INTO facilities (name, department, permitted) VALUES (?, ?, ?)')
         .run(input.name, input.department ?? '', JSON.stringify(input.permitted ?? [])).lastInsertRowid));
     return this.facility(id)!;
   }
@@ -109,7 +109,7 @@ export class CalendarRepo {
     const f = this.facility(id);
     if (!f) throw new NotFound('E_NO_FACILITY', `no facility ${id}`);
     this.sdb.write({ service: 'calendar', operation: 'facility-permit', object: f.name }, () => {
-      this.sdb.db.prepare('UPDATE facilities SET permitted = ? WHERE id = ?').run(JSON.stringify([...new Set(users)]), id);
+      this.sdb.prepare('UPDATE facilities SET permitted = ? WHERE id = ?').run(JSON.stringify([...new Set(users)]), id);
     });
     return this.facility(id)!;
   }

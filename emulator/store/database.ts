@@ -51,6 +51,18 @@ export class ServerDatabase {
     this.changes.setMaxListeners(0);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per SQL text (preparing costs more than running). */
+  prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   /** Whether writes are being captured by the staging area. */
   get stagingActive(): boolean {
     return this.staging;

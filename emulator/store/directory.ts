@@ -60,12 +60,12 @@ export class DirectoryRepo {
   constructor(private readonly sdb: ServerDatabase) {}
 
   get(name: string): Account | null {
-    const row = this.sdb.db.prepare('SELECT * FROM accounts WHERE name = ? COLLATE NOCASE').get(name) as AccountRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM accounts WHERE name = ? COLLATE NOCASE').get(name) as AccountRow | undefined;
     return row ? toAccount(row) : null;
   }
 
   list(): Account[] {
-    return (this.sdb.db.prepare('SELECT * FROM accounts ORDER BY name').all() as AccountRow[]).map(toAccount);
+    return (this.sdb.prepare('SELECT * FROM accounts ORDER BY name').all() as AccountRow[]).map(toAccount);
   }
 
   /** The account when the password matches, else null. */
@@ -85,7 +85,7 @@ export class DirectoryRepo {
     const optionSettings = input.optionSettings ?? template?.optionSettings ?? null;
     const createdAt = new Date().toISOString();
     this.sdb.write({ service: 'directory', operation: 'account-create', object: input.name }, () => {
-      this.sdb.db.prepare(`INSERT INTO accounts (name, display_name, password, is_admin, home_server, department, services, template,
+      this.sdb.prepare(`INSERT INTO accounts (name, display_name, password, is_admin, home_server, department, services, template,
         option_settings, option_settings_applied, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         input.name, input.displayName ?? input.name, input.password, input.isAdmin ? 1 : 0, input.homeServer, input.department ?? '',
         JSON.stringify(services), input.template ?? null, applied ? optionSettings : null, applied ? 1 : 0, createdAt);
@@ -98,7 +98,7 @@ export class DirectoryRepo {
     if (!current) throw new NotFound('E_NO_ACCOUNT', `no account ${name}`);
     const next: Account = { ...current, ...patch, services: { ...current.services, ...(patch.services ?? {}) } } as Account;
     this.sdb.write({ service: 'directory', operation: 'account-update', object: current.name }, () => {
-      this.sdb.db.prepare(`UPDATE accounts SET display_name = ?, password = ?, is_admin = ?, home_server = ?, department = ?, services = ?,
+      this.sdb.prepare(`UPDATE accounts SET display_name = ?, password = ?, is_admin = ?, home_server = ?, department = ?, services = ?,
         template = ?, option_settings = ?, option_settings_applied = ? WHERE name = ?`).run(
         next.displayName, next.password, next.isAdmin ? 1 : 0, next.homeServer, next.department, JSON.stringify(next.services),
         next.template, next.optionSettings, next.optionSettingsApplied ? 1 : 0, current.name);
@@ -110,17 +110,17 @@ export class DirectoryRepo {
     const current = this.get(name);
     if (!current) throw new NotFound('E_NO_ACCOUNT', `no account ${name}`);
     this.sdb.write({ service: 'directory', operation: 'account-delete', object: current.name }, () => {
-      this.sdb.db.prepare('DELETE FROM accounts WHERE name = ?').run(current.name);
+      this.sdb.prepare('DELETE FROM accounts WHERE name = ?').run(current.name);
     });
   }
 
   template(name: string): UserTemplate | null {
-    const row = this.sdb.db.prepare('SELECT * FROM templates WHERE name = ? COLLATE NOCASE').get(name) as TemplateRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM templates WHERE name = ? COLLATE NOCASE').get(name) as TemplateRow | undefined;
     return row ? toTemplate(row) : null;
   }
 
   templates(): UserTemplate[] {
-    return (this.sdb.db.prepare('SELECT * FROM templates ORDER BY name').all() as TemplateRow[]).map(toTemplate);
+    return (this.sdb.prepare('SELECT * FROM templates ORDER BY name').all() as TemplateRow[]).map(toTemplate);
   }
 
   createTemplate(input: { name: string; services?: Partial<ServiceSet>; optionSettings?: string | null }, opts: { applyOptionSettings?: boolean } = {}): UserTemplate {
@@ -128,7 +128,7 @@ export class DirectoryRepo {
     if (this.template(input.name)) throw new BadRequest('E_TEMPLATE_EXISTS', `user template ${input.name} already exists`);
     const applied = opts.applyOptionSettings ?? true;
     this.sdb.write({ service: 'directory', operation: 'template-create', object: input.name }, () => {
-      this.sdb.db.prepare('INSERT INTO templates (name, services, option_settings, option_settings_applied, updated_at) VALUES (?, ?, ?, ?, ?)').run(
+      this.sdb.prepare('INSERT INTO templates (name, services, option_settings, option_settings_applied, updated_at) VALUES (?, ?, ?, ?, ?)').run(
         input.name, JSON.stringify({ ...ALL_SERVICES, ...(input.services ?? {}) }), applied ? (input.optionSettings ?? null) : null, applied ? 1 : 0,
         new Date().toISOString());
     });
@@ -142,7 +142,7 @@ export class DirectoryRepo {
     const services = { ...current.services, ...(patch.services ?? {}) };
     const optionSettings = applied ? (patch.optionSettings !== undefined ? patch.optionSettings : current.optionSettings) : current.optionSettings;
     this.sdb.write({ service: 'directory', operation: 'template-update', object: current.name }, () => {
-      this.sdb.db.prepare('UPDATE templates SET services = ?, option_settings = ?, option_settings_applied = ?, updated_at = ? WHERE name = ?').run(
+      this.sdb.prepare('UPDATE templates SET services = ?, option_settings = ?, option_settings_applied = ?, updated_at = ? WHERE name = ?').run(
         JSON.stringify(services), optionSettings, applied ? 1 : 0, new Date().toISOString(), current.name);
     });
     return this.template(name)!;

@@ -10,18 +10,18 @@ export class LibraryRepo {
   constructor(private readonly sdb: ServerDatabase) {}
 
   documents(): LibraryDocument[] {
-    return (this.sdb.db.prepare('SELECT * FROM documents ORDER BY id').all() as DocRow[]).map(toDoc);
+    return (this.sdb.prepare('SELECT * FROM documents ORDER BY id').all() as DocRow[]).map(toDoc);
   }
 
   document(id: number): LibraryDocument | null {
-    const row = this.sdb.db.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM documents WHERE id = ?').get(id) as DocRow | undefined;
     return row ? toDoc(row) : null;
   }
 
   create(input: { title: string; body?: string }): LibraryDocument {
     if (typeof input.title !== 'string' || !input.title.trim() || input.title.length > 200) throw new BadRequest('E_DOCUMENT', 'title must be 1-200 characters');
     const id = this.sdb.write({ service: 'library', operation: 'document-create', object: input.title }, () =>
-      Number(this.sdb.db.prepare('INSERT INTO documents (title, body, updated_at) VALUES (?, ?, ?)').run(input.title, input.body ?? '', new Date().toISOString()).lastInsertRowid));
+      Number(this.sdb.prepare('INSERT INTO documents (title, body, updated_at) VALUES (?, ?, ?)').run(input.title, input.body ?? '', new Date().toISOString()).lastInsertRowid));
     return this.document(id)!;
   }
 
@@ -30,7 +30,7 @@ export class LibraryRepo {
     if (!doc) throw new NotFound('E_NO_DOCUMENT', `no document ${id}`);
     if (doc.lockedBy && doc.lockedBy !== user) throw new BadRequest('E_LOCKED', `document ${id} is locked by ${doc.lockedBy}`);
     this.sdb.write({ service: 'library', operation: 'document-lock', object: `#${id} by ${user}` }, () => {
-      this.sdb.db.prepare('UPDATE documents SET locked_by = ?, updated_at = ? WHERE id = ?').run(user, new Date().toISOString(), id);
+      this.sdb.prepare('UPDATE documents SET locked_by = ?, updated_at = ? WHERE id = ?').run(user, new Date().toISOString(), id);
     });
     return this.document(id)!;
   }
@@ -39,7 +39,7 @@ export class LibraryRepo {
     const doc = this.document(id);
     if (!doc) throw new NotFound('E_NO_DOCUMENT', `no document ${id}`);
     this.sdb.write({ service: 'library', operation: 'document-unlock', object: `#${id}` }, () => {
-      this.sdb.db.prepare('UPDATE documents SET locked_by = NULL, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+      this.sdb.prepare('UPDATE documents SET locked_by = NULL, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
     });
     return this.document(id)!;
   }

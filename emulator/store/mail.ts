@@ -59,17 +59,17 @@ export class MailRepo {
     if (!missing.length) return;
     this.sdb.write({ service: 'mail', operation: 'folder-create', object: `${owner}/${missing.join(',')}` }, () => {
       for (const name of missing) {
-        this.db.prepare('INSERT INTO folders (owner, name, uid_validity) VALUES (?, ?, ?)').run(owner, name, newUidValidity());
+        this.sdb.prepare('INSERT INTO folders (owner, name, uid_validity) VALUES (?, ?, ?)').run(owner, name, newUidValidity());
       }
     });
   }
 
   folders(owner: string): Folder[] {
-    return (this.db.prepare('SELECT * FROM folders WHERE owner = ? ORDER BY name = \'INBOX\' DESC, name').all(owner) as FolderRow[]).map(toFolder);
+    return (this.sdb.prepare('SELECT * FROM folders WHERE owner = ? ORDER BY name = \'INBOX\' DESC, name').all(owner) as FolderRow[]).map(toFolder);
   }
 
   folder(owner: string, name: string): Folder | null {
-    const row = this.db.prepare('SELECT * FROM folders WHERE owner = ? AND name = ?').get(owner, canonical(name)) as FolderRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM folders WHERE owner = ? AND name = ?').get(owner, canonical(name)) as FolderRow | undefined;
     return row ? toFolder(row) : null;
   }
 
@@ -83,7 +83,7 @@ export class MailRepo {
     checkFolderName(name);
     if (this.folder(owner, name)) throw new BadRequest('E_FOLDER_EXISTS', `folder ${JSON.stringify(name)} already exists`);
     this.sdb.write({ service: 'mail', operation: 'folder-create', object: `${owner}/${name}` }, () => {
-      this.db.prepare('INSERT INTO folders (owner, name, uid_validity) VALUES (?, ?, ?)').run(owner, canonical(name), newUidValidity());
+      this.sdb.prepare('INSERT INTO folders (owner, name, uid_validity) VALUES (?, ?, ?)').run(owner, canonical(name), newUidValidity());
     });
     return this.folder(owner, name)!;
   }
@@ -92,7 +92,7 @@ export class MailRepo {
     const f = this.mustFolder(owner, name);
     if ((DEFAULT_FOLDERS as readonly string[]).includes(f.name)) throw new BadRequest('E_FOLDER_PROTECTED', `folder ${f.name} cannot be deleted`);
     this.sdb.write({ service: 'mail', operation: 'folder-delete', object: `${owner}/${f.name}` }, () => {
-      this.db.prepare('DELETE FROM folders WHERE id = ?').run(f.id);
+      this.sdb.prepare('DELETE FROM folders WHERE id = ?').run(f.id);
     });
   }
 
@@ -103,7 +103,7 @@ export class MailRepo {
     if (this.folder(owner, to)) throw new BadRequest('E_FOLDER_EXISTS', `folder ${JSON.stringify(to)} already exists`);
     this.sdb.write({ service: 'mail', operation: 'folder-rename', object: `${owner}/${f.name} -> ${to}` }, () => {
       // A renamed folder is a new mailbox for clients: new UIDVALIDITY (RFC 3501 2.3.1.1).
-      this.db.prepare('UPDATE folders SET name = ?, uid_validity = ? WHERE id = ?').run(canonical(to), newUidValidity(), f.id);
+      this.sdb.prepare('UPDATE folders SET name = ?, uid_validity = ? WHERE id = ?').run(canonical(to), newUidValidity(), f.id);
     });
     return this.folder(owner, to)!;
   }
@@ -111,24 +111,24 @@ export class MailRepo {
   setSubscribed(owner: string, name: string, subscribed: boolean): void {
     const f = this.mustFolder(owner, name);
     this.sdb.write({ service: 'mail', operation: subscribed ? 'subscribe' : 'unsubscribe', object: `${owner}/${f.name}` }, () => {
-      this.db.prepare('UPDATE folders SET subscribed = ? WHERE id = ?').run(subscribed ? 1 : 0, f.id);
+      this.sdb.prepare('UPDATE folders SET subscribed = ? WHERE id = ?').run(subscribed ? 1 : 0, f.id);
     });
   }
 
   messages(owner: string, folder: string): MessageMeta[] {
     const f = this.mustFolder(owner, folder);
-    return (this.db.prepare('SELECT uid, size, internal_date, flags FROM messages WHERE folder_id = ? ORDER BY uid').all(f.id) as Array<{ uid: number; size: number; internal_date: string; flags: string }>)
+    return (this.sdb.prepare('SELECT uid, size, internal_date, flags FROM messages WHERE folder_id = ? ORDER BY uid').all(f.id) as Array<{ uid: number; size: number; internal_date: string; flags: string }>)
       .map((r) => ({ uid: r.uid, size: r.size, internalDate: r.internal_date, flags: JSON.parse(r.flags) as string[] }));
   }
 
   count(owner: string, folder: string): number {
     const f = this.mustFolder(owner, folder);
-    return (this.db.prepare('SELECT count(*) AS n FROM messages WHERE folder_id = ?').get(f.id) as { n: number }).n;
+    return (this.sdb.prepare('SELECT count(*) AS n FROM messages WHERE folder_id = ?').get(f.id) as { n: number }).n;
   }
 
   raw(owner: string, folder: string, uid: number): Buffer | null {
     const f = this.mustFolder(owner, folder);
-    const row = this.db.prepare('SELECT raw FROM messages WHERE folder_id = ? AND uid = ?').get(f.id, uid) as { raw: Buffer } | undefined;
+    const row = this.sdb.prepare('SELECT raw FROM messages WHERE folder_id = ? AND uid = ?').get(f.id, uid) as { raw: Buffer } | undefined;
     return row ? row.raw : null;
   }
 
@@ -143,17 +143,17 @@ export class MailRepo {
       if (u > hi) hi = u;
     }
     const want = new Set(uids);
-    const rows = this.db.prepare('SELECT uid, raw FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?').all(f.id, lo, hi) as Array<{ uid: number; raw: Buffer }>;
+    const rows = this.sdb.prepare('SELECT uid, raw FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?').all(f.id, lo, hi) as Array<{ uid: number; raw: Buffer }>;
     return new Map(rows.filter((r) => want.has(r.uid)).map((r) => [r.uid, r.raw]));
   }
 
   append(owner: string, folder: string, raw: Buffer, opts: { flags?: string[]; internalDate?: Date } = {}): { uid: number; uidValidity: number } {
     const f = this.mustFolder(owner, folder);
     return this.sdb.write({ service: 'mail', operation: 'append', object: `${owner}/${f.name}` }, () => {
-      const next = (this.db.prepare('SELECT uid_next FROM folders WHERE id = ?').get(f.id) as { uid_next: number }).uid_next;
-      this.db.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)').run(
+      const next = (this.sdb.prepare('SELECT uid_next FROM folders WHERE id = ?').get(f.id) as { uid_next: number }).uid_next;
+      this.sdb.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)').run(
         f.id, next, raw.length, (opts.internalDate ?? new Date()).toISOString(), JSON.stringify(opts.flags ?? []), raw);
-      this.db.prepare('UPDATE folders SET uid_next = ? WHERE id = ?').run(next + 1, f.id);
+      this.sdb.prepare('UPDATE folders SET uid_next = ? WHERE id = ?').run(next + 1, f.id);
       return { uid: next, uidValidity: f.uidValidity };
     });
   }
@@ -161,8 +161,8 @@ export class MailRepo {
   /** Sets, adds or removes flags on the given UIDs; returns the new metadata of those that exist. */
   setFlags(owner: string, folder: string, uids: number[], flags: string[], mode: 'add' | 'remove' | 'replace'): MessageMeta[] {
     const f = this.mustFolder(owner, folder);
-    const select = this.db.prepare('SELECT uid, size, internal_date, flags FROM messages WHERE folder_id = ? AND uid = ?');
-    const update = this.db.prepare('UPDATE messages SET flags = ? WHERE folder_id = ? AND uid = ?');
+    const select = this.sdb.prepare('SELECT uid, size, internal_date, flags FROM messages WHERE folder_id = ? AND uid = ?');
+    const update = this.sdb.prepare('UPDATE messages SET flags = ? WHERE folder_id = ? AND uid = ?');
     return this.sdb.write({ service: 'mail', operation: `flags-${mode}`, object: `${owner}/${f.name} ${uids.length} message(s) ${flags.join(' ')}` }, () => {
       const out: MessageMeta[] = [];
       for (const uid of uids) {
@@ -183,7 +183,7 @@ export class MailRepo {
   /** Removes the given UIDs; returns those that were removed. */
   expunge(owner: string, folder: string, uids: number[]): number[] {
     const f = this.mustFolder(owner, folder);
-    const del = this.db.prepare('DELETE FROM messages WHERE folder_id = ? AND uid = ?');
+    const del = this.sdb.prepare('DELETE FROM messages WHERE folder_id = ? AND uid = ?');
     return this.sdb.write({ service: 'mail', operation: 'expunge', object: `${owner}/${f.name} ${uids.length} message(s)` }, () =>
       uids.filter((uid) => del.run(f.id, uid).changes > 0));
   }
@@ -192,12 +192,12 @@ export class MailRepo {
   copy(owner: string, from: string, uids: number[], to: string, opts: { move?: boolean } = {}): { uidValidity: number; pairs: Array<[number, number]> } {
     const src = this.mustFolder(owner, from);
     const dst = this.mustFolder(owner, to);
-    const select = this.db.prepare('SELECT uid, size, internal_date, flags, raw FROM messages WHERE folder_id = ? AND uid = ?');
-    const insert = this.db.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)');
-    const del = this.db.prepare('DELETE FROM messages WHERE folder_id = ? AND uid = ?');
+    const select = this.sdb.prepare('SELECT uid, size, internal_date, flags, raw FROM messages WHERE folder_id = ? AND uid = ?');
+    const insert = this.sdb.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)');
+    const del = this.sdb.prepare('DELETE FROM messages WHERE folder_id = ? AND uid = ?');
     const op = opts.move ? 'move' : 'copy';
     return this.sdb.write({ service: 'mail', operation: op, object: `${owner}/${src.name} -> ${dst.name} ${uids.length} message(s)` }, () => {
-      let next = (this.db.prepare('SELECT uid_next FROM folders WHERE id = ?').get(dst.id) as { uid_next: number }).uid_next;
+      let next = (this.sdb.prepare('SELECT uid_next FROM folders WHERE id = ?').get(dst.id) as { uid_next: number }).uid_next;
       const pairs: Array<[number, number]> = [];
       for (const uid of uids) {
         const row = select.get(src.id, uid) as { uid: number; size: number; internal_date: string; flags: string; raw: Buffer } | undefined;
@@ -207,7 +207,7 @@ export class MailRepo {
         pairs.push([uid, next]);
         next++;
       }
-      this.db.prepare('UPDATE folders SET uid_next = ? WHERE id = ?').run(next, dst.id);
+      this.sdb.prepare('UPDATE folders SET uid_next = ? WHERE id = ?').run(next, dst.id);
       return { uidValidity: dst.uidValidity, pairs };
     });
   }

@@ -21,23 +21,23 @@ export class WebDataRepo {
   constructor(private readonly sdb: ServerDatabase) {}
 
   signature(owner: string): string {
-    return (this.sdb.db.prepare('SELECT body FROM signatures WHERE owner = ?').get(owner) as { body: string } | undefined)?.body ?? '';
+    return (this.sdb.prepare('SELECT body FROM signatures WHERE owner = ?').get(owner) as { body: string } | undefined)?.body ?? '';
   }
 
   setSignature(owner: string, body: string): void {
     if (typeof body !== 'string' || body.length > 4000) throw new BadRequest('E_SIGNATURE', 'signature must be at most 4000 characters');
     this.sdb.write({ service: 'web', operation: 'signature-set', object: owner }, () => {
-      this.sdb.db.prepare('INSERT INTO signatures (owner, body) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET body = excluded.body').run(owner, body);
+      this.sdb.prepare('INSERT INTO signatures (owner, body) VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET body = excluded.body').run(owner, body);
     });
   }
 
   memos(owner: string): Memo[] {
-    return (this.sdb.db.prepare('SELECT * FROM memos WHERE owner = ? ORDER BY id').all(owner) as MemoRow[]).map(toMemo);
+    return (this.sdb.prepare('SELECT * FROM memos WHERE owner = ? ORDER BY id').all(owner) as MemoRow[]).map(toMemo);
   }
 
   /** A memo only if it belongs to `owner`: one user cannot read another's by changing an id. */
   memo(owner: string, id: number): Memo | null {
-    const row = this.sdb.db.prepare('SELECT * FROM memos WHERE id = ? AND owner = ?').get(id, owner) as MemoRow | undefined;
+    const row = this.sdb.prepare('SELECT * FROM memos WHERE id = ? AND owner = ?').get(id, owner) as MemoRow | undefined;
     return row ? toMemo(row) : null;
   }
 
@@ -49,7 +49,7 @@ export class WebDataRepo {
   createMemo(owner: string, input: { title: string; body: string }): Memo {
     this.checkMemo(input);
     const id = this.sdb.write({ service: 'web', operation: 'memo-create', object: `${owner}: ${input.title}` }, () =>
-      Number(this.sdb.db.prepare('INSERT INTO memos (owner, title, body, updated_at) VALUES (?, ?, ?, ?)').run(owner, input.title, input.body, new Date().toISOString()).lastInsertRowid));
+      Number(this.sdb.prepare('INSERT INTO memos (owner, title, body, updated_at) VALUES (?, ?, ?, ?)').run(owner, input.title, input.body, new Date().toISOString()).lastInsertRowid));
     return this.memo(owner, id)!;
   }
 
@@ -57,7 +57,7 @@ export class WebDataRepo {
     this.checkMemo(input);
     if (!this.memo(owner, id)) throw new NotFound('E_NO_MEMO', `no memo ${id}`);
     this.sdb.write({ service: 'web', operation: 'memo-update', object: `${owner}#${id}` }, () => {
-      this.sdb.db.prepare('UPDATE memos SET title = ?, body = ?, updated_at = ? WHERE id = ? AND owner = ?').run(input.title, input.body, new Date().toISOString(), id, owner);
+      this.sdb.prepare('UPDATE memos SET title = ?, body = ?, updated_at = ? WHERE id = ? AND owner = ?').run(input.title, input.body, new Date().toISOString(), id, owner);
     });
     return this.memo(owner, id)!;
   }
@@ -65,32 +65,32 @@ export class WebDataRepo {
   deleteMemo(owner: string, id: number): void {
     if (!this.memo(owner, id)) throw new NotFound('E_NO_MEMO', `no memo ${id}`);
     this.sdb.write({ service: 'web', operation: 'memo-delete', object: `${owner}#${id}` }, () => {
-      this.sdb.db.prepare('DELETE FROM memos WHERE id = ? AND owner = ?').run(id, owner);
+      this.sdb.prepare('DELETE FROM memos WHERE id = ? AND owner = ?').run(id, owner);
     });
   }
 
   bookmarks(): Bookmark[] {
-    return (this.sdb.db.prepare('SELECT * FROM bookmarks ORDER BY id').all() as BmRow[]).map(toBm);
+    return (this.sdb.prepare('SELECT * FROM bookmarks ORDER BY id').all() as BmRow[]).map(toBm);
   }
 
   createBookmark(createdBy: string, input: { title: string; url: string }): Bookmark {
     if (typeof input.title !== 'string' || !input.title.trim() || input.title.length > 200) throw new BadRequest('E_BOOKMARK', 'bookmark title must be 1-200 characters');
     if (typeof input.url !== 'string' || !/^https?:\/\/[^\s]{1,2000}$/.test(input.url)) throw new BadRequest('E_BOOKMARK', 'bookmark URL must start with http:// or https://');
     const id = this.sdb.write({ service: 'web', operation: 'bookmark-create', object: input.title }, () =>
-      Number(this.sdb.db.prepare('INSERT INTO bookmarks (title, url, created_by) VALUES (?, ?, ?)').run(input.title, input.url, createdBy).lastInsertRowid));
-    return toBm(this.sdb.db.prepare('SELECT * FROM bookmarks WHERE id = ?').get(id) as BmRow);
+      Number(this.sdb.prepare('INSERT INTO bookmarks (title, url, created_by) VALUES (?, ?, ?)').run(input.title, input.url, createdBy).lastInsertRowid));
+    return toBm(this.sdb.prepare('SELECT * FROM bookmarks WHERE id = ?').get(id) as BmRow);
   }
 
   deleteBookmark(id: number): void {
     this.sdb.write({ service: 'web', operation: 'bookmark-delete', object: `#${id}` }, () => {
-      if (this.sdb.db.prepare('DELETE FROM bookmarks WHERE id = ?').run(id).changes === 0) throw new NotFound('E_NO_BOOKMARK', `no bookmark ${id}`);
+      if (this.sdb.prepare('DELETE FROM bookmarks WHERE id = ?').run(id).changes === 0) throw new NotFound('E_NO_BOOKMARK', `no bookmark ${id}`);
     });
   }
 
   exportAll(): WebServiceData {
     return {
-      signatures: this.sdb.db.prepare('SELECT owner, body FROM signatures ORDER BY owner').all() as Array<{ owner: string; body: string }>,
-      memos: (this.sdb.db.prepare('SELECT * FROM memos ORDER BY id').all() as MemoRow[]).map(toMemo),
+      signatures: this.sdb.prepare('SELECT owner, body FROM signatures ORDER BY owner').all() as Array<{ owner: string; body: string }>,
+      memos: (this.sdb.prepare('SELECT * FROM memos ORDER BY id').all() as MemoRow[]).map(toMemo),
       bookmarks: this.bookmarks(),
     };
   }
