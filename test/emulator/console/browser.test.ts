@@ -14,6 +14,9 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const haveChromium = existsSync(CHROMIUM);
 
+/** Waits (bounded) until the page shows what the assertion expects; the page updates from the event stream. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000, interval: 50 });
+
 if (!haveChromium && process.env.CI) {
   describe('console in a browser', () => {
     it('needs Chromium at /usr/bin/chromium in CI', () => {
@@ -49,8 +52,8 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
 
   /** Waits until the card highlights step `next` and shows exactly `done` as done. */
   async function expectChecklist(next: number, done: number[]) {
-    await expect.poll(async () => card().getAttribute('data-next')).toBe(String(next));
-    await expect.poll(async () => (await card().locator('li[data-done="true"]').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.step))))).toEqual(done);
+    await poll(async () => card().getAttribute('data-next')).toBe(String(next));
+    await poll(async () => (await card().locator('li[data-done="true"]').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.step))))).toEqual(done);
     expect(await step(next).getAttribute('data-next')).toBe('true');
   }
 
@@ -59,7 +62,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     expect(response?.status()).toBe(401);
     await page.fill('#token', 'wrong-token');
     await page.click('#login-form button[type=submit]');
-    await expect.poll(() => page.locator('.login-error').textContent()).toBe('Wrong admin token.');
+    await poll(() => page.locator('.login-error').textContent()).toBe('Wrong admin token.');
     await page.fill('#token', emu.token);
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('body[data-ready="true"]');
@@ -67,7 +70,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     expect(await page.evaluate(() => document.cookie)).not.toContain('twemu_token');
     const cookies = await page.context().cookies();
     expect(cookies.find((c) => c.name === 'twemu_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
-    await expect.poll(() => page.locator('#connection').getAttribute('data-live')).toBe('true');
+    await poll(() => page.locator('#connection').getAttribute('data-live')).toBe('true');
     expect(await card().locator('[data-field="service"]').textContent()).toBe('AVAILABLE');
     await expectChecklist(1, []);
     // Background services that report a state (gateways, SearchPro) show it on their server's card.
@@ -80,7 +83,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
   it('refuses a wrong-order command in strict mode and shows the rule', async () => {
     await page.fill('#command', 'tobkweb arc');
     await page.click('#command-form button[type=submit]');
-    await expect.poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
+    await poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
     const text = await page.locator('#result').textContent();
     expect(text).toContain('REFUSED: twsv01 is not in backup mode');
     expect(text).toContain('rule: backup-on-first');
@@ -93,7 +96,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
 
   it('clicks step 1 and shows what a POP3 client sees while suspended', async () => {
     await step(1).locator('button').click();
-    await expect.poll(() => card().locator('[data-field="service"]').textContent()).toBe('SUSPENDED');
+    await poll(() => card().locator('[data-field="service"]').textContent()).toBe('SUSPENDED');
     await expectChecklist(2, [1]);
     await page.selectOption('#demo-server', 'twsv01');
     await page.click('button[data-demo="pop3-login"]');
@@ -129,7 +132,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
   it('walks steps 2 to 7 by clicking, the checklist advancing at each', async () => {
     await step(2).locator('button').click();
     await expectChecklist(3, [1, 2]);
-    await expect.poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
+    await poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
     await step(3).locator('button').click();
     await expectChecklist(4, [1, 2, 3]);
     expect(await card().locator('[data-field="webArchive"]').textContent()).toBe('present');
@@ -142,7 +145,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     // A client write lands in the staging area while backup mode is on.
     emu.site.deliver('alice', 'From: bob@teamware.example\r\nTo: alice@teamware.example\r\nSubject: during backup\r\n\r\nhello\r\n');
     await page.click('button[data-demo="pop3-login"]');
-    await expect.poll(() => page.locator('#demo-result').textContent()).toMatch(/S: \+OK/);
+    await poll(() => page.locator('#demo-result').textContent()).toMatch(/S: \+OK/);
     // Step 5: the differential backup at the chosen level, by its run button.
     await step(5).locator('select').selectOption('0');
     await step(5).locator('button').click();
@@ -165,17 +168,17 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     await page.check('#lenient');
     await page.fill('#command', 'to backup on');
     await page.click('#command-form button[type=submit]');
-    await expect.poll(() => page.locator('#result').getAttribute('data-kind')).toBe('warning');
+    await poll(() => page.locator('#result').getAttribute('data-kind')).toBe('warning');
     const text = await page.locator('#result').textContent();
     expect(text).toContain('WARNING (rule suspend-first): lenient mode: twsv01: the service is not suspended (rule suspend-first broken on purpose)');
     await page.locator('#feed li[data-type="warning"]').first().waitFor();
-    await expect.poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
+    await poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
     // Step 1 was skipped: only step 2 is ticked, and suspending is still the next valid step.
     await expectChecklist(1, [2]);
     // The backup utility as typed, on top of the level 0 the button wrote.
     await page.fill('#command', `twemu backup --level 1 --dest ${join(emu.dataDir, 'console-backups')} --server twsv01`);
     await page.click('#command-form button[type=submit]');
-    await expect.poll(() => card().locator('[data-field="backupDone"]').textContent()).toBe('yes (level 1)');
+    await poll(() => card().locator('[data-field="backupDone"]').textContent()).toBe('yes (level 1)');
     expect(await page.locator('#result').textContent()).toContain('twemu backup --level 1: done on twsv01');
     await shot('07-lenient-warning');
   });
@@ -218,7 +221,7 @@ describe.skipIf(!haveChromium)('console in a browser (multi-server site)', () =>
     await page.selectOption('#command-server', 'twdir01');
     await page.fill('#command', 'to tran suspend');
     await page.click('#command-form button[type=submit]');
-    await expect.poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
+    await poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
     const refusal = await page.locator('#result').textContent();
     expect(refusal).toContain('REFUSED: cannot suspend directory server twdir01 while application server(s) twap01, twap02 are available');
     expect(refusal).toContain('rule: suspend-order');
@@ -226,9 +229,9 @@ describe.skipIf(!haveChromium)('console in a browser (multi-server site)', () =>
 
     await page.selectOption('#command-server', 'all');
     await page.click('#command-form button[type=submit]');
-    await expect.poll(() => page.locator('#result').textContent()).toContain('to tran suspend: done on twap01, twap02, twdir01');
+    await poll(() => page.locator('#result').textContent()).toContain('to tran suspend: done on twap01, twap02, twdir01');
     for (const name of ['twdir01', 'twap01', 'twap02']) {
-      await expect.poll(() => card(name).locator('[data-field="service"]').textContent()).toBe('SUSPENDED');
+      await poll(() => card(name).locator('[data-field="service"]').textContent()).toBe('SUSPENDED');
       expect(await card(name).getAttribute('data-next')).toBe('2');
     }
   });
