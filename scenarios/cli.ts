@@ -98,7 +98,8 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     if (typeof d === 'string' || d <= 0) throw new TwemuError('E_USAGE', `--soak must be a duration like 30s or 10m, not ${JSON.stringify(values.soak)}`);
     soakMs = d;
   }
-  let jobs = Math.min(4, availableParallelism());
+  // Each scenario mostly waits on its own site's sockets: a few at a time pay off even on one core.
+  let jobs = Math.max(4, Math.min(8, availableParallelism()));
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 32) throw new TwemuError('E_USAGE', `--jobs must be an integer from 1 to 32, not ${JSON.stringify(values.jobs)}`);
