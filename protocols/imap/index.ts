@@ -11,6 +11,7 @@ export const startImap: ListenerFactory = async (server, opts) => {
     socket.on('error', () => undefined);
     if (open >= options.maxConnections) {
       socket.end(`* BYE Too many connections (limit ${options.maxConnections}); try again later\r\n`);
+      server.site.events.emit({ type: 'info', server: server.name, client: 'imap', operation: 'connect', message: `IMAP connection refused: ${open} open (limit ${options.maxConnections})` });
       return;
     }
     open++;

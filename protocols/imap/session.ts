@@ -40,6 +40,7 @@ export class Session {
   private closed = false;
   private busy = false;
   private onChange = (c: Change) => this.changed(c);
+  private offState: (() => void) | null = null;
 
   constructor(readonly socket: Socket, readonly server: SiteServer, readonly options: ImapOptions, private readonly onEnd: () => void) {
     this.framer = new Framer(options, {
@@ -80,6 +81,10 @@ export class Session {
     this.state = 'authenticated';
     this.inFlight = !this.server.suspended;
     this.site.homeStore(account).database.changes.on('change', this.onChange);
+    // Changes made while the server was suspended reach an idling client at the resume.
+    this.offState = this.site.events.subscribe((e) => {
+      if (e.type === 'state' && e.server === this.server.name && !this.server.suspended && this.selected?.dirty) this.flushIdle();
+    });
   }
 
   loginFailed(user: string, message: string): void {
@@ -240,14 +245,16 @@ export class Session {
     if (c.service !== 'mail' || !this.selected || !this.account) return;
     if (!c.object.startsWith(`${this.account.name}/`)) return;
     this.selected.dirty = true;
-    if (this.idleTag && !this.server.suspended) {
-      // Deliver at once while idling (RFC 2177); after the current write settles.
-      setImmediate(() => {
-        if (!this.idleTag || this.closed) return;
-        const updates = this.updates(true);
-        if (updates) for (const u of updates) this.raw(serialiseUntagged(u));
-      });
-    }
+    if (this.idleTag && !this.server.suspended) this.flushIdle();
+  }
+
+  /** Delivers pending updates at once while idling (RFC 2177), after the current write settles. */
+  private flushIdle(): void {
+    setImmediate(() => {
+      if (!this.idleTag || this.closed) return;
+      const updates = this.updates(true);
+      if (updates) for (const u of updates) this.raw(serialiseUntagged(u));
+    });
   }
 
   // ---- lifecycle -------------------------------------------------------------
@@ -270,6 +277,7 @@ export class Session {
     this.framer.stop();
     if (this.autologout) clearTimeout(this.autologout);
     if (this.account) this.site.homeStore(this.account).database.changes.off('change', this.onChange);
+    this.offState?.();
     if (!this.socket.destroyed) this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref?.();
     this.onEnd();

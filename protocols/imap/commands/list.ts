@@ -1,6 +1,6 @@
-import { argCount, astring } from '../parser.js';
+import { astring } from '../parser.js';
 import { wireName } from '../mailbox.js';
-import { data, ok, quoted, type CommandSpec, type ParsedCommand, type Untagged } from '../types.js';
+import { SyntaxError, data, ok, quoted, type CommandSpec, type ParsedCommand, type Token, type Untagged } from '../types.js';
 import type { Session } from '../session.js';
 import { decodeMailbox } from '../utf7.js';
 
@@ -13,26 +13,45 @@ function patternRegex(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 's');
 }
 
+/**
+ * LIST / LSUB. LIST also takes the forms clients send when they see
+ * SPECIAL-USE: `LIST (SPECIAL-USE) "" "*"`, `LIST (SUBSCRIBED) "" "*"` and a
+ * trailing `RETURN (...)` (RFC 5258 / 6154), which is accepted and ignored:
+ * special-use attributes are always returned.
+ */
 function list(session: Session, cmd: ParsedCommand, subscribedOnly: boolean) {
-  argCount(cmd.args, 2);
-  const reference = decodeMailbox(astring(cmd.args[0], 'reference')) ?? '';
-  const pattern = decodeMailbox(astring(cmd.args[1], 'mailbox pattern')) ?? '';
-  if (pattern === '') {
+  const args = [...cmd.args];
+  const selection = new Set<string>();
+  const first = args[0];
+  if (cmd.name === 'LIST' && first?.type === 'list') {
+    args.shift();
+    for (const t of first.items) {
+      if (t.type !== 'atom') throw new SyntaxError('selection options must be atoms');
+      selection.add(t.value.toUpperCase());
+    }
+  }
+  if (cmd.name === 'LIST' && args.length === 4 && args[2]?.type === 'atom' && args[2].value.toUpperCase() === 'RETURN' && args[3]?.type === 'list') args.splice(2, 2);
+  if (args.length !== 2) throw new SyntaxError(`${cmd.name} takes a reference and a mailbox pattern`);
+  const subscribed = subscribedOnly || selection.has('SUBSCRIBED');
+  const reference = decodeMailbox(astring(args[0], 'reference')) ?? '';
+  const patterns: Token[] = args[1]!.type === 'list' ? args[1]!.items : [args[1]!];
+  const fulls = patterns.map((p) => reference + (decodeMailbox(astring(p, 'mailbox pattern')) ?? ''));
+  if (fulls.length === 1 && fulls[0] === reference && patterns.length === 1 && astring(patterns[0], 'pattern') === '') {
     return ok(`${cmd.name} completed`, undefined, [data(cmd.name, ['\\Noselect'], quoted(DELIMITER), quoted(''))]);
   }
-  const full = reference + pattern;
-  const re = patternRegex(full);
   const folders = session.mail.folders(session.user);
   const names = new Set(folders.map((f) => f.name));
   const out: Untagged[] = [];
   for (const f of folders) {
-    if (subscribedOnly && !f.subscribed) continue;
+    if (subscribed && !f.subscribed) continue;
+    if (selection.has('SPECIAL-USE') && !SPECIAL[f.name]) continue;
     // INBOX is case-insensitive (RFC 3501 5.1): `inbox`, `Inbox*` find it; `%box` does not.
-    const matches = re.test(f.name) || (f.name === 'INBOX' && /^inbox/i.test(full) && patternRegex(`INBOX${full.slice(5)}`).test('INBOX'));
+    const matches = fulls.some((full) => patternRegex(full).test(f.name) || (f.name === 'INBOX' && /^inbox/i.test(full) && patternRegex(`INBOX${full.slice(5)}`).test('INBOX')));
     if (!matches) continue;
     const hasChildren = [...names].some((n) => n.startsWith(`${f.name}${DELIMITER}`));
     const attrs = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
     if (SPECIAL[f.name]) attrs.push(SPECIAL[f.name]!);
+    if (selection.has('SUBSCRIBED') && f.subscribed) attrs.push('\\Subscribed');
     out.push(data(cmd.name, attrs, quoted(DELIMITER), wireName(f.name)));
   }
   return ok(`${cmd.name} completed`, undefined, out);

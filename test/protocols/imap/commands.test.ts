@@ -36,6 +36,10 @@ describe('command set', () => {
     expect(await w.cmd('a8', 'LIST "" ""')).toEqual(['* LIST (\\Noselect) "/" ""', 'a8 OK LIST completed']);
     expect(await w.cmd('a9', 'LIST "" "%Box"')).toEqual(['* LIST (\\HasNoChildren \\Trash) "/" WasteBox', 'a9 OK LIST completed']);
     expect(await w.cmd('b1', 'LIST "" inbox')).toEqual(['* LIST (\\HasNoChildren) "/" INBOX', 'b1 OK LIST completed']);
+    expect(await w.cmd('b4', 'LIST (SPECIAL-USE) "" "*" RETURN (SPECIAL-USE)')).toEqual([
+      '* LIST (\\HasNoChildren \\Sent) "/" OUTBOX', '* LIST (\\HasNoChildren \\Trash) "/" WasteBox', 'b4 OK LIST completed']);
+    expect(await w.cmd('b5', 'LIST "" ("INBOX" "OUT*")')).toEqual(['* LIST (\\HasNoChildren) "/" INBOX', '* LIST (\\HasNoChildren \\Sent) "/" OUTBOX', 'b5 OK LIST completed']);
+    expect(await w.cmd('b6', 'LIST "" "*" "x"')).toEqual(['b6 BAD Syntax error: LIST takes a reference and a mailbox pattern']);
     const f = emu.site.homeStore('bob').mail.folder('bob', 'INBOX')!;
     expect(await w.cmd('b2', 'STATUS inbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT)'))
       .toEqual([`* STATUS INBOX (MESSAGES 3 UNSEEN 3 UIDNEXT 4 UIDVALIDITY ${f.uidValidity} RECENT 0)`, 'b2 OK STATUS completed']);
