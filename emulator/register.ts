@@ -5,3 +5,4 @@ import './cli/backup.js';
 import './control/console/plugin.js';
 import './control/clients.js';
 import './control/gateways.js';
+import '../scenarios/inspect.js';
