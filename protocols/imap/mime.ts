@@ -44,7 +44,12 @@ function contentType(headers: Record<string, string[]>, parent: MimePart | null)
   const raw = headers['content-type']?.[0];
   const fallback = parent && parent.type === 'multipart' && parent.subtype === 'digest' ? 'message/rfc822' : 'text/plain';
   if (!raw) return { ...split(fallback), params: fallback.startsWith('text/') ? { charset: 'us-ascii' } : {} };
-  const parsed = libmime.parseHeaderValue(raw);
+  let parsed: { value?: unknown; params?: Record<string, unknown> };
+  try {
+    parsed = libmime.parseHeaderValue(raw);
+  } catch {
+    parsed = { value: fallback, params: {} };
+  }
   const value = String(parsed.value || fallback).toLowerCase();
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed.params ?? {})) params[k] = String(v);
@@ -91,6 +96,8 @@ export async function parseStructure(raw: Buffer, depth = 0): Promise<MessageStr
     splitter.on('error', reject);
     splitter.on('end', resolve);
     splitter.end(raw);
+  }).catch(() => {
+    root = null; // malformed beyond what the splitter accepts: one text part, below
   });
   if (!root || pos !== raw.length) {
     // The splitter did not account for every byte: treat the message as one text part.
@@ -199,7 +206,12 @@ function paramList(params: Record<string, string>): Value {
 function disposition(h: Record<string, string[]>): Value {
   const raw = first(h, 'content-disposition');
   if (!raw) return null;
-  const parsed = libmime.parseHeaderValue(raw);
+  let parsed: { value?: unknown; params?: Record<string, unknown> };
+  try {
+    parsed = libmime.parseHeaderValue(raw);
+  } catch {
+    return null;
+  }
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(parsed.params ?? {})) params[k] = String(v);
   return [str(String(parsed.value || 'attachment').toUpperCase()), paramList(params)];

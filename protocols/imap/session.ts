@@ -179,6 +179,27 @@ export class Session {
 
   private async deliver(tag: string, reply: Reply, cmd: ParsedCommand | null): Promise<void> {
     const untagged: Untagged[] = [];
+    try {
+      await this.writeUntagged(reply);
+    } catch (err) {
+      // A failure half-way through the responses (FETCH of a message that vanished, say): the command fails, the session goes on.
+      this.site.log.error({ err }, `imap ${cmd?.name ?? ''} failed while answering`);
+      const text = err instanceof TwemuError ? err.message : 'Internal error; the command was not completed';
+      await this.send([], tag, { status: 'NO', code: err instanceof TwemuError ? undefined : 'SERVERBUG', text });
+      return;
+    }
+    if (this.closed) return;
+    if (reply.tagged === null) return;
+    if (cmd && this.selected && !reply.close && !this.idleTag) {
+      const updates = this.updates(!cmd.uid && !NO_EXPUNGE_AFTER.has(cmd.name));
+      if (updates === null) return;
+      untagged.push(...updates);
+    }
+    await this.send(untagged, tag, reply.tagged);
+    if (reply.close) this.close();
+  }
+
+  private async writeUntagged(reply: Reply): Promise<void> {
     if (reply.untagged) {
       // Responses go out in chunks of about 64 KB: one write per message costs more than the message.
       let chunk: Buffer[] = [];
@@ -197,14 +218,6 @@ export class Session {
       }
       if (chunk.length && !this.closed) this.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
     }
-    if (reply.tagged === null) return;
-    if (cmd && this.selected && !reply.close && !this.idleTag) {
-      const updates = this.updates(!cmd.uid && !NO_EXPUNGE_AFTER.has(cmd.name));
-      if (updates === null) return;
-      untagged.push(...updates);
-    }
-    await this.send(untagged, tag, reply.tagged);
-    if (reply.close) this.close();
   }
 
   /** Pending updates of the selected mailbox, or null after the session ended (mailbox deleted). */

@@ -114,6 +114,34 @@ describe('robustness', () => {
     expect(await ok.cmd('r2', 'NOOP')).toEqual(['r2 OK NOOP completed']);
   });
 
+  it('answers FETCH of malformed and odd MIME without failing the session', async () => {
+    const nested = (depth: number): string => depth === 0 ? 'Content-Type: text/plain\r\n\r\nleaf\r\n'
+      : `Content-Type: multipart/mixed; boundary="d${depth}"\r\n\r\n--d${depth}\r\n${nested(depth - 1)}--d${depth}--\r\n`;
+    const odd = [
+      'no header separator at all',
+      'Subject: only a header',
+      'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nunterminated',
+      'Content-Type: multipart/alternative\r\n\r\nmultipart without boundary\r\n',
+      'Content-Type: message/rfc822\r\n\r\nSubject: inner\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n',
+      'Content-Type: ;;;===\r\nContent-Disposition: ((((\r\nFrom: <<<@>>>, "unterminated\r\nTo: :;\r\n\r\nbody\r\n',
+      `Content-Type: text/plain; charset=x-unknown\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!notbase64\r\n`,
+      nested(30),
+      `Content-Type: multipart/mixed; boundary="m"\r\n\r\n${'--m\r\nContent-Type: text/plain\r\n\r\np\r\n'.repeat(300)}--m--\r\n`,
+      randomBytes(3000).toString('latin1'),
+    ];
+    const mail = emu.site.homeStore('alice').mail;
+    mail.createFolder('alice', 'odd');
+    for (const m of odd) mail.append('alice', 'odd', Buffer.from(m, 'latin1'));
+    const w = track(await loggedIn(port));
+    await w.cmd('o0', 'SELECT odd');
+    const lines = await w.cmd('o1', `FETCH 1:${odd.length} (ENVELOPE BODYSTRUCTURE BODY.PEEK[1] BODY.PEEK[TEXT] BODY.PEEK[1.MIME] BODY.PEEK[2.1])`, 15_000);
+    expect(lines.at(-1)).toBe('o1 OK FETCH completed');
+    expect(lines.filter((l) => /^\* \d+ FETCH /.test(l))).toHaveLength(odd.length);
+    const search = await w.cmd('o2', 'SEARCH TEXT leaf', 15_000);
+    expect(search).toEqual(['* SEARCH 8', 'o2 OK SEARCH completed']);
+    expect(await w.cmd('o3', 'NOOP')).toEqual(['o3 OK NOOP completed']);
+  });
+
   it('Python imaplib works against it', async () => {
     const py = [
       'import imaplib, sys',
