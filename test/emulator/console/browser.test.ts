@@ -10,7 +10,8 @@ import type { Emulator } from '../../../emulator/index.js';
 // the feed show what a demo client saw. Without Chromium the suite is skipped
 // locally, and fails in CI.
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Chromium to drive; TWEMU_CHROMIUM overrides the default path. */
+const CHROMIUM = process.env.TWEMU_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const haveChromium = existsSync(CHROMIUM);
 
@@ -19,7 +20,7 @@ const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000,
 
 if (!haveChromium && process.env.CI) {
   describe('console in a browser', () => {
-    it('needs Chromium at /usr/bin/chromium in CI', () => {
+    it(`needs Chromium at ${CHROMIUM} in CI`, () => {
       expect.fail(`${CHROMIUM} is missing; the console's browser test cannot run`);
     });
   });
