@@ -200,6 +200,7 @@ export class Session {
   }
 
   private async writeUntagged(reply: Reply): Promise<void> {
+    if (reply.continuation !== undefined) this.raw(serialiseContinuation(reply.continuation));
     if (reply.untagged) {
       // Responses go out in chunks of about 64 KB: one write per message costs more than the message.
       let chunk: Buffer[] = [];
@@ -235,11 +236,6 @@ export class Session {
   async send(untagged: Untagged[], tag: string, tagged: Tagged): Promise<void> {
     for (const u of untagged) if (!this.socket.write(serialiseUntagged(u))) await this.drain();
     this.raw(serialiseTagged(tag, tagged));
-  }
-
-  /** Writes the reply of a continuation request (`+ ...`). */
-  continuation(text: string): void {
-    this.raw(serialiseContinuation(text));
   }
 
   raw(buf: Buffer): void {

@@ -36,6 +36,8 @@ export interface Reply {
   untagged?: Iterable<Untagged> | AsyncIterable<Untagged>;
   /** null: no completion yet (IDLE, AUTHENTICATE waiting for the client). */
   tagged: Tagged | null;
+  /** A continuation request (`+ text`) written first (IDLE, AUTHENTICATE). */
+  continuation?: string;
   /** Close the connection after the tagged reply (LOGOUT). */
   close?: boolean;
 }

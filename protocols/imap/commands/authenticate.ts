@@ -30,7 +30,6 @@ export const authenticate: CommandSpec = {
       return plain(session, text === '=' ? '' : text);
     }
     session.authWaiting = { tag: cmd.tag, handle: (line) => plain(session, line) };
-    session.continuation('');
-    return { tagged: null };
+    return { continuation: '', tagged: null };
   },
 };

@@ -7,9 +7,8 @@ export const idle: CommandSpec = {
     argCount(cmd.args, 0);
     // Stays open on a suspended server (emulator default); updates wait for the resume.
     session.idleTag = cmd.tag;
-    session.continuation('idling');
     const pending = session.selected?.dirty ? session.updates(true) ?? [] : [];
-    return { untagged: pending, tagged: null };
+    return { continuation: 'idling', untagged: pending, tagged: null };
   },
 };
 

@@ -107,6 +107,25 @@ describe('imap4.in-flight-store (emulator default)', () => {
     expect(await w.cmd('r2', 'LOGOUT')).toEqual(['* BYE Logging out', 'r2 OK LOGOUT completed']);
   });
 
+  it('[behaviour:imap4.in-flight-store] an IDLE open across the suspension stays open and reports changes after the resume', async () => {
+    const w = await loggedIn(port, 'bob');
+    wires.push(w);
+    await w.cmd('s1', 'SELECT INBOX');
+    let from = w.mark();
+    w.send('i1 IDLE\r\n');
+    expect(await w.until('\r\n', 5000, from)).toBe('+ idling\r\n');
+    await suspend();
+    from = w.mark();
+    emu.site.deliver('bob', 'Subject: while suspended\r\n\r\nx\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.text.slice(from)).toBe('');
+    await resume();
+    expect(await w.until('* 4 EXISTS\r\n', 5000, from)).toBe('* 4 EXISTS\r\n');
+    from = w.mark();
+    w.send('DONE\r\n');
+    expect(await w.lines('i1', from)).toEqual(['i1 OK IDLE terminated']);
+  });
+
   it('[behaviour:imap4.in-flight-store] policy never: commands of a session in flight run normally', async () => {
     const w = await loggedIn(port);
     wires.push(w);
