@@ -4,7 +4,7 @@
 // INBOX (IMAP), the exact fax.* lines, and fax.receive following the directory
 // server (not the gateway's own) on a site with two application servers.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, runCli, startTestSite } from '../../helpers.js';
+import { api, runCli, sseEvents, startTestSite } from '../../helpers.js';
 import type { Emulator, TwEvent } from '../../../emulator/index.js';
 import { command, eventsSince, firedSince, imap, lastSeq, pop3Stat, setPolicy, waitForEvents } from './util.js';
 
@@ -54,11 +54,19 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     expect((await api(emu, 'POST', '/api/gateways/x400/reload')).body).toEqual({ ok: true, logged: ['X.400 gateway: environment reloaded'], state: 'running' });
     await command(emu, 'to tran suspend');
     const since = await lastSeq(emu);
+    const sse = await sseEvents(emu);
     const r = await api(emu, 'POST', '/api/gateways/x400/reload');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ ok: false, behaviour: 'x400.reload', state: 'restarting',
       logged: ['X.400 gateway: reloading the environment failed: the TeamWARE Office service is suspended'] });
     expect(await firedSince(emu, since, 'x400.reload')).toHaveLength(1);
+    // The live stream (a real SSE client) carries the behaviour and the restart lines too.
+    try {
+      expect(await sse.behaviour('x400.reload')).toMatchObject({ server: 'twsv01', operation: 'reload', client: 'X.400 gateway' });
+      expect((await sse.waitFor((e) => e.type === 'gateway-log' && e.operation === 'restart')).message).toMatch(/^X\.400 gateway: restart \d+ failed/);
+    } finally {
+      sse.close();
+    }
     // A restart every INTERVAL ms while suspended: wait (bounded) for three of them.
     const restarts = await waitForEvents(emu, since, gatewayLog('restart'), 3);
     expect(restarts[0]).toMatchObject({ server: 'twsv01', client: 'X.400 gateway', data: { gateway: 'x400', text: 'emulator default', cause: 'x400.reload' } });
