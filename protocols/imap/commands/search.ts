@@ -17,7 +17,7 @@ type Key =
   | { k: 'body' | 'text'; value: string }
   | { k: 'date'; field: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; day: number }
   | { k: 'size'; op: 'larger' | 'smaller'; n: number }
-  | { k: 'seq' | 'uid'; set: string }
+  | { k: 'seq' | 'uid'; set: string; ranges?: Array<[number, number]> }
   | { k: 'not'; key: Key }
   | { k: 'or'; a: Key; b: Key }
   | { k: 'and'; keys: Key[] };
@@ -44,14 +44,17 @@ function day(t: Token | undefined): number {
   return Math.floor(Date.UTC(Number(m[3]), month, Number(m[1])) / 86_400_000);
 }
 
-function parseKey(tokens: Token[], pos: { i: number }): Key {
+const MAX_DEPTH = 64;
+
+function parseKey(tokens: Token[], pos: { i: number }, depth = 0): Key {
+  if (depth > MAX_DEPTH) throw new SyntaxError('search keys nested too deeply');
   const t = tokens[pos.i++];
   if (!t) throw new SyntaxError('missing search key');
   if (t.type === 'list') {
     if (!t.items.length) throw new SyntaxError('empty search key list');
     const inner = { i: 0 };
     const keys: Key[] = [];
-    while (inner.i < t.items.length) keys.push(parseKey(t.items, inner));
+    while (inner.i < t.items.length) keys.push(parseKey(t.items, inner, depth + 1));
     return { k: 'and', keys };
   }
   if (t.type !== 'atom') throw new SyntaxError('a search key must be an atom');
@@ -76,8 +79,8 @@ function parseKey(tokens: Token[], pos: { i: number }): Key {
     if (!isSequenceSet(set)) throw new SyntaxError('invalid UID set');
     return { k: 'uid', set };
   }
-  if (name === 'NOT') return { k: 'not', key: parseKey(tokens, pos) };
-  if (name === 'OR') return { k: 'or', a: parseKey(tokens, pos), b: parseKey(tokens, pos) };
+  if (name === 'NOT') return { k: 'not', key: parseKey(tokens, pos, depth + 1) };
+  if (name === 'OR') return { k: 'or', a: parseKey(tokens, pos, depth + 1), b: parseKey(tokens, pos, depth + 1) };
   if (isSequenceSet(t.value)) return { k: 'seq', set: t.value };
   throw new SyntaxError(`unknown search key ${t.value.slice(0, 40)}`);
 }
@@ -112,8 +115,8 @@ function matches(key: Key, c: Candidate, ctx: { maxSeq: number; maxUid: number }
       return key.op === 'before' ? d < key.day : key.op === 'on' ? d === key.day : d >= key.day;
     }
     case 'size': return key.op === 'larger' ? c.meta.size > key.n : c.meta.size < key.n;
-    case 'seq': return inRanges(parseSequenceSet(key.set, ctx.maxSeq), c.seq);
-    case 'uid': return inRanges(parseSequenceSet(key.set, ctx.maxUid), c.meta.uid);
+    case 'seq': return inRanges((key.ranges ??= parseSequenceSet(key.set, ctx.maxSeq)), c.seq);
+    case 'uid': return inRanges((key.ranges ??= parseSequenceSet(key.set, ctx.maxUid)), c.meta.uid);
     case 'not': return !matches(key.key, c, ctx);
     case 'or': return matches(key.a, c, ctx) || matches(key.b, c, ctx);
     case 'and': return key.keys.every((x) => matches(x, c, ctx));

@@ -118,6 +118,9 @@ describe('commands and states', () => {
     expect(await w.cmd('n6', 'FETCH 9 (UID)')).toEqual(['n6 BAD Syntax error: message number 9 does not exist (the mailbox has 3)']);
     expect(await w.cmd('n7', 'FETCH 1:x (UID)')).toEqual(['n7 BAD Syntax error: invalid sequence set "1:x"']);
     expect(await w.cmd('n8', 'SEARCH 2:* NOT 3')).toEqual(['* SEARCH 2', 'n8 OK SEARCH completed']);
+    expect(await w.cmd('n9', `SEARCH ${'NOT '.repeat(100)}ALL`)).toEqual(['n9 BAD Syntax error: search keys nested too deeply']);
+    expect(await w.cmd('m1', 'SEARCH OR (SEEN) (UNSEEN LARGER 300) UID 1:2,3')).toEqual(['* SEARCH 1 2 3', 'm1 OK SEARCH completed']);
+    expect(await w.cmd('m2', 'SEARCH SMALLER 1000 SINCE 1-Jan-2000 SENTBEFORE 1-Jan-2100 HEADER Message-ID demo-bob-jis')).toEqual(['* SEARCH 3', 'm2 OK SEARCH completed']);
   });
 
   it('SEARCH decodes Japanese subjects (UTF-8 and ISO-2022-JP) given as a UTF-8 literal', async () => {
