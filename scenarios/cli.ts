@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { TwemuError } from '../emulator/errors.js';
 import { loadScenarios, parseDuration, ScenarioInvalid, formatError } from './validate.js';
-import { runScenarios, type ScenarioResult } from './runner.js';
+import { runScenarios, stopAll, type ScenarioResult } from './runner.js';
 import { junitXml } from './junit.js';
 
 const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--jobs N] [--data DIR | --url URL [--token T]]\n' +
@@ -122,6 +122,13 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const target = values.url || values.data ? { url: values.url, token: values.token, data: values.data } : undefined;
+  // Ctrl-C: stop the sites this run started and remove their temporary folders.
+  const interrupt = (signal: NodeJS.Signals) => {
+    process.stderr.write(`twemu: ${signal}: stopping the scenario sites\n`);
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   const results: ScenarioResult[] = await runScenarios(scenarios, {
     seed, soakMs, jobs, ...(target ? { target } : {}),
     out: values.quiet ? (line) => { if (/^(PASS|FAIL|scenario |  FAIL|     |  ERROR)/.test(line)) out(line); } : out,

@@ -27,6 +27,17 @@ const POLL_MS = 25;
 const UNTIL_POLL_MS = 50;
 const MAX_SOAK_ITERATIONS = 100_000;
 
+/** Sites and folders of the scenarios running now, for `stopAll` (Ctrl-C). */
+const running = { sites: new Set<Emulator>(), dirs: new Set<string>() };
+
+/** Stops every site the runner started and removes its folders (on SIGINT/SIGTERM). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running.sites].map((e) => e.stop().catch(() => undefined)));
+  for (const d of running.dirs) rmSync(d, { recursive: true, force: true });
+  running.sites.clear();
+  running.dirs.clear();
+}
+
 export interface Target {
   url?: string;
   token?: string;
@@ -180,6 +191,7 @@ async function openSite(scenario: Scenario, opts: RunOptions, seed: number): Pro
       policies: s.policies as Record<string, never>, ...(s.gatewayServer ? { gatewayServer: s.gatewayServer } : {}),
       ...(s.services ? { services: s.services as never } : {}), portBase: 0, host: '127.0.0.1',
     });
+    running.sites.add(emu);
     return { control: emu.endpoints.control, token: emu.token, endpoints: emu.endpoints, emu, dataDir: emu.dataDir };
   }
   const found = findSite({ url: opts.target.url, token: opts.target.token, data: opts.target.data });
@@ -224,6 +236,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return result;
   }
   const ctx = new Context(scenario, site, opts);
+  running.dirs.add(ctx.tmp);
   try {
     ctx.startSeq = await ctx.lastSeq();
     ctx.previousStepSeq = ctx.startSeq;
@@ -247,9 +260,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       /* the site is gone; nothing to record */
     }
     ctx.closeSessions();
-    if (ctx.restored?.emu) await ctx.restored.emu.stop().catch(() => undefined);
-    if (site.emu) await site.emu.stop().catch(() => undefined);
+    if (ctx.restored?.emu) {
+      await ctx.restored.emu.stop().catch(() => undefined);
+      running.sites.delete(ctx.restored.emu);
+    }
+    if (site.emu) {
+      await site.emu.stop().catch(() => undefined);
+      running.sites.delete(site.emu);
+    }
     rmSync(ctx.tmp, { recursive: true, force: true });
+    running.dirs.delete(ctx.tmp);
   }
   result.ms = performance.now() - t0;
   say(`${result.passed ? 'PASS' : 'FAIL'} ${scenario.name} (${result.steps.length} steps, ${Math.round(result.ms)} ms)`);
@@ -538,7 +558,8 @@ async function operator(ctx: Context, step: Step): Promise<Outcome> {
   const server = (step.fields.server as string | undefined) ?? op.server;
   if (op.command === 'backup') {
     ctx.backupsTaken++;
-    const dest = (step.fields.dest as string | undefined) ?? op.dest ?? ctx.backupDir;
+    const given = (step.fields.dest as string | undefined) ?? op.dest;
+    const dest = given ? resolve(given) : ctx.backupDir;
     const a = await ctx.api('POST', '/api/backups', { server: server ?? 'all', level: op.level, dest }, ctx.site, step.timeoutMs);
     if (a.status === 404 && (a.json as { message?: string })?.message?.startsWith('no route')) {
       return { ok: false, reply: '(this build has no differential backup: POST /api/backups is not a route)', body: a.text, status: 404 };
@@ -879,6 +900,7 @@ async function restore(ctx: Context, step: Step): Promise<Outcome> {
     return { ok: false, reply: `restore failed: ${(err as Error).message}`, body: (err as Error).message };
   }
   const emu = await startEmulator({ dataDir, portBase: 0, host: '127.0.0.1', demo: false });
+  running.sites.add(emu);
   ctx.restored = { control: emu.endpoints.control, token: emu.token, endpoints: emu.endpoints, emu, dataDir };
   return { ok: true, reply: `restored ${from}`, body: summary };
 }
