@@ -243,3 +243,12 @@ describe('fax.receive on a site with two application servers', () => {
     expect(home).toMatch(/^twap0[12]$/);
   });
 });
+
+describe('gateway and SearchPro options', () => {
+  it('a bad interval in the config is one clear error at start, not a crash later', async () => {
+    await expect(startTestSite({ services: { x400: { restartIntervalMs: 'fast' } } })).rejects.toThrow('services.x400.restartIntervalMs must be an integer from 5 to 600000, not "fast"');
+    await expect(startTestSite({ services: { fax: { retryIntervalMs: 0 } } })).rejects.toThrow(/services\.fax\.retryIntervalMs/);
+    await expect(startTestSite({ services: { fax: { directoryName: 'a\nb' } } })).rejects.toThrow(/services\.fax\.directoryName/);
+    await expect(startTestSite({ services: { searchpro: { tickMs: -1 } } })).rejects.toThrow(/services\.searchpro\.tickMs/);
+  });
+});
