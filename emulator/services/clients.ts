@@ -4,6 +4,7 @@ import type { SiteServer } from '../server.js';
 import type { Account, ServiceSet } from '../store/directory.js';
 import { SERVICE_NAMES } from '../store/directory.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
+import { encodeHeader, rfc822Date } from './options.js';
 
 // The desktop clients' operations (administrator guide 19.3.1: TeamWARE Admin,
 // Directory, Mail, Calendar, Forum, the integration kit, the client level-up
@@ -117,12 +118,6 @@ export function visibleAccount(a: Account): Omit<Account, 'password'> {
 
 function fired(behaviours: string[], dialog: string[], effect: string, extra: Record<string, unknown> = {}): ClientAnswer {
   return { ok: false, behaviour: behaviours[behaviours.length - 1]!, behaviours, dialog, effect, ...extra };
-}
-
-/** RFC 2047 B-encoding where a header value is not ASCII. */
-function encodeHeader(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 }
 
 /** Header values must not carry line breaks (header injection). */
@@ -488,7 +483,7 @@ const ops: ClientOperation[] = [
       }
       const raw = [
         `From: ${ctx.user.name}@teamware.example`, `To: ${to.map((a) => `${a.name}@teamware.example`).join(', ')}`,
-        `Subject: ${encodeHeader(subject)}`, `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+        `Subject: ${encodeHeader(subject)}`, `Date: ${rfc822Date()}`,
         `Message-ID: <mapi-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
         'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', 'X-Mailer: TeamWARE Simple MAPI (twemu)', '',
         text.replace(/\r?\n/g, '\r\n'), '',
