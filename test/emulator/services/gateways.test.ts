@@ -244,6 +244,32 @@ describe('fax.receive on a site with two application servers', () => {
   });
 });
 
+describe('the gateway server is the configured one', () => {
+  let emu: Emulator;
+  beforeAll(async () => {
+    emu = await startTestSite({ topology: 'multi', appServers: 2, gatewayServer: 'twap02', services: { x400: { restartIntervalMs: INTERVAL } } });
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  it('[behaviour:x400.reload] runs on twap02 (config gatewayServer): its suspension counts, not twap01\'s', async () => {
+    const status = (await api(emu, 'GET', '/api/status')).body as { servers: Array<Record<string, any>> };
+    expect(status.servers.filter((s) => s.x400).map((s) => s.name)).toEqual(['twap02']);
+    expect(status.servers.find((s) => s.name === 'twap02')!.searchpro).toMatchObject({ state: 'idle' });
+    expect((await api(emu, 'GET', '/api/gateways')).body.server).toBe('twap02');
+    await command(emu, 'to tran suspend', 'twap01');
+    expect((await api(emu, 'POST', '/api/gateways/x400/reload')).body).toMatchObject({ ok: true });
+    await command(emu, 'to tran suspend', 'twap02');
+    const since = await lastSeq(emu);
+    expect((await api(emu, 'POST', '/api/gateways/x400/reload')).body).toMatchObject({ ok: false, behaviour: 'x400.reload' });
+    expect((await waitForEvents(emu, since, gatewayLog('restart'), 2))[0]).toMatchObject({ server: 'twap02' });
+    await command(emu, 'to tran resume', 'twap02');
+    await waitForEvents(emu, since, gatewayLog('started'), 1);
+    await command(emu, 'to tran resume', 'twap01');
+  });
+});
+
 describe('gateway and SearchPro options', () => {
   it('a bad interval in the config is one clear error at start, not a crash later', async () => {
     await expect(startTestSite({ services: { x400: { restartIntervalMs: 'fast' } } })).rejects.toThrow('services.x400.restartIntervalMs must be an integer from 5 to 600000, not "fast"');
