@@ -173,6 +173,26 @@ describe('running', { timeout: 120_000 }, () => {
     expect(r.stdout).toContain('actual behaviour:   fired: none');
   });
 
+  it('data checks and waits fail too: a wrong message count, a changed hash, a condition never reached (bounded by its timeout)', async () => {
+    const count = file('count.yaml', 'name: count\nsteps:\n  - check: messages\n    user: alice\n    count: 99\n');
+    const hash = file('hash.yaml', [
+      'name: hash',
+      'steps:',
+      '  - check: hash', '    server: twsv01', '    remember: before',
+      '  - check: hash', '    server: twsv01', '    changed: before',
+      '',
+    ].join('\n'));
+    const wait = file('wait.yaml', 'name: wait\nsteps:\n  - until: server twsv01 suspended\n    timeout: 300ms\n');
+    const r = await runCli(['scenario', 'run', count, hash, wait]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('expected messages in alice/INBOX: 99');
+    expect(r.stdout).toContain('actual messages in alice/INBOX:   3');
+    expect(r.stdout).toMatch(/expected sha256 of twsv01\/twoffice\.db: changed since before\n\s+actual sha256 of twsv01\/twoffice\.db:   still [0-9a-f]{64}/);
+    expect(r.stdout).toContain('expected condition: server twsv01 suspended');
+    expect(r.stdout).toContain('not reached within 300 ms (twsv01: service available');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('0 passed, 3 failed');
+  });
+
   it('writes JUnit XML of the common shape (testsuites/testsuite/testcase/failure) that a parser reads', async () => {
     const ok = file('j-ok.yaml', 'name: j-ok\nsteps:\n  - operator: to tran suspend\n');
     const bad = file('j-bad.yaml', 'name: j-bad <&>\nsteps:\n  - operator: to tran resume\n');
