@@ -191,7 +191,13 @@ export class Session {
     if (this.closed) return;
     if (reply.tagged === null) return;
     if (cmd && this.selected && !reply.close && !this.idleTag) {
-      const updates = this.updates(!cmd.uid && !NO_EXPUNGE_AFTER.has(cmd.name));
+      let updates: Untagged[] | null = [];
+      try {
+        updates = this.updates(!cmd.uid && !NO_EXPUNGE_AFTER.has(cmd.name));
+      } catch (err) {
+        // The command itself succeeded; the updates wait for the next chance.
+        this.site.log.error({ err }, 'imap: could not compute mailbox updates');
+      }
       if (updates === null) return;
       untagged.push(...updates);
     }
