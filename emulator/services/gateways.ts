@@ -205,7 +205,9 @@ export class Gateways implements SiteExtension {
     if (text.length > 1_000_000) throw new BadRequest('E_BAD_REQUEST', '"body" is longer than 1000000 characters');
     const to = this.site.account(localPart(toName));
     if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
-    const fromAddress = from.includes('@') || from.includes('/') ? from : `${from}@teamware.example`;
+    // An RFC 5322 address as is; a user of the site by name; an X.400 O/R address as the display name of the gateway's address.
+    const fromAddress = from.includes('@') ? from : this.site.account(from) ? `${from}@teamware.example`
+      : `"${from.replace(/["\\]/g, '')}" <x400-gateway@teamware.example>`;
     const gate = this.server.gate('x400.receive', { operation: 'receive', client: 'X.400 gateway', user: to.name });
     if (gate.allowed) {
       const raw = mailText({ from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });

@@ -138,6 +138,16 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     // After the resume, inbound messages are delivered normally.
     expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice', subject: 'after' })).body).toMatchObject({ ok: true });
     expect((await inboxSubjects(emu, 'alice')).at(-1)).toBe('after');
+    // A sender outside the site by X.400 O/R address: shown as the display name of the gateway's address.
+    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'C=JP;O=Other;S=Sato', to: 'alice', subject: 'or-address' })).body).toMatchObject({ ok: true });
+    const c = await imap(emu, 'alice');
+    try {
+      await c.mailboxOpen('INBOX');
+      const last = await c.fetchOne('*', { envelope: true });
+      expect(last && last.envelope?.from?.[0]).toMatchObject({ name: 'C=JP;O=Other;S=Sato', address: 'x400-gateway@teamware.example' });
+    } finally {
+      await c.logout();
+    }
     // Policy never: delivered while suspended.
     await command(emu, 'to tran suspend');
     await setPolicy(emu, 'x400.receive', { mode: 'never' });
