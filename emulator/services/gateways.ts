@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state.js';
 import type { Site } from '../site.js';
 import type { SiteServer } from '../server.js';
 import type { SiteExtension } from '../extensions.js';
@@ -22,6 +25,13 @@ import { bodyObject, encodeHeader, lineField, numberOption, onlyFields, rfc822Da
 
 export const DEFAULTS = { x400RestartIntervalMs: 3000, faxRetryIntervalMs: 5000 } as const;
 const FAX_QUEUE_MAX = 1000;
+/** What the gateways keep across a restart of the site (in the data directory, beside site.json). */
+export const GATEWAYS_FILE = 'gateways.json';
+
+interface Persisted {
+  x400: { details: Record<string, string>; pendingDetails: Record<string, string> | null; loopCause: string | null };
+  fax: { pending: PendingFax[] };
+}
 const DETAILS_MAX = 50;
 
 export type X400State = 'stopped' | 'running' | 'restarting';
@@ -85,10 +95,45 @@ export class Gateways implements SiteExtension {
     this.faxRetryIntervalMs = numberOption(site, 'fax', 'retryIntervalMs', DEFAULTS.faxRetryIntervalMs, 5, 600_000);
     this.directoryNameOption = stringOption(site, 'fax', 'directoryName');
     this.siteRef = site;
+    const saved = this.load();
+    this.x400.details = saved?.x400.details ?? {};
+    this.x400.pendingDetails = saved?.x400.pendingDetails ?? null;
+    this.fax.pending = saved?.fax.pending ?? [];
     this.x400.state = 'running';
     this.fax.state = 'running';
     this.log('x400', 'start', T.x400Started, 'emulator default');
     this.log('fax', 'start', T.faxStarted, 'emulator default');
+    // A restart in the middle of a restart loop (still suspended) goes on looping; queued faxes are retried.
+    if (saved?.x400.loopCause) {
+      if (this.server.suspended) this.startRestartLoop(saved.x400.loopCause);
+      else this.endRestartLoop(false);
+    }
+    if (this.fax.pending.length) this.ensureFaxRetry();
+  }
+
+  private get file(): string {
+    return join(this.site.config.dataDir, GATEWAYS_FILE);
+  }
+
+  private load(): Persisted | null {
+    try {
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Persisted;
+      if (typeof data !== 'object' || data === null || typeof data.x400 !== 'object' || !Array.isArray(data.fax?.pending)) throw new Error('bad shape');
+      return data;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.site.log.warn({ err }, `${GATEWAYS_FILE} unreadable; the gateways start afresh`);
+      return null;
+    }
+  }
+
+  /** Persists what must survive a restart: the details, a running restart loop, the queued faxes. */
+  private save(): void {
+    if (!this.siteRef) return;
+    const data: Persisted = {
+      x400: { details: this.x400.details, pendingDetails: this.x400.pendingDetails, loopCause: this.x400.loopCause },
+      fax: { pending: this.fax.pending },
+    };
+    writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
   }
 
   stop(): void {
@@ -153,9 +198,11 @@ export class Gateways implements SiteExtension {
     if (gate.allowed) {
       this.x400.details = { ...this.x400.details, ...wanted };
       this.endRestartLoop(false);
+      this.save();
       return { ok: true, logged: [this.log('x400', 'change-details', T.x400DetailsChanged, 'emulator default')], state: this.x400.state, details: this.x400.details };
     }
     this.x400.pendingDetails = { ...(this.x400.pendingDetails ?? {}), ...wanted };
+    this.save();
     const logged = [this.log('x400', 'change-details-error', T.x400DetailsError, 'emulator default', { behaviour: 'x400.change-details' })];
     this.startRestartLoop('x400.change-details');
     return { ok: false, behaviour: 'x400.change-details', logged, state: this.x400.state, details: this.x400.details, pendingDetails: this.x400.pendingDetails };
@@ -164,6 +211,7 @@ export class Gateways implements SiteExtension {
   private startRestartLoop(cause: string): void {
     this.x400.state = 'restarting';
     this.x400.loopCause = cause;
+    this.save();
     if (this.restartTimer) return;
     let attempts = 0;
     const timer = setInterval(() => {
@@ -190,6 +238,7 @@ export class Gateways implements SiteExtension {
       this.x400.details = { ...this.x400.details, ...this.x400.pendingDetails };
       this.x400.pendingDetails = null;
     }
+    this.save();
     if (afterResume && wasLooping) this.log('x400', 'started', T.x400RestartedAfterResume(attempts), 'emulator default', { afterRestarts: attempts });
   }
 
@@ -261,6 +310,7 @@ export class Gateways implements SiteExtension {
     const attempt = this.faxAttempt(fax);
     if (attempt.delivered) return { ok: true, logged: attempt.logged, delivered: attempt.delivered };
     this.fax.pending.push(fax);
+    this.save();
     this.ensureFaxRetry();
     return { ok: false, behaviour: 'fax.receive', logged: attempt.logged, queued: true, faxId: fax.id, directoryServer: this.site.directoryServer.name };
   }
@@ -293,7 +343,10 @@ export class Gateways implements SiteExtension {
           this.log('fax', 'receive-dropped', `FAXGW-J: fax ${fax.id} from ${fax.from} dropped: ${(err as Error).message}`, 'emulator default', { faxId: fax.id });
           done = true;
         }
-        if (done) this.fax.pending.splice(this.fax.pending.indexOf(fax), 1);
+        if (done) {
+          this.fax.pending.splice(this.fax.pending.indexOf(fax), 1);
+          this.save();
+        }
       }
       if (this.fax.pending.length === 0 && this.faxTimer) {
         clearInterval(this.faxTimer);

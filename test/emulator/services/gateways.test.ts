@@ -4,7 +4,7 @@
 // INBOX (IMAP), the exact fax.* lines, and fax.receive following the directory
 // server (not the gateway's own) on a site with two application servers.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, runCli, sseEvents, startTestSite } from '../../helpers.js';
+import { api, runCli, sseEvents, startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator, TwEvent } from '../../../emulator/index.js';
 import { command, eventsSince, firedSince, imap, lastSeq, pop3Stat, setPolicy, waitForEvents } from './util.js';
 
@@ -277,6 +277,34 @@ describe('the gateway server is the configured one', () => {
     await command(emu, 'to tran resume', 'twap02');
     await waitForEvents(emu, since, gatewayLog('started'), 1);
     await command(emu, 'to tran resume', 'twap01');
+  });
+});
+
+describe('the gateways across a restart of the site', () => {
+  const dir = tempDir('twemu-gw-restart-');
+  let emu: Emulator | null = null;
+  afterAll(async () => {
+    await emu?.stop();
+    dir.remove();
+  });
+
+  it('[behaviour:x400.change-details] a restart while suspended keeps looping, keeps the queued fax and the pending details; the resume ends both', async () => {
+    const options = { dataDir: dir.path, services: { x400: { restartIntervalMs: INTERVAL }, fax: { retryIntervalMs: INTERVAL } } };
+    emu = await startTestSite(options);
+    await command(emu, 'to tran suspend');
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA09' } })).body).toMatchObject({ ok: false, behaviour: 'x400.change-details' });
+    expect((await api(emu, 'POST', '/api/gateways/fax/receive', { from: '03-9', to: 'bob' })).body).toMatchObject({ ok: false, queued: true });
+    await emu.stop();
+    emu = await startTestSite(options);
+    const since = 0;
+    expect((await api(emu, 'GET', '/api/gateways')).body).toMatchObject({ x400: { state: 'restarting', detailsPending: true }, fax: { pending: 1 } });
+    await waitForEvents(emu, since, gatewayLog('restart'), 2);
+    await waitForEvents(emu, since, gatewayLog('receive-error', 'Fax gateway'), 2);
+    await command(emu, 'to tran resume');
+    await waitForEvents(emu, since, gatewayLog('started'), 1);
+    await waitForEvents(emu, since, gatewayLog('receive', 'Fax gateway'), 1);
+    expect((await api(emu, 'GET', '/api/gateways')).body).toMatchObject({ x400: { state: 'running' }, fax: { pending: 0 } });
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { other: 'x' } })).body.details).toEqual({ mta: 'MTA09', other: 'x' });
   });
 });
 
