@@ -8,7 +8,7 @@ import type { SiteExtension } from '../extensions.js';
 import { extensionFactories } from '../extensions.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 import { GATEWAY_LOG_TEXTS as T } from '../catalog/defaults/gateways.js';
-import { bodyObject, encodeHeader, lineField, numberOption, onlyFields, rfc822Date, stringOption } from './options.js';
+import { bodyObject, encodeHeader, guarded, lineField, numberOption, onlyFields, rfc822Date, stringOption } from './options.js';
 
 // The X.400 and Fax gateways (administrator guide 19.3.1, ◆X.400ゲートウェイ and
 // ◆Fax連携): background services on the site's gateway server with a life of
@@ -214,7 +214,7 @@ export class Gateways implements SiteExtension {
     this.save();
     if (this.restartTimer) return;
     let attempts = 0;
-    const timer = setInterval(() => {
+    const timer = setInterval(guarded(() => this.siteRef, 'X.400 restart loop', () => {
       if (!this.siteRef) return;
       if (!this.server.suspended) {
         this.endRestartLoop(true, attempts);
@@ -223,7 +223,7 @@ export class Gateways implements SiteExtension {
       attempts++;
       this.x400.restarts++;
       this.log('x400', 'restart', T.x400RestartFailed(this.x400.restarts), 'emulator default', { restart: this.x400.restarts, cause });
-    }, this.restartIntervalMs);
+    }), this.restartIntervalMs);
     timer.unref();
     this.restartTimer = timer;
   }
@@ -332,7 +332,7 @@ export class Gateways implements SiteExtension {
 
   private ensureFaxRetry(): void {
     if (this.faxTimer) return;
-    const timer = setInterval(() => {
+    const timer = setInterval(guarded(() => this.siteRef, 'fax delivery retry', () => {
       if (!this.siteRef) return;
       for (const fax of [...this.fax.pending]) {
         let done = false;
@@ -352,7 +352,7 @@ export class Gateways implements SiteExtension {
         clearInterval(this.faxTimer);
         this.faxTimer = null;
       }
-    }, this.faxRetryIntervalMs);
+    }), this.faxRetryIntervalMs);
     timer.unref();
     this.faxTimer = timer;
   }

@@ -54,3 +54,19 @@ export function encodeHeader(text: string): string {
 export function rfc822Date(d = new Date()): string {
   return d.toUTCString().replace('GMT', '+0000');
 }
+
+/**
+ * A background step that never takes the process down: an unexpected error is
+ * logged (and put on the event stream) and the step is skipped.
+ */
+export function guarded(site: () => Site | null, what: string, fn: () => void): () => void {
+  return () => {
+    try {
+      fn();
+    } catch (err) {
+      const s = site();
+      s?.log.error({ err }, `${what} failed`);
+      s?.events.emit({ type: 'warning', operation: what, message: `${what} failed: ${(err as Error).message}` });
+    }
+  };
+}

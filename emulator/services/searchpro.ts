@@ -5,7 +5,7 @@ import { extensionFactories } from '../extensions.js';
 import type { CommandCheck } from '../procedure.js';
 import { BadRequest, CommandRefused, TwemuError } from '../errors.js';
 import { GATEWAY_LOG_TEXTS as T } from '../catalog/defaults/gateways.js';
-import { bodyObject, numberOption, onlyFields } from './options.js';
+import { bodyObject, guarded, numberOption, onlyFields } from './options.js';
 
 // SearchPro (administrator guide 19.3.1, ◆SearchPro): the full-text index over
 // the library, built in the background on the site's gateway server.
@@ -113,7 +113,7 @@ export class SearchPro implements SiteExtension {
     this.progress = 0;
     this.lastError = null;
     const startedAt = new Date().toISOString();
-    const timer = setInterval(() => this.step(), this.tickMs);
+    const timer = setInterval(guarded(() => this.siteRef, 'SearchPro index build', () => this.step()), this.tickMs);
     timer.unref();
     this.build = { startedAt, durationMs, tickMs: this.tickMs, ticks, done: 0, documents, timer };
     const logged = [this.log('index-start', T.searchproStarted(documents.length), 'emulator default', { documents: documents.length, durationMs })];
