@@ -5,7 +5,7 @@
 // memory can be read from /proc.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -101,9 +101,28 @@ class Client {
   }
 }
 
-function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+/** Proportional set size of a process (shared pages split among their users), KB. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))![1]);
+  } catch {
+    return 0; // the process ended
+  }
+}
+
+/** Dovecot is one process per connection: its memory is the sum over every `dovecot/...` process. */
+function dovecotPssKb(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let cmd = '';
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmd.startsWith('dovecot') || cmd.startsWith('/usr/sbin/dovecot')) total += pssKb(Number(pid));
+  }
+  return total;
 }
 
 function startServer(data: string, config: string): Promise<{ child: ChildProcess; port: number }> {
@@ -204,8 +223,14 @@ async function bodyThroughput(port: number): Promise<number> {
   return mb / ((performance.now() - t0) / 1000);
 }
 
-async function idleMemory(port: number, pid: number): Promise<{ perConnKb: number; rssMb: number }> {
-  const before = rssKb(pid);
+async function idleMemory(port: number, memoryKb: () => number): Promise<{ perConnKb: number; rssMb: number }> {
+  // One session first, so code paths are loaded before the baseline.
+  const warm = await loggedIn(port);
+  await warm.cmd('SELECT INBOX');
+  await warm.cmd('LOGOUT');
+  warm.close();
+  await new Promise((r) => setTimeout(r, 300));
+  const before = memoryKb();
   const clients: Client[] = [];
   for (let i = 0; i < IDLE_CONNECTIONS; i += 50) {
     clients.push(...(await Promise.all(Array.from({ length: Math.min(50, IDLE_CONNECTIONS - i) }, async () => {
@@ -215,7 +240,7 @@ async function idleMemory(port: number, pid: number): Promise<{ perConnKb: numbe
     }))));
   }
   await new Promise((r) => setTimeout(r, 500));
-  const after = rssKb(pid);
+  const after = memoryKb();
   for (const c of clients) c.close();
   return { perConnKb: (after - before) / IDLE_CONNECTIONS, rssMb: after / 1024 };
 }
@@ -243,31 +268,55 @@ async function activeLatency(port: number): Promise<{ p50: number; p99: number; 
   return { p50: pct(50), p99: pct(99), perSecond: times.length / (total / 1000) };
 }
 
+async function measure(port: number, memoryKb: () => number, label: string): Promise<Record<string, string>> {
+  // Memory first, on a fresh server: later phases leave garbage and caches behind.
+  const mem = await idleMemory(port, memoryKb);
+  const logins = await loginsPerSecond(port);
+  const envelopes = await fetchEnvelopes(port);
+  const mbps = await bodyThroughput(port);
+  const lat = await activeLatency(port);
+  return {
+    [`${label} logins per second (LOGIN+LOGOUT, 10 concurrent)`]: logins.toFixed(0),
+    [`${label} FETCH 1:1000 (UID FLAGS ENVELOPE), first run, ms`]: envelopes.first.toFixed(0),
+    [`${label} FETCH 1:1000 (UID FLAGS ENVELOPE), median of 5, ms`]: envelopes.median.toFixed(0),
+    [`${label} BODY[] throughput, 1 MB messages, MB/s`]: mbps.toFixed(1),
+    [`${label} memory per idle connection (1,000 logged in, INBOX selected), KB`]: mem.perConnKb.toFixed(1),
+    [`${label} server memory (PSS) with 1,000 idle connections, MB`]: mem.rssMb.toFixed(0),
+    [`${label} command latency, 100 concurrent active clients, p50 ms`]: lat.p50.toFixed(1),
+    [`${label} command latency, 100 concurrent active clients, p99 ms`]: lat.p99.toFixed(1),
+    [`${label} commands per second, 100 concurrent active clients`]: lat.perSecond.toFixed(0),
+  };
+}
+
+/**
+ * Optional comparison: `TWEMU_BENCH_DOVECOT=PORT` names a Dovecot already
+ * listening on 127.0.0.1:PORT with users alice and bob (password teamware).
+ * The mailboxes the figures need are created here; nothing else is assumed.
+ */
+async function dovecot(port: number): Promise<Record<string, string>> {
+  for (const user of ['alice', 'bob']) {
+    const c = await loggedIn(port, user);
+    await c.cmd('CREATE OUTBOX').catch(() => undefined);
+    for (const name of ['bench1000', 'benchbig']) await c.cmd(`DELETE ${name}`).catch(() => undefined);
+    await appendAll(c, 'INBOX', [1, 2, 3].map((i) => message(i, `seed ${i}`)));
+    c.close();
+  }
+  return measure(port, dovecotPssKb, 'dovecot');
+}
+
 export async function run(): Promise<Record<string, string | number>> {
   const base = mkdtempSync(join(tmpdir(), 'twemu-bench-imap-'));
   const config = join(base, 'config.json');
   writeFileSync(config, JSON.stringify({ services: { imap: { maxConnections: IDLE_CONNECTIONS + ACTIVE_CLIENTS + 100 } } }));
   const { child, port } = await startServer(join(base, 'data'), config);
+  let figures: Record<string, string>;
   try {
-    const logins = await loginsPerSecond(port);
-    // Memory first, before the big mailboxes fill the server's caches.
-    const mem = await idleMemory(port, child.pid!);
-    const envelopes = await fetchEnvelopes(port);
-    const mbps = await bodyThroughput(port);
-    const lat = await activeLatency(port);
-    return {
-      'imap logins per second (LOGIN+LOGOUT, 10 concurrent)': logins.toFixed(0),
-      'imap FETCH 1:1000 (UID FLAGS ENVELOPE), first run, ms': envelopes.first.toFixed(0),
-      'imap FETCH 1:1000 (UID FLAGS ENVELOPE), median of 5, ms': envelopes.median.toFixed(0),
-      'imap BODY[] throughput, 1 MB messages, MB/s': mbps.toFixed(1),
-      'imap memory per idle connection (1,000 logged in, INBOX selected), KB': mem.perConnKb.toFixed(1),
-      'imap server RSS with 1,000 idle connections, MB': mem.rssMb.toFixed(0),
-      'imap command latency, 100 concurrent active clients, p50 ms': lat.p50.toFixed(1),
-      'imap command latency, 100 concurrent active clients, p99 ms': lat.p99.toFixed(1),
-      'imap commands per second, 100 concurrent active clients': lat.perSecond.toFixed(0),
-    };
+    figures = await measure(port, () => pssKb(child.pid!), 'imap');
   } finally {
     await stopServer(child);
     rmSync(base, { recursive: true, force: true });
   }
+  const dovecotPort = Number(process.env.TWEMU_BENCH_DOVECOT);
+  if (dovecotPort) Object.assign(figures, await dovecot(dovecotPort));
+  return figures;
 }

@@ -1,19 +1,42 @@
 import { parseStructure, type MessageStructure } from './mime.js';
+import type { Value } from './types.js';
 
-// Parsed MIME structures, by message: a message's bytes never change under a
-// given (server, owner, folder, UIDVALIDITY, UID), so entries never go stale.
-const MAX = 2000;
-const cache = new Map<string, MessageStructure>();
+// Parsed MIME structures and envelopes, by message: a message's bytes never
+// change under a given (server, owner, folder, UIDVALIDITY, UID), so entries
+// never go stale; the least recently used go first.
 
-export async function structureOf(key: string, raw: Buffer): Promise<MessageStructure> {
-  const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key);
-    cache.set(key, hit);
+class Lru<T> {
+  private readonly map = new Map<string, T>();
+  constructor(private readonly max: number) {}
+  get(key: string): T | undefined {
+    const hit = this.map.get(key);
+    if (hit !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+    }
     return hit;
   }
+  set(key: string, value: T): void {
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+const structures = new Lru<MessageStructure>(2000);
+const envelopes = new Lru<Value[]>(20000);
+
+export async function structureOf(key: string, raw: Buffer): Promise<MessageStructure> {
+  const hit = structures.get(key);
+  if (hit) return hit;
   const s = await parseStructure(raw);
-  cache.set(key, s);
-  if (cache.size > MAX) cache.delete(cache.keys().next().value!);
+  structures.set(key, s);
   return s;
+}
+
+export function envelopeOf(key: string, make: () => Value[]): Value[] {
+  const hit = envelopes.get(key);
+  if (hit) return hit;
+  const e = make();
+  envelopes.set(key, e);
+  return e;
 }

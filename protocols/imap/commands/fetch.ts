@@ -1,7 +1,7 @@
 import libmime from 'libmime';
 import type { Session } from '../session.js';
 import { argCount, atom } from '../parser.js';
-import { structureOf } from '../cache.js';
+import { envelopeOf, structureOf } from '../cache.js';
 import { bodyStructure, envelope, findPart, headerFields, type MimePart } from '../mime.js';
 import { SyntaxError, data, literal, ok, no, quoted, type CommandSpec, type Token, type Untagged, type Value } from '../types.js';
 import { resolveSet, type Target } from './util.js';
@@ -123,7 +123,8 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
       box.noteFlags(mail.setFlags(session.user, box.name, [t.uid], ['\\Seen'], 'add'));
       flagsChanged = true;
     }
-    const structure = needsStructure && raw ? await structureOf(`${session.server.name}/${session.user}/${box.name}/${box.uidValidity}/${t.uid}`, raw) : null;
+    const key = `${session.server.name}/${session.user}/${box.name}/${box.uidValidity}/${t.uid}`;
+    const structure = needsStructure && raw ? await structureOf(key, raw) : null;
     const out: Value[] = [];
     const seen = new Set<string>();
     const push = (name: string, v: Value) => {
@@ -138,7 +139,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
         case 'FLAGS': push('FLAGS', box.flags.get(t.uid) ?? []); break;
         case 'INTERNALDATE': push('INTERNALDATE', quoted(imapDate(meta!.internalDate))); break;
         case 'RFC822.SIZE': push('RFC822.SIZE', meta!.size); break;
-        case 'ENVELOPE': push('ENVELOPE', envelope(structure ? structure.root.headers : rootHeaders(raw!))); break;
+        case 'ENVELOPE': push('ENVELOPE', envelopeOf(key, () => envelope(structure ? structure.root.headers : rootHeaders(raw!)))); break;
         case 'BODYSTRUCTURE': push('BODYSTRUCTURE', bodyStructure(raw!, structure!.root, true)); break;
         case 'BODY': push('BODY', bodyStructure(raw!, structure!.root, false)); break;
         case 'RFC822': push('RFC822', literal(raw!)); break;
