@@ -41,8 +41,12 @@ function pushValue(out: Out, v: Value): void {
   else out.literal(v.literal);
 }
 
+/** Status texts are one line whatever a client put in a name it sent (no CRLF injection). */
+// eslint-disable-next-line no-control-regex
+const oneLine = (text: string): string => text.replace(/[\x00-\x1f\x7f]/g, ' ');
+
 export function serialiseUntagged(u: Untagged): Buffer {
-  if (u.kind === 'status') return Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${u.text}\r\n`, 'utf8');
+  if (u.kind === 'status') return Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${oneLine(u.text)}\r\n`, 'utf8');
   const out = new Out();
   out.text = '* ';
   u.values.forEach((v, i) => {
@@ -54,8 +58,8 @@ export function serialiseUntagged(u: Untagged): Buffer {
 }
 
 export function serialiseTagged(tag: string, t: Tagged): Buffer {
-  if ('exact' in t) return Buffer.from(`${tag} ${t.exact}\r\n`, 'utf8');
-  return Buffer.from(`${tag} ${t.status}${t.code ? ` [${t.code}]` : ''} ${t.text}\r\n`, 'utf8');
+  if ('exact' in t) return Buffer.from(`${tag} ${oneLine(t.exact)}\r\n`, 'utf8');
+  return Buffer.from(`${tag} ${t.status}${t.code ? ` [${t.code}]` : ''} ${oneLine(t.text)}\r\n`, 'utf8');
 }
 
 export function serialiseContinuation(text: string): Buffer {

@@ -157,6 +157,8 @@ describe('commands and states', () => {
     expect(await w.cmd('c7', 'LIST "" "&ZeVnLIqe-"')).toEqual(['* LIST (\\HasNoChildren) "/" &ZeVnLIqe-', 'c7 OK LIST completed']);
     expect(await w.cmd('c8', 'DELETE WasteBox')).toEqual(['c8 NO [CANNOT] folder WasteBox cannot be deleted']);
     expect(await w.cmd('c9', 'SELECT nothere')).toEqual(['c9 NO [NONEXISTENT] Mailbox does not exist: nothere']);
+    // A name with CRLF in a literal cannot inject a line into the reply.
+    expect(await w.cmd('d1', 'SELECT {13+}\r\nx\r\nd1 OK fake')).toEqual(['d1 NO [NONEXISTENT] Mailbox does not exist: x  d1 OK fake']);
   });
 });
 
