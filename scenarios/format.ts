@@ -77,7 +77,7 @@ export type StepKind =
   | 'pop3' | 'imap' | 'web' | 'ame' | 'desktop'
   | 'gateway' | 'searchpro' | 'api'
   | 'deliver' | 'user' | 'policy' | 'reseed'
-  | 'check' | 'restore' | 'repeat';
+  | 'check' | 'restore' | 'repeat' | 'background' | 'stop';
 
 /** How a field's value is checked. */
 export type FieldType =
@@ -159,6 +159,11 @@ export const KINDS: Record<StepKind, KindSpec> = {
     expects: [],
   },
   restore: { value: 'any', valueName: 'source', summary: 'restores the backups taken so far (`last`, or a directory) into a fresh data directory and starts a site on it for `check ... site: restored`', fields: {}, expects: ['ok', 'match'] },
+  background: {
+    value: 'string', valueName: 'loop name', summary: 'starts `steps` looping in the background, concurrently with the steps that follow, until `stop: NAME` (or the end of the scenario); every background step must meet its expectations on every round',
+    fields: { steps: 'steps' }, expects: [],
+  },
+  stop: { value: 'string', valueName: 'loop name', summary: 'stops a background loop after its current round; fails with the first background step that failed; `min: N` asks for at least N complete rounds', fields: { min: 'int' }, expects: [] },
   repeat: { value: 'int-or-true', valueName: 'times', summary: 'runs `steps` N times; with `soak: true` and `--soak DURATION` it loops until the duration has passed instead', fields: { steps: 'steps', soak: 'bool' }, expects: [] },
 };
 

@@ -70,6 +70,8 @@ export interface StepResult {
   ok: boolean;
   ms: number;
   mismatches: Mismatch[];
+  /** A short result worth printing on the step's line (background rounds). */
+  note?: string;
   /** The full reply, page or answer, for the report of a failing step. */
   actual?: string;
   fired: string[];
@@ -107,6 +109,14 @@ type Session =
   | { kind: 'web'; client: WebSession }
   | { kind: 'ame' | 'desktop'; user?: string; password?: string; server?: string };
 
+interface Loop {
+  stopping: boolean;
+  rounds: number;
+  steps: number;
+  failure: StepResult | null;
+  done: Promise<void>;
+}
+
 class StepFailed extends Error {
   constructor(readonly result: StepResult) {
     super(`step ${result.index} failed`);
@@ -116,6 +126,8 @@ class StepFailed extends Error {
 class Context {
   readonly sessions = new Map<string, Session>();
   readonly hashes = new Map<string, string>();
+  /** Background loops running now, by name. */
+  readonly loops = new Map<string, Loop>();
   /** Values kept by `save` for `${name}` in later steps. */
   readonly vars = new Map<string, unknown>();
   readonly tmp = mkdtempSync(join(tmpdir(), 'twemu-scenario-'));
@@ -177,6 +189,7 @@ export function stepLabel(step: Step): string {
     const extra = Object.entries(step.fields).map(([k, v]) => `${k}=${show(v)}`).join(' ');
     return `check ${String(step.value)} ${extra}`;
   }
+  if (step.kind === 'stop') return `stop ${String(step.value)}${step.fields.min !== undefined ? ` (at least ${String(step.fields.min)} rounds)` : ''}`;
   if (step.kind === 'repeat') return `repeat ${step.value === true ? '' : String(step.value)}${step.fields.soak ? ' (soak)' : ''}`;
   const extra = step.fields.server ? ` --server ${String(step.fields.server)}` : '';
   return `${step.kind} ${show(step.value)}${extra}${step.fields.lenient ? ' --lenient' : ''}`;
@@ -241,6 +254,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     ctx.startSeq = await ctx.lastSeq();
     ctx.previousStepSeq = ctx.startSeq;
     await runSteps(ctx, scenario.steps, '', say);
+    // Loops still running at the end are stopped here; one that failed fails the scenario.
+    for (const name of [...ctx.loops.keys()]) {
+      const loop = await stopLoop(ctx, name, 30_000);
+      say(`  ---- background ${name} stopped at the end: ${loop.rounds} complete round(s)`);
+      if (loop.failure) {
+        for (const l of describeFailure(loop.failure).split('\n')) say(`     ${l}`);
+        throw new StepFailed(loop.failure);
+      }
+    }
     result.passed = true;
   } catch (err) {
     if (err instanceof StepFailed) {
@@ -251,6 +273,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       say(`  ERROR ${result.error}`);
     }
   } finally {
+    for (const loop of ctx.loops.values()) loop.stopping = true;
+    await Promise.race([Promise.all([...ctx.loops.values()].map((l) => l.done)), sleep(10_000)]);
     result.steps = ctx.results;
     try {
       const events = await ctx.eventsSince(ctx.startSeq);
@@ -298,9 +322,14 @@ async function runSteps(ctx: Context, steps: Step[], prefix: string, say: (l: st
       await runRepeat(ctx, step, index, say);
       continue;
     }
+    if (step.kind === 'background') {
+      startLoop(ctx, step, index);
+      say(`  ---- ${index} background ${String(step.value)}: ${step.steps?.length ?? 0} step(s) looping until \`stop: ${String(step.value)}\``);
+      continue;
+    }
     const r = await runStep(ctx, step, index);
     ctx.results.push(r);
-    say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}  (${Math.round(r.ms)} ms)`);
+    say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.note ? `: ${r.note}` : ''}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}  (${Math.round(r.ms)} ms)`);
     if (!r.ok) {
       for (const l of describeFailure(r).split('\n').slice(1)) say(`     ${l}`);
       throw new StepFailed(r);
@@ -319,7 +348,40 @@ async function runRepeat(ctx: Context, step: Step, index: string, say: (l: strin
   }
 }
 
-async function runStep(ctx: Context, step: Step, index: string): Promise<StepResult> {
+/** Starts a background loop: its steps run round after round, concurrently with the foreground, until stopped or one fails. */
+function startLoop(ctx: Context, step: Step, index: string): void {
+  const loop: Loop = { stopping: false, rounds: 0, steps: 0, failure: null, done: Promise.resolve() };
+  loop.done = (async () => {
+    while (!loop.stopping) {
+      const round = loop.rounds + 1;
+      for (const [i, inner] of (step.steps ?? []).entries()) {
+        const r = await runStep(ctx, inner, `${index}.${round}.${i + 1}`, true);
+        loop.steps++;
+        if (!r.ok) {
+          loop.failure = r;
+          return;
+        }
+      }
+      loop.rounds = round;
+    }
+  })().catch((err: unknown) => {
+    loop.failure = { index, label: `background ${String(step.value)}`, file: ctx.scenario.file, line: step.pos.line, col: step.pos.col, ok: false, ms: 0, fired: [],
+      mismatches: [{ what: 'outcome', expected: 'the loop runs', actual: (err as Error).message }] };
+  });
+  ctx.loops.set(String(step.value), loop);
+}
+
+/** Stops a loop after its current round (bounded); the loop's first failure, if any. */
+async function stopLoop(ctx: Context, name: string, timeoutMs: number): Promise<Loop> {
+  const loop = ctx.loops.get(name);
+  if (!loop) throw new Error(`no background loop named ${JSON.stringify(name)} is running`);
+  loop.stopping = true;
+  await withTimeout(loop.done, timeoutMs, `the background loop ${name} did not finish its round within ${timeoutMs} ms`);
+  ctx.loops.delete(name);
+  return loop;
+}
+
+async function runStep(ctx: Context, step: Step, index: string, background = false): Promise<StepResult> {
   const t0 = performance.now();
   const base = { index, label: stepLabel(step), file: ctx.scenario.file, line: step.pos.line, col: step.pos.col };
   const seqBefore = await ctx.lastSeq();
@@ -335,7 +397,7 @@ async function runStep(ctx: Context, step: Step, index: string): Promise<StepRes
     outcome = { ok: false, reply: `(${(err as Error).message})`, body: `(${(err as Error).message})` };
     mismatches = [{ what: 'outcome', expected: 'the step runs', actual: (err as Error).message }];
   }
-  ctx.previousStepSeq = seqBefore;
+  if (!background) ctx.previousStepSeq = seqBefore;
   let events = await ctx.eventsSince(seqBefore);
   const expect: Expect = step.implicitOk && KINDS[step.kind].expects.includes('ok') ? { ok: true } : step.expect;
   if (!mismatches.length) {
@@ -354,7 +416,7 @@ async function runStep(ctx: Context, step: Step, index: string): Promise<StepRes
     else ctx.vars.set(name, value);
   }
   const fired = events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!);
-  return { ...base, ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
+  return { ...base, ...(step.kind === 'stop' ? { note: outcome.reply } : {}), ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
 }
 
 /** The step with `${name}` replaced by saved values (a whole-string `${name}` keeps the value's type). */
@@ -373,7 +435,7 @@ function substitute(ctx: Context, step: Step): Step {
     if (!ctx.vars.has(name)) throw new Error(`\${${name}} is not set: an earlier step needs \`save: {${name}: PATH}\``);
     return ctx.vars.get(name);
   };
-  if (step.kind === 'repeat') return step;
+  if (step.kind === 'repeat' || step.kind === 'background') return step;
   return { ...step, value: walk(step.value), arg: walk(step.arg), fields: walk(step.fields) as Record<string, unknown> };
 }
 
@@ -411,7 +473,7 @@ export function check(expect: Expect, o: Outcome, events: TwEvent[]): Mismatch[]
   if (expect.ok !== undefined && o.ok !== expect.ok) out.push({ what: 'ok', expected: String(expect.ok), actual: `${o.ok} (${o.reply ?? ''})` });
   if (expect.reply !== undefined && o.reply !== expect.reply) out.push({ what: 'reply', expected: q(expect.reply), actual: q(o.reply ?? '') });
   if (expect.lines !== undefined && !same(expect.lines, o.lines ?? [])) out.push({ what: 'lines', expected: diffLines(expect.lines, o.lines ?? []), actual: `${(o.lines ?? []).length} line(s)` });
-  if (expect.match !== undefined && !new RegExp(expect.match, 'u').test(body)) out.push({ what: 'match', expected: `/${expect.match}/`, actual: q(firstLine(o.reply ?? body)) });
+  if (expect.match !== undefined && !new RegExp(expect.match, 'u').test(body)) out.push({ what: 'match', expected: `/${expect.match}/`, actual: `no match in ${q(firstLine(body))}${body.includes('\n') ? ' ...' : ''}` });
   for (const t of expect.text ?? []) if (!body.includes(t)) out.push({ what: 'text', expected: `contains ${q(t)}`, actual: 'not found' });
   for (const t of expect.notText ?? []) if (body.includes(t)) out.push({ what: 'notText', expected: `does not contain ${q(t)}`, actual: 'found' });
   if (expect.occurrences) {
@@ -536,8 +598,18 @@ async function execute(ctx: Context, step: Step, seqBefore: number): Promise<Pro
       return dataCheck(ctx, step);
     case 'restore':
       return restore(ctx, step);
+    case 'stop': {
+      const name = String(step.value);
+      const loop = await stopLoop(ctx, name, step.timeoutMs);
+      const reply = `background ${name}: ${loop.rounds} complete round(s), ${loop.steps} step(s)`;
+      const mismatches: Mismatch[] = [];
+      if (loop.failure) mismatches.push({ what: `background ${name}`, expected: 'every step meets its expectations on every round', actual: `step ${loop.failure.index} failed` });
+      if (step.fields.min !== undefined && loop.rounds < (step.fields.min as number)) mismatches.push({ what: 'rounds', expected: `at least ${String(step.fields.min)}`, actual: String(loop.rounds) });
+      return { outcome: { ok: !mismatches.length, reply, body: loop.failure ? describeFailure(loop.failure) : reply }, mismatches };
+    }
     case 'repeat':
-      throw new Error('repeat is run by runSteps');
+    case 'background':
+      throw new Error(`${step.kind} is run by runSteps`);
   }
 }
 

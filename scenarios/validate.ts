@@ -568,6 +568,12 @@ function checkKindDetails(c: Checker, step: Step, kindPair: Pair, pairs: Map<str
     case 'restore':
       if (step.value !== 'last' && typeof step.value !== 'string') c.error(at(), 'restore is `last` (the backups this scenario took) or a directory');
       break;
+    case 'background':
+      if (!step.steps) c.error(kindPair.key as Node, 'background needs `steps`');
+      for (const inner of step.steps ?? []) {
+        if (['background', 'stop', 'repeat', 'restore'].includes(inner.kind)) c.error(kindPair.key as Node, `a background loop cannot hold a ${inner.kind} step (line ${inner.pos.line})`);
+      }
+      break;
     case 'repeat':
       if (!step.steps) c.error(kindPair.key as Node, 'repeat needs `steps`');
       if (typeof step.value === 'number' && (step.value < 1 || step.value > 1000)) c.error(at(), 'repeat runs from 1 to 1000 times');
@@ -626,6 +632,19 @@ export function parseScenario(file: string, text: string): { scenario?: Scenario
     const s = checkStep(c, item as Node);
     if (s) steps.push(s);
   }
+  const started = new Set<string>();
+  const walk = (list: Step[]) => {
+    for (const st of list) {
+      if (st.kind === 'background') {
+        if (started.has(String(st.value))) c.errors.push({ file, ...st.pos, message: `a background loop named ${JSON.stringify(st.value)} is already running; stop it first or use another name` });
+        started.add(String(st.value));
+      } else if (st.kind === 'stop') {
+        if (!started.has(String(st.value))) c.errors.push({ file, ...st.pos, message: `no background loop named ${JSON.stringify(st.value)} was started before${suggest(String(st.value), [...started])}` });
+        started.delete(String(st.value));
+      } else if (st.steps) walk(st.steps);
+    }
+  };
+  walk(steps);
   if (c.errors.length) return { errors: c.errors };
   return { scenario: { file, name, ...(description ? { description } : {}), tags, site, steps }, errors: [] };
 }
