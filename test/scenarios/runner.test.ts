@@ -193,6 +193,32 @@ describe('running', { timeout: 120_000 }, () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('0 passed, 3 failed');
   });
 
+  it('a background loop runs concurrently; its first failing step fails the `stop` step; `stop` needs a started loop', async () => {
+    const f = file('bg.yaml', [
+      'name: bg',
+      'steps:',
+      '  - background: pollers',
+      '    steps:',
+      '      - pop3: bg',
+      '        login: {user: bob, password: teamware}',
+      '        expect: {reply: "+OK bob has 3 messages (999 octets)"}',
+      '      - pop3: bg',
+      '        quit: true',
+      '  - operator: to tran suspend',
+      '  - operator: to tran resume',
+      '  - stop: pollers',
+      '',
+    ].join('\n'));
+    const r = await runCli(['scenario', 'run', f]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('---- 1 background pollers: 2 step(s) looping until `stop: pollers`');
+    expect(r.stdout).toMatch(/FAIL 4 stop pollers: background pollers: 0 complete round\(s\)/);
+    expect(r.stdout).toContain('actual background pollers:   step 1.1.1 failed');
+    expect(r.stdout).toContain('expected reply: "+OK bob has 3 messages (999 octets)"');
+    const bad = parseScenario('stop.yaml', 'steps:\n  - background: a\n    steps:\n      - delay: 1ms\n  - stop: b\n');
+    expect(bad.errors.map((e) => `${e.line}:${e.col} ${e.message}`)).toEqual(['5:5 no background loop named "b" was started before (did you mean "a"?)']);
+  });
+
   it('writes JUnit XML of the common shape (testsuites/testsuite/testcase/failure) that a parser reads', async () => {
     const ok = file('j-ok.yaml', 'name: j-ok\nsteps:\n  - operator: to tran suspend\n');
     const bad = file('j-bad.yaml', 'name: j-bad <&>\nsteps:\n  - operator: to tran resume\n');
