@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSite } from '../../helpers.js';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 import { Wire, loggedIn } from './wire.js';
 
@@ -150,6 +152,33 @@ describe('robustness', () => {
     const search = await w.cmd('o2', 'SEARCH TEXT leaf', 15_000);
     expect(search).toEqual(['* SEARCH 8', 'o2 OK SEARCH completed']);
     expect(await w.cmd('o3', 'NOOP')).toEqual(['o3 OK NOOP completed']);
+  });
+
+  it.skipIf(!has('mbsync'))('mbsync (isync) syncs both ways without special settings', async () => {
+    const dir = tempDir('twemu-mbsync-');
+    emu.site.createUser({ name: 'syncer', password: 'teamware' });
+    for (const n of [1, 2, 3]) emu.site.deliver('syncer', `Subject: =?UTF-8?B?${Buffer.from(`同期 ${n}`).toString('base64')}?=\r\n\r\nbody ${n}\r\n`);
+    try {
+      mkdirSync(join(dir.path, 'mail'));
+      writeFileSync(join(dir.path, 'rc'), [
+        'IMAPAccount tw', 'Host 127.0.0.1', `Port ${port}`, 'User syncer', 'Pass teamware', 'SSLType None', '',
+        'IMAPStore tw-remote', 'Account tw', '',
+        'MaildirStore tw-local', `Path ${dir.path}/mail/`, `Inbox ${dir.path}/mail/INBOX`, 'SubFolders Verbatim', '',
+        'Channel tw', 'Far :tw-remote:', 'Near :tw-local:', 'Patterns *', 'Create Both', 'Expunge Both', 'SyncState *', '',
+      ].join('\n'));
+      const sync = () => promisify(execFile)('mbsync', ['-q', '-c', join(dir.path, 'rc'), 'tw'], { timeout: 30_000 });
+      await sync();
+      const local = (box: string) => ['new', 'cur'].flatMap((d) => readdirSync(join(dir.path, 'mail', box, d)));
+      expect(readdirSync(join(dir.path, 'mail')).sort()).toEqual(['INBOX', 'OUTBOX', 'WasteBox']);
+      expect(local('INBOX')).toHaveLength(3);
+      writeFileSync(join(dir.path, 'mail', 'OUTBOX', 'new', '1700000000.1.twemu'), 'Subject: from mbsync\r\n\r\nhi\r\n');
+      await sync();
+      const mail = emu.site.homeStore('syncer').mail;
+      expect(mail.messages('syncer', 'OUTBOX')).toHaveLength(1);
+      expect(mail.raw('syncer', 'OUTBOX', mail.messages('syncer', 'OUTBOX')[0]!.uid)!.toString()).toContain('Subject: from mbsync');
+    } finally {
+      dir.remove();
+    }
   });
 
   it.skipIf(!has('python3'))('Python imaplib works against it', async () => {
