@@ -387,8 +387,11 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
   const seqBefore = await ctx.lastSeq();
   let outcome: Outcome;
   let mismatches: Mismatch[] = [];
+  let expectOf: Expect = step.expect;
   try {
-    const produced = await withTimeout(execute(ctx, substitute(ctx, step), seqBefore), step.timeoutMs, `the step did not finish within ${step.timeoutMs} ms`);
+    const concrete = substitute(ctx, step);
+    expectOf = concrete.expect;
+    const produced = await withTimeout(execute(ctx, concrete, seqBefore), step.timeoutMs, `the step did not finish within ${step.timeoutMs} ms`);
     if ('mismatches' in produced) {
       mismatches = produced.mismatches;
       outcome = produced.outcome;
@@ -399,7 +402,7 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
   }
   if (!background) ctx.previousStepSeq = seqBefore;
   let events = await ctx.eventsSince(seqBefore);
-  const expect: Expect = step.implicitOk && KINDS[step.kind].expects.includes('ok') ? { ok: true } : step.expect;
+  const expect: Expect = step.implicitOk && KINDS[step.kind].expects.includes('ok') ? { ok: true } : expectOf;
   if (!mismatches.length) {
     mismatches = check(expect, outcome, events);
     // An expected event may come from a background job just after the reply: wait for it, bounded.
@@ -436,7 +439,7 @@ function substitute(ctx: Context, step: Step): Step {
     return ctx.vars.get(name);
   };
   if (step.kind === 'repeat' || step.kind === 'background') return step;
-  return { ...step, value: walk(step.value), arg: walk(step.arg), fields: walk(step.fields) as Record<string, unknown> };
+  return { ...step, value: walk(step.value), arg: walk(step.arg), fields: walk(step.fields) as Record<string, unknown>, expect: walk(step.expect) as Expect };
 }
 
 function sleep(ms: number): Promise<void> {
