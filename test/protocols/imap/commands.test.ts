@@ -109,6 +109,21 @@ describe('command set', () => {
   });
 });
 
+describe('mailbox gone under a session', () => {
+  it('ends a session whose selected mailbox another session deleted, with BYE', async () => {
+    const a = track(await loggedIn(port));
+    const b = track(await loggedIn(port));
+    expect(await a.cmd('k1', 'CREATE doomed')).toEqual(['k1 OK CREATE completed']);
+    expect((await a.cmd('k2', 'SELECT doomed')).at(-1)).toBe('k2 OK [READ-WRITE] SELECT completed');
+    expect(await b.cmd('k3', 'DELETE doomed')).toEqual(['k3 OK DELETE completed']);
+    const from = a.mark();
+    a.send('k4 NOOP\r\n');
+    expect(await a.until('\r\n', 5000, from)).toBe('* BYE Selected mailbox was deleted or renamed, have to disconnect\r\n');
+    await a.closedBy();
+    expect(await b.cmd('k5', 'NOOP')).toEqual(['k5 OK NOOP completed']);
+  });
+});
+
 describe('robustness', () => {
   it('survives a flood of random bytes on several connections and keeps serving others', async () => {
     const floods = await Promise.all(Array.from({ length: 4 }, () => Wire.open(port)));
