@@ -5,7 +5,6 @@ import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { availableParallelism } from 'node:os';
 import { TwemuError } from '../emulator/errors.js';
 import { loadScenarios, parseDuration, ScenarioInvalid, formatError } from './validate.js';
 import { runScenarios, stopAll, type ScenarioResult } from './runner.js';
@@ -98,8 +97,8 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     if (typeof d === 'string' || d <= 0) throw new TwemuError('E_USAGE', `--soak must be a duration like 30s or 10m, not ${JSON.stringify(values.soak)}`);
     soakMs = d;
   }
-  // Each scenario mostly waits on its own site's sockets: a few at a time pay off even on one core.
-  let jobs = Math.max(4, Math.min(8, availableParallelism()));
+  // One at a time by default, so every step prints as it goes; --jobs N runs N side by side.
+  let jobs = 1;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 32) throw new TwemuError('E_USAGE', `--jobs must be an integer from 1 to 32, not ${JSON.stringify(values.jobs)}`);
