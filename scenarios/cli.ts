@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'nod
 import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TwemuError } from '../emulator/errors.js';
+import { callApi, findSite } from '../emulator/cli/client.js';
 import { loadScenarios, parseDuration, ScenarioInvalid, formatError } from './validate.js';
 import { runScenarios, stopAll, type ScenarioResult } from './runner.js';
 import { junitXml } from './junit.js';
@@ -121,6 +122,8 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const target = values.url || values.data ? { url: values.url, token: values.token, data: values.data } : undefined;
+  // A target that cannot be found or reached (no endpoints.json, no token, nothing listening) is one line before anything runs.
+  if (target) await callApi(findSite(target), 'GET', '/api/status');
   // Ctrl-C: stop the sites this run started and remove their temporary folders.
   const interrupt = (signal: NodeJS.Signals) => {
     process.stderr.write(`twemu: ${signal}: stopping the scenario sites\n`);

@@ -241,7 +241,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   try {
     site = await openSite(scenario, opts, seed);
   } catch (err) {
-    result.error = `the site did not start: ${(err as Error).message}`;
+    result.error = opts.target ? `cannot use the running site: ${(err as Error).message}` : `the site did not start: ${(err as Error).message}`;
     result.failure = result.error;
     result.ms = performance.now() - t0;
     say(`  ERROR ${result.error}`);
