@@ -16,6 +16,8 @@ export interface Rule {
   /** Stable id of the rule, named in refusals and warnings. */
   id: string;
   kind: 'state' | 'order';
+  /** A state rule saying the command is already in effect (`--server all` skips such servers). */
+  inEffect?: boolean;
   code: string;
   /** True when executing the command on `server` now would break the rule. */
   broken(server: SiteServer, site: Site): boolean;
@@ -46,7 +48,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
   'to tran suspend': {
     name: 'to tran suspend', step: 1, allOrder: 'applications-first',
     rules: [
-      { id: 'already-suspended', kind: 'state', code: 'E_ALREADY_SUSPENDED', broken: (s) => s.suspended,
+      { id: 'already-suspended', kind: 'state', inEffect: true, code: 'E_ALREADY_SUSPENDED', broken: (s) => s.suspended,
         message: (s) => `${s.name} is already suspended`, hint: (s) => `nothing to do; \`to tran resume --server ${s.name}\` makes the service available again` },
       { id: 'suspend-order', kind: 'order', code: 'E_SUSPEND_ORDER',
         broken: (s, site) => s.role === 'directory' && site.applicationServers.some(available),
@@ -58,7 +60,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
   'to backup on': {
     name: 'to backup on', step: 2, allOrder: 'any',
     rules: [
-      { id: 'already-backup-on', kind: 'state', code: 'E_ALREADY_BACKUP_ON', broken: (s) => s.state.backupMode !== 'off',
+      { id: 'already-backup-on', kind: 'state', inEffect: true, code: 'E_ALREADY_BACKUP_ON', broken: (s) => s.state.backupMode !== 'off',
         message: (s) => `${s.name} is already in backup mode`, hint: () => 'continue the procedure, or run `to backup off` to end it' },
       notSuspended,
     ],
@@ -75,7 +77,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     rules: [
       { id: 'no-web-service', kind: 'state', code: 'E_NO_WEB_SERVICE', broken: (s) => !s.runs('web'),
         message: (s) => `${s.name} has no web service`, hint: () => 'run tobkweb on a server with the web service' },
-      { id: 'already-archived', kind: 'state', code: 'E_ALREADY_ARCHIVED', broken: (s) => s.state.webArchive === 'present',
+      { id: 'already-archived', kind: 'state', inEffect: true, code: 'E_ALREADY_ARCHIVED', broken: (s) => s.state.webArchive === 'present',
         message: (s) => `${s.name}: the web-service archive already exists`, hint: (s) => `back it up, then \`tobkweb rm --server ${s.name}\`` },
       { id: 'backup-on-first', kind: 'order', code: 'E_NOT_BACKUP_ON', broken: (s) => s.state.backupMode !== 'on',
         message: (s) => `${s.name} is not in backup mode`, hint: (s) => `run \`to backup on --server ${s.name}\` first` },
@@ -94,7 +96,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
   'to tran resume': {
     name: 'to tran resume', step: 4, allOrder: 'directory-first',
     rules: [
-      { id: 'not-suspended', kind: 'state', code: 'E_NOT_SUSPENDED', broken: (s) => !s.suspended,
+      { id: 'not-suspended', kind: 'state', inEffect: true, code: 'E_NOT_SUSPENDED', broken: (s) => !s.suspended,
         message: (s) => `${s.name} is not suspended`, hint: () => 'nothing to do; the service is available' },
       { id: 'arc-before-resume', kind: 'order', code: 'E_ARC_BEFORE_RESUME',
         broken: (s) => s.state.backupMode === 'on' && s.runs('web') && s.state.webArchive !== 'present',
@@ -111,7 +113,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     rules: [
       { id: 'no-web-service', kind: 'state', code: 'E_NO_WEB_SERVICE', broken: (s) => !s.runs('web'),
         message: (s) => `${s.name} has no web service`, hint: () => 'run tobkweb on a server with the web service' },
-      { id: 'no-archive', kind: 'state', code: 'E_NO_ARCHIVE', broken: (s) => s.state.webArchive !== 'present',
+      { id: 'no-archive', kind: 'state', inEffect: true, code: 'E_NO_ARCHIVE', broken: (s) => s.state.webArchive !== 'present',
         message: (s) => `${s.name}: there is no web-service archive to remove`, hint: () => 'nothing to do' },
       { id: 'backup-before-rm', kind: 'order', code: 'E_NOT_BACKED_UP', broken: (s) => s.state.backupMode === 'on' && !s.state.backupDone,
         message: (s) => `${s.name}: the web-service archive has not been backed up yet`, hint: (s) => `run the differential backup first (\`twemu backup --level 0 --dest DIR --server ${s.name}\`)` },
@@ -125,7 +127,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
   'to backup off': {
     name: 'to backup off', step: 7, allOrder: 'any',
     rules: [
-      { id: 'not-backup-on', kind: 'state', code: 'E_NOT_BACKUP_ON', broken: (s) => s.state.backupMode === 'off',
+      { id: 'not-backup-on', kind: 'state', inEffect: true, code: 'E_NOT_BACKUP_ON', broken: (s) => s.state.backupMode === 'off',
         message: (s) => `${s.name} is not in backup mode`, hint: () => 'nothing to do' },
       { id: 'all-backups-done', kind: 'order', code: 'E_BACKUP_NOT_DONE',
         broken: (_s, site) => site.topology === 'multi' && site.servers.some((x) => x.state.backupMode === 'on' && !x.state.backupDone),

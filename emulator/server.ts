@@ -51,8 +51,8 @@ export class SiteServer {
     mkdirSync(this.dir, { recursive: true });
     this.state = loadState(this.dir);
     this.writeIniFiles();
-    this.store = new Store(this.dir);
     // Re-pin before anything can checkpoint: a restart comes back in backup mode with the staging area intact.
+    this.store = new Store(this.dir, { staging: this.state.backupMode === 'on' });
     if (this.state.backupMode === 'on') this.store.database.resumeStaging();
   }
 

@@ -215,11 +215,11 @@ export class Site {
     try {
       if (target.toLowerCase() === 'all') {
         const servers = orderForAll(this, command);
-        const stateRule = PROCEDURE[command].rules.find((r) => r.kind === 'state' && r.id.startsWith('already'));
-        const todo = servers.filter((s) => !(stateRule?.broken(s, this)) && !(command.startsWith('tobkweb') && !s.runs('web')));
+        const inEffect = (s: SiteServer) => PROCEDURE[command].rules.find((r) => r.inEffect && r.broken(s, this));
+        const todo = servers.filter((s) => !inEffect(s) && !(command.startsWith('tobkweb') && !s.runs('web')));
         if (todo.length === 0) {
           const first = servers[0]!;
-          const rule = stateRule && stateRule.broken(first, this) ? stateRule : PROCEDURE[command].rules.find((r) => r.kind === 'state' && r.broken(first, this));
+          const rule = inEffect(first) ?? PROCEDURE[command].rules.find((r) => r.kind === 'state' && r.broken(first, this));
           if (rule) throw new CommandRefused(rule.code, servers.length > 1 ? `every server: ${rule.message(first, this)}` : rule.message(first, this), rule.hint(first, this), rule.id);
         }
         for (const s of servers) if (!todo.includes(s)) skipped.push(s.name);

@@ -15,12 +15,14 @@ export interface Change {
 export type ChangeInput = Omit<Change, 'seq' | 'time'>;
 
 export const DB_FILE = 'twoffice.db';
+/** SQLite's default: checkpoint when the WAL reaches this many pages (outside backup mode). */
+const AUTOCHECKPOINT_PAGES = 1000;
 
 /**
  * A server's database: one SQLite file in WAL mode. Only the store folder sees SQL.
  *
  * The staging area (`to backup on` .. `to backup off`) is the WAL itself:
- * autocheckpoint is off, and while backup mode is on a read-only connection
+ * autocheckpoint is turned off, and while backup mode is on a read-only connection
  * holds a read transaction that began right after a TRUNCATE checkpoint, so no
  * checkpoint can copy WAL frames into the main file. The main file therefore
  * does not change by a byte while every write succeeds (into the WAL) and stays
@@ -37,11 +39,13 @@ export class ServerDatabase {
   private insertChange: Database.Statement;
   private seq = 0;
 
-  constructor(file: string) {
+  /** `staging`: the server is in backup mode (a restart): no checkpoint from the first moment. */
+  constructor(file: string, opts: { staging?: boolean } = {}) {
     this.file = file;
     this.db = new Database(file);
+    // Outside backup mode the WAL is checkpointed as usual; in backup mode it must never be.
+    this.db.pragma(`wal_autocheckpoint = ${opts.staging ? 0 : AUTOCHECKPOINT_PAGES}`);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('wal_autocheckpoint = 0');
     // NORMAL in WAL mode: a commit is in the WAL before it is acknowledged, so a process crash
     // (kill -9) loses nothing; only a power loss could lose the last commits.
     this.db.pragma('synchronous = NORMAL');
@@ -86,6 +90,7 @@ export class ServerDatabase {
   /** Step 2: checkpoint everything into the main file, then pin it. */
   beginStaging(): void {
     if (this.staging) return;
+    this.db.pragma('wal_autocheckpoint = 0');
     const row = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
     if (row[0]?.busy) throw new Error('could not checkpoint the database before backup mode (busy)');
     this.openPin();
@@ -95,6 +100,7 @@ export class ServerDatabase {
   /** After a restart in backup mode: pin again before anything can checkpoint. */
   resumeStaging(): void {
     if (this.staging) return;
+    this.db.pragma('wal_autocheckpoint = 0');
     this.openPin();
     this.staging = true;
   }
@@ -116,6 +122,7 @@ export class ServerDatabase {
     this.db.prepare('DELETE FROM staged_changes').run();
     const row = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
     if (row[0]?.busy) throw new Error('could not merge the staging area (database busy)');
+    this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     return { merged };
   }
 

@@ -25,8 +25,8 @@ export class Store {
   readonly library: LibraryRepo;
   readonly webdata: WebDataRepo;
 
-  constructor(dir: string) {
-    this.database = new ServerDatabase(join(dir, DB_FILE));
+  constructor(dir: string, opts: { staging?: boolean } = {}) {
+    this.database = new ServerDatabase(join(dir, DB_FILE), opts);
     this.directory = new DirectoryRepo(this.database);
     this.mail = new MailRepo(this.database);
     this.calendar = new CalendarRepo(this.database);
