@@ -124,6 +124,27 @@ describe('mailbox gone under a session', () => {
   });
 });
 
+describe('updates from other sessions', () => {
+  it('holds EXPUNGE back during FETCH, STORE, SEARCH and UID commands (RFC 3501 7.4.1) and sends it at NOOP', async () => {
+    emu.site.createUser({ name: 'watch', password: 'teamware' });
+    for (const n of [1, 2, 3]) emu.site.deliver('watch', `Subject: m${n}\r\n\r\nx\r\n`);
+    const a = track(await loggedIn(port, 'watch'));
+    const b = track(await loggedIn(port, 'watch'));
+    await a.cmd('u1', 'SELECT INBOX');
+    await b.cmd('u2', 'SELECT INBOX');
+    expect((await b.cmd('u3', 'STORE 2 +FLAGS.SILENT (\\Deleted)')).at(-1)).toBe('u3 OK STORE completed');
+    expect(await b.cmd('u4', 'EXPUNGE')).toEqual(['* 2 EXPUNGE', 'u4 OK EXPUNGE completed']);
+    emu.site.deliver('watch', 'Subject: m4\r\n\r\nx\r\n');
+    // New messages may be announced at any time; the expunge must wait, and message 2
+    // is still answered with what this session last knew of it.
+    expect(await a.cmd('u5', 'UID FETCH 1:* (FLAGS)')).toEqual([
+      '* 1 FETCH (UID 1 FLAGS ())', '* 2 FETCH (UID 2 FLAGS ())', '* 3 FETCH (UID 3 FLAGS ())', '* 4 EXISTS', 'u5 OK UID FETCH completed']);
+    expect(await a.cmd('u6', 'SEARCH ALL')).toEqual(['* SEARCH 1 3 4', 'u6 OK SEARCH completed']);
+    expect(await a.cmd('u7', 'NOOP')).toEqual(['* 2 EXPUNGE', 'u7 OK NOOP completed']);
+    expect(await a.cmd('u8', 'FETCH 1:* (UID)')).toEqual(['* 1 FETCH (UID 1)', '* 2 FETCH (UID 3)', '* 3 FETCH (UID 4)', 'u8 OK FETCH completed']);
+  });
+});
+
 describe('robustness', () => {
   it('survives a flood of random bytes on several connections and keeps serving others', async () => {
     const floods = await Promise.all(Array.from({ length: 4 }, () => Wire.open(port)));
