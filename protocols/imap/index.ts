@@ -1,3 +1,11 @@
+// The IMAP4rev1 server (RFC 3501 and the extensions real clients use) of a
+// server that runs mail. Layers: framer.ts (bytes -> command units with their
+// literals) -> parser.ts (typed tree) -> session.ts (state checked once, the
+// in-flight behaviour, errors -> replies) -> commands/*.ts (one file per
+// command: states + handler returning a reply object) -> serialiser.ts (the
+// one place replies become bytes). mime.ts reads message structure with
+// mailsplit and libmime; the store is reached only through MailRepo.
+
 import type { ListenerFactory } from '../../emulator/listeners.js';
 import { listenTcp } from '../common/tcp.js';
 import { imapOptions } from './options.js';

@@ -16,7 +16,7 @@ export function uidSet(uids: number[]): string {
   return parts.join(',');
 }
 
-function copyOrMove(session: Session, cmd: ParsedCommand, move: boolean): Reply {
+export function copyOrMove(session: Session, cmd: ParsedCommand, move: boolean): Reply {
   argCount(cmd.args, 2);
   const box = session.selected!;
   const targets = resolveSet(session, atom(cmd.args[0], 'sequence set'), cmd.uid);
@@ -41,9 +41,4 @@ function copyOrMove(session: Session, cmd: ParsedCommand, move: boolean): Reply 
 export const copy: CommandSpec = {
   name: 'COPY', states: ['selected'], store: 'store', uid: true,
   handle: (session, cmd) => copyOrMove(session, cmd, false),
-};
-
-export const move: CommandSpec = {
-  name: 'MOVE', states: ['selected'], store: 'store', uid: true,
-  handle: (session, cmd) => copyOrMove(session, cmd, true),
 };

@@ -24,27 +24,3 @@ export const expunge: CommandSpec = {
     return ok(`${cmd.uid ? 'UID ' : ''}EXPUNGE completed`, undefined, seqs.map((s) => data(s, 'EXPUNGE')));
   },
 };
-
-export const close: CommandSpec = {
-  name: 'CLOSE', states: ['selected'], store: 'store',
-  handle(session, cmd) {
-    argCount(cmd.args, 0);
-    if (!session.selected!.readOnly) {
-      session.updates(false);
-      expungeDeleted(session, null);
-    }
-    session.selected = null;
-    session.state = 'authenticated';
-    return ok('CLOSE completed');
-  },
-};
-
-export const unselect: CommandSpec = {
-  name: 'UNSELECT', states: ['selected'], store: 'none',
-  handle(session, cmd) {
-    argCount(cmd.args, 0);
-    session.selected = null;
-    session.state = 'authenticated';
-    return ok('UNSELECT completed');
-  },
-};

@@ -19,7 +19,7 @@ function patternRegex(pattern: string): RegExp {
  * trailing `RETURN (...)` (RFC 5258 / 6154), which is accepted and ignored:
  * special-use attributes are always returned.
  */
-function list(session: Session, cmd: ParsedCommand, subscribedOnly: boolean) {
+export function list(session: Session, cmd: ParsedCommand, subscribedOnly: boolean) {
   const args = [...cmd.args];
   const selection = new Set<string>();
   const first = args[0];
@@ -60,9 +60,4 @@ function list(session: Session, cmd: ParsedCommand, subscribedOnly: boolean) {
 export const listCommand: CommandSpec = {
   name: 'LIST', states: ['authenticated', 'selected'], store: 'store',
   handle: (session, cmd) => list(session, cmd, false),
-};
-
-export const lsub: CommandSpec = {
-  name: 'LSUB', states: ['authenticated', 'selected'], store: 'store',
-  handle: (session, cmd) => list(session, cmd, true),
 };

@@ -1,8 +1,9 @@
 import { argCount } from '../parser.js';
 import { ok, type CommandSpec } from '../types.js';
 
-// Keeps working on a suspended server (emulator default); the session's
-// updates (EXISTS/EXPUNGE/FETCH) are added by the dispatcher.
+// NOOP (RFC 3501 6.1.2). Keeps working on a suspended server (emulator
+// default); the session's updates (EXISTS/EXPUNGE/FETCH) are added by the
+// dispatcher.
 export const noop: CommandSpec = {
   name: 'NOOP',
   states: ['not-authenticated', 'authenticated', 'selected'],
@@ -10,15 +11,5 @@ export const noop: CommandSpec = {
   handle(_session, cmd) {
     argCount(cmd.args, 0);
     return ok('NOOP completed');
-  },
-};
-
-export const check: CommandSpec = {
-  name: 'CHECK',
-  states: ['selected'],
-  store: 'store',
-  handle(_session, cmd) {
-    argCount(cmd.args, 0);
-    return ok('CHECK completed');
   },
 };

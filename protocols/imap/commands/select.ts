@@ -4,7 +4,8 @@ import { no, type CommandSpec, type ParsedCommand } from '../types.js';
 import type { Session } from '../session.js';
 import { mailboxArg } from './util.js';
 
-function open(session: Session, cmd: ParsedCommand, readOnly: boolean) {
+/** SELECT and EXAMINE (RFC 3501 6.3.1-2): the session's first look at a mailbox. */
+export function open(session: Session, cmd: ParsedCommand, readOnly: boolean) {
   argCount(cmd.args, 1);
   const name = mailboxArg(cmd.args[0]);
   // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1).
@@ -22,9 +23,4 @@ function open(session: Session, cmd: ParsedCommand, readOnly: boolean) {
 export const select: CommandSpec = {
   name: 'SELECT', states: ['authenticated', 'selected'], store: 'store',
   handle: (session, cmd) => open(session, cmd, false),
-};
-
-export const examine: CommandSpec = {
-  name: 'EXAMINE', states: ['authenticated', 'selected'], store: 'store',
-  handle: (session, cmd) => open(session, cmd, true),
 };
