@@ -78,6 +78,9 @@ describe('command set', () => {
     expect(head[0]).toBe(`* 4 FETCH (RFC822.HEADER {${header.length}}`);
     expect(Buffer.from(head.slice(1, -2).join('\r\n'), 'latin1').equals(header.subarray(0, header.length - 2))).toBe(true);
     expect(head.slice(-2)).toEqual([')', 'e2 OK FETCH completed']);
+    const whole = await w.cmd('e4', 'FETCH 4 RFC822');
+    expect(whole[0]).toBe(`* 4 FETCH (RFC822 {${Buffer.byteLength(raw)}}`);
+    expect(Buffer.from(whole.slice(1, -1).join('\r\n'), 'latin1').toString('utf8')).toBe(`${raw})`);
     const text = await w.cmd('e3', 'FETCH 4 (RFC822.TEXT)');
     expect(text[0]).toBe('* 4 FETCH (RFC822.TEXT {8}');
     expect(Buffer.from(text[1]!, 'latin1').toString('utf8')).toBe('本文');
