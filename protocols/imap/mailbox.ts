@@ -2,6 +2,7 @@ import type { MailRepo, MessageMeta } from '../../emulator/store/mail.js';
 import { data, status, type Untagged, type Value } from './types.js';
 import { mailboxName } from './serialiser.js';
 import { encodeMailbox } from './utf7.js';
+import { recentAmong } from './recent.js';
 
 export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 
@@ -9,6 +10,8 @@ export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '
 export class SelectedMailbox {
   uids: number[] = [];
   flags = new Map<number, string[]>();
+  /** UIDs that are \Recent in this session. */
+  recent = new Set<number>();
   uidValidity = 0;
   uidNext = 1;
   /** Another session changed this mailbox since the last look. */
@@ -24,17 +27,24 @@ export class SelectedMailbox {
     this.uidNext = folder.uidNext;
     this.uids = msgs.map((m) => m.uid);
     for (const m of msgs) this.flags.set(m.uid, m.flags);
+    this.recent = recentAmong(this.mail, this.owner, this.name, folder.uidValidity, this.uids, !this.readOnly);
     const firstUnseen = msgs.findIndex((m) => !m.flags.includes('\\Seen'));
     const keywords = [...new Set(msgs.flatMap((m) => m.flags.filter((f) => !f.startsWith('\\'))))];
     const out: Untagged[] = [
       data(`FLAGS (${[...SYSTEM_FLAGS, ...keywords].join(' ')})`),
       status('OK', 'Flags permitted', `PERMANENTFLAGS (${this.readOnly ? '' : [...SYSTEM_FLAGS, ...keywords, '\\*'].join(' ')})`),
       data(msgs.length, 'EXISTS'),
-      data(0, 'RECENT'),
+      data(this.recent.size, 'RECENT'),
     ];
     if (firstUnseen >= 0) out.push(status('OK', `First unseen`, `UNSEEN ${firstUnseen + 1}`));
     out.push(status('OK', 'UIDs valid', `UIDVALIDITY ${folder.uidValidity}`), status('OK', 'Predicted next UID', `UIDNEXT ${folder.uidNext}`));
     return out;
+  }
+
+  /** The flags as this session tells them: the stored ones plus \Recent. */
+  flagsOf(uid: number): string[] {
+    const flags = this.flags.get(uid) ?? [];
+    return this.recent.has(uid) ? [...flags, '\\Recent'] : flags;
   }
 
   get exists(): number {
@@ -68,6 +78,7 @@ export class SelectedMailbox {
       if (gone.has(this.uids[i]!)) {
         seqs.push(i + 1);
         this.flags.delete(this.uids[i]!);
+        this.recent.delete(this.uids[i]!);
         this.uids.splice(i, 1);
       }
     }
@@ -92,20 +103,21 @@ export class SelectedMailbox {
     // Expunges not yet reported stay owed: look again at the next chance.
     else if (gone.length) this.dirty = true;
     const last = this.uids.length ? this.uids[this.uids.length - 1]! : 0;
-    let added = 0;
+    const added: number[] = [];
     for (const m of msgs) {
       const known = this.flags.get(m.uid);
       if (m.uid > last && !known) {
         this.uids.push(m.uid);
         this.flags.set(m.uid, m.flags);
-        added++;
+        added.push(m.uid);
       } else if (known && !sameFlags(known, m.flags)) {
         this.flags.set(m.uid, m.flags);
-        out.push(data(this.seqOf(m.uid), 'FETCH', ['FLAGS', m.flags, 'UID', m.uid] as Value[]));
+        out.push(data(this.seqOf(m.uid), 'FETCH', ['FLAGS', this.flagsOf(m.uid), 'UID', m.uid] as Value[]));
       }
     }
+    for (const u of recentAmong(this.mail, this.owner, this.name, this.uidValidity, added, !this.readOnly)) this.recent.add(u);
     this.uidNext = folder.uidNext;
-    if (added) out.push(data(this.uids.length, 'EXISTS'));
+    if (added.length) out.push(data(this.uids.length, 'EXISTS'), data(this.recent.size, 'RECENT'));
     return out;
   }
 }

@@ -136,7 +136,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
     for (const item of items) {
       switch (item.kind) {
         case 'UID': push('UID', t.uid); break;
-        case 'FLAGS': push('FLAGS', box.flags.get(t.uid) ?? []); break;
+        case 'FLAGS': push('FLAGS', box.flagsOf(t.uid)); break;
         case 'INTERNALDATE': push('INTERNALDATE', quoted(imapDate(meta!.internalDate))); break;
         case 'RFC822.SIZE': push('RFC822.SIZE', meta!.size); break;
         case 'ENVELOPE': push('ENVELOPE', envelopeOf(key, () => envelope(structure ? structure.root.headers : rootHeaders(raw!)))); break;
@@ -154,7 +154,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
         }
       }
     }
-    if (flagsChanged) push('FLAGS', box.flags.get(t.uid) ?? []);
+    if (flagsChanged) push('FLAGS', box.flagsOf(t.uid));
     yield data(t.seq, 'FETCH', out);
   }
 }

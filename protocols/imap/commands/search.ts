@@ -62,7 +62,9 @@ function parseKey(tokens: Token[], pos: { i: number }, depth = 0): Key {
   const arg = () => tokens[pos.i++];
   if (name === 'ALL') return { k: 'all' };
   if (FLAG_KEYS[name]) return { k: 'flag', flag: FLAG_KEYS[name]![0], set: FLAG_KEYS[name]![1] };
-  if (name === 'NEW' || name === 'RECENT') return { k: 'flag', flag: '\\Recent', set: true };
+  if (name === 'RECENT') return { k: 'flag', flag: '\\Recent', set: true };
+  // NEW is RECENT UNSEEN (RFC 3501 6.4.4).
+  if (name === 'NEW') return { k: 'and', keys: [{ k: 'flag', flag: '\\Recent', set: true }, { k: 'flag', flag: '\\Seen', set: false }] };
   if (name === 'KEYWORD' || name === 'UNKEYWORD') return { k: 'flag', flag: text(arg(), 'keyword'), set: name === 'KEYWORD' };
   if (['BCC', 'CC', 'FROM', 'SUBJECT', 'TO'].includes(name)) return { k: 'header', field: name.toLowerCase(), value: text(arg(), name) };
   if (name === 'HEADER') return { k: 'header', field: text(arg(), 'header field').toLowerCase(), value: text(arg(), 'header value') };
@@ -146,7 +148,7 @@ async function run(session: Session, args: Token[], uid: boolean) {
     const u = box.uids[i]!;
     const meta = metas.get(u);
     if (!meta) continue;
-    const c: Candidate = { seq: i + 1, meta, flags: box.flags.get(u) ?? meta.flags };
+    const c: Candidate = { seq: i + 1, meta, flags: box.flags.has(u) ? box.flagsOf(u) : meta.flags };
     if (wantHeaders || wantBody) {
       if (i % 50 === 0) batch = session.mail.rawMany(session.user, box.name, box.uids.slice(i, i + 50));
       const raw = batch.get(u);

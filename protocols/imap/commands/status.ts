@@ -2,6 +2,7 @@ import { argCount, list } from '../parser.js';
 import { wireName } from '../mailbox.js';
 import { SyntaxError, data, no, ok, type CommandSpec, type Value } from '../types.js';
 import { mailboxArg } from './util.js';
+import { recentAmong } from '../recent.js';
 
 const ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'];
 
@@ -21,7 +22,9 @@ export const statusCommand: CommandSpec = {
     const msgs = session.mail.messages(session.user, folder.name);
     const values: Value[] = [];
     for (const item of items) {
-      const v = item === 'MESSAGES' ? msgs.length : item === 'RECENT' ? 0 : item === 'UIDNEXT' ? folder.uidNext
+      const v = item === 'MESSAGES' ? msgs.length
+        : item === 'RECENT' ? recentAmong(session.mail, session.user, folder.name, folder.uidValidity, msgs.map((m) => m.uid), false).size
+        : item === 'UIDNEXT' ? folder.uidNext
         : item === 'UIDVALIDITY' ? folder.uidValidity : msgs.filter((m) => !m.flags.includes('\\Seen')).length;
       values.push(item, v);
     }

@@ -20,7 +20,7 @@ export const store: CommandSpec = {
     if (!m[2]) {
       for (const meta of metas) {
         const seq = box.seqOf(meta.uid);
-        if (seq) untagged.push(data(seq, 'FETCH', cmd.uid ? ['UID', meta.uid, 'FLAGS', meta.flags] : ['FLAGS', meta.flags]));
+        if (seq) untagged.push(data(seq, 'FETCH', cmd.uid ? ['UID', meta.uid, 'FLAGS', box.flagsOf(meta.uid)] : ['FLAGS', box.flagsOf(meta.uid)]));
       }
     }
     return ok(`${cmd.uid ? 'UID ' : ''}STORE completed`, undefined, untagged);

@@ -54,7 +54,7 @@ describe('command set', () => {
     expect(await w.cmd('b6', 'LIST "" "*" "x"')).toEqual(['b6 BAD Syntax error: LIST takes a reference and a mailbox pattern']);
     const f = emu.site.homeStore('bob').mail.folder('bob', 'INBOX')!;
     expect(await w.cmd('b2', 'STATUS inbox (MESSAGES UNSEEN UIDNEXT UIDVALIDITY RECENT)'))
-      .toEqual([`* STATUS INBOX (MESSAGES 3 UNSEEN 3 UIDNEXT 4 UIDVALIDITY ${f.uidValidity} RECENT 0)`, 'b2 OK STATUS completed']);
+      .toEqual([`* STATUS INBOX (MESSAGES 3 UNSEEN 3 UIDNEXT 4 UIDVALIDITY ${f.uidValidity} RECENT 3)`, 'b2 OK STATUS completed']);
     expect(await w.cmd('b3', 'STATUS INBOX (SIZE)')).toEqual(['b3 BAD Syntax error: unknown STATUS item SIZE']);
   });
 
@@ -90,10 +90,10 @@ describe('command set', () => {
     const w = track(await loggedIn(port, 'bob'));
     await w.cmd('s', 'SELECT INBOX');
     const first = await w.cmd('g1', 'FETCH 1 (FLAGS BODY[HEADER.FIELDS (MESSAGE-ID)])');
-    expect(first).toEqual(['* 1 FETCH (FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID)] {45}', 'Message-ID: <demo-bob-1@teamware.example>', '', ')', 'g1 OK FETCH completed']);
-    expect(await w.cmd('g0', 'FETCH 2 BODY[HEADER.FIELDS (MESSAGE-ID)]')).toEqual(['* 2 FETCH (BODY[HEADER.FIELDS (MESSAGE-ID)] {45}', 'Message-ID: <demo-bob-2@teamware.example>', '', ' FLAGS (\\Seen))', 'g0 OK FETCH completed']);
+    expect(first).toEqual(['* 1 FETCH (FLAGS (\\Seen \\Recent) BODY[HEADER.FIELDS (MESSAGE-ID)] {45}', 'Message-ID: <demo-bob-1@teamware.example>', '', ')', 'g1 OK FETCH completed']);
+    expect(await w.cmd('g0', 'FETCH 2 BODY[HEADER.FIELDS (MESSAGE-ID)]')).toEqual(['* 2 FETCH (BODY[HEADER.FIELDS (MESSAGE-ID)] {45}', 'Message-ID: <demo-bob-2@teamware.example>', '', ' FLAGS (\\Seen \\Recent))', 'g0 OK FETCH completed']);
     expect(await w.cmd('g01', 'FETCH 3 (BODY.PEEK[HEADER.FIELDS.NOT (FROM TO SUBJECT DATE MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING)])')).toEqual(['* 3 FETCH (BODY[HEADER.FIELDS.NOT (FROM TO SUBJECT DATE MIME-VERSION CONTENT-TYPE CONTENT-TRANSFER-ENCODING)] {47}', 'Message-ID: <demo-bob-jis@teamware.example>', '', ')', 'g01 OK FETCH completed']);
-    expect(await w.cmd('g2', 'STORE 2:3 +FLAGS (\\Deleted)')).toEqual(['* 2 FETCH (FLAGS (\\Seen \\Deleted))', '* 3 FETCH (FLAGS (\\Deleted))', 'g2 OK STORE completed']);
+    expect(await w.cmd('g2', 'STORE 2:3 +FLAGS (\\Deleted)')).toEqual(['* 2 FETCH (FLAGS (\\Seen \\Deleted \\Recent))', '* 3 FETCH (FLAGS (\\Deleted \\Recent))', 'g2 OK STORE completed']);
     expect(await w.cmd('g3', 'UID STORE 2 -FLAGS.SILENT (\\Deleted)')).toEqual(['g3 OK UID STORE completed']);
     expect(await w.cmd('g4', 'STORE 1 FLAGS (\\Bogus)')).toEqual(['g4 BAD Syntax error: unknown system flag \\Bogus']);
     expect(await w.cmd('g5', 'CHECK')).toEqual(['g5 OK CHECK completed']);
@@ -141,7 +141,12 @@ describe('updates from other sessions', () => {
     // New messages may be announced at any time; the expunge must wait, and message 2
     // is still answered with what this session last knew of it.
     expect(await a.cmd('u5', 'UID FETCH 1:* (FLAGS)')).toEqual([
-      '* 1 FETCH (UID 1 FLAGS ())', '* 2 FETCH (UID 2 FLAGS ())', '* 3 FETCH (UID 3 FLAGS ())', '* 4 EXISTS', 'u5 OK UID FETCH completed']);
+      '* 1 FETCH (UID 1 FLAGS (\\Recent))', '* 2 FETCH (UID 2 FLAGS (\\Recent))', '* 3 FETCH (UID 3 FLAGS (\\Recent))', '* 4 EXISTS', '* 4 RECENT',
+      'u5 OK UID FETCH completed']);
+    // a selected first, so every message is \Recent for a and for no one else.
+    expect(await a.cmd('u51', 'SEARCH RECENT')).toEqual(['* SEARCH 1 3 4', 'u51 OK SEARCH completed']);
+    // b learns of message 4 only after its SEARCH; it is not \Recent for b.
+    expect(await b.cmd('u52', 'SEARCH NEW')).toEqual(['* SEARCH', '* 3 EXISTS', '* 0 RECENT', 'u52 OK SEARCH completed']);
     expect(await a.cmd('u6', 'SEARCH ALL')).toEqual(['* SEARCH 1 3 4', 'u6 OK SEARCH completed']);
     expect(await a.cmd('u7', 'NOOP')).toEqual(['* 2 EXPUNGE', 'u7 OK NOOP completed']);
     expect(await a.cmd('u8', 'FETCH 1:* (UID)')).toEqual(['* 1 FETCH (UID 1)', '* 2 FETCH (UID 3)', '* 3 FETCH (UID 4)', 'u8 OK FETCH completed']);

@@ -109,13 +109,13 @@ describe('imapflow', () => {
     await c.messageFlagsAdd('2', ['\\Flagged', '\\Seen']);
     expect(await c.search({ flagged: true })).toEqual([2]);
     await c.messageFlagsRemove('2', ['\\Seen']);
-    expect([...(await c.fetchOne('2', { flags: true }))!.flags!]).toEqual(['\\Flagged']);
+    expect([...(await c.fetchOne('2', { flags: true }))!.flags!]).toEqual(['\\Flagged', '\\Recent']);
     const appended = (await c.append('INBOX', 'From: x@y\r\nSubject: appended\r\n\r\nhello\r\n', ['\\Seen'], new Date('2026-01-02T03:04:05Z')))!;
     expect(appended.uid).toBeGreaterThanOrEqual(4);
     const back = (await c.fetchOne(String(appended.uid), { envelope: true, internalDate: true, flags: true }, { uid: true }))!;
     expect(back.envelope!.subject).toBe('appended');
     expect((back.internalDate as Date).toISOString()).toBe('2026-01-02T03:04:05.000Z');
-    expect([...back.flags!]).toEqual(['\\Seen']);
+    expect([...back.flags!]).toEqual(['\\Seen', '\\Recent']);
     const moved = (await c.messageMove(String(appended.uid), 'WasteBox', { uid: true }))!;
     expect([...moved.uidMap!.keys()]).toEqual([appended.uid]);
     expect((await c.status('WasteBox', { messages: true })).messages).toBe(1);

@@ -94,7 +94,7 @@ describe('commands and states', () => {
     const sel = await w.cmd('s1', 'EXAMINE INBOX');
     const validity = emu.site.homeStore('bob').mail.folder('bob', 'INBOX')!.uidValidity;
     expect(sel).toEqual([
-      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)', '* OK [PERMANENTFLAGS ()] Flags permitted', '* 3 EXISTS', '* 0 RECENT',
+      '* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)', '* OK [PERMANENTFLAGS ()] Flags permitted', '* 3 EXISTS', '* 3 RECENT',
       '* OK [UNSEEN 1] First unseen', `* OK [UIDVALIDITY ${validity}] UIDs valid`, '* OK [UIDNEXT 4] Predicted next UID', 's1 OK [READ-ONLY] EXAMINE completed',
     ]);
     expect(await w.cmd('f1', 'FETCH 2 BODY.PEEK[]<0.10>')).toEqual(['* 2 FETCH (BODY[]<0> {10}', 'From: alic)', 'f1 OK FETCH completed']);
@@ -104,7 +104,7 @@ describe('commands and states', () => {
     expect(await w.cmd('f3', 'FETCH 2 BODY.PEEK[TEXT]<70.100>')).toEqual(['* 2 FETCH (BODY[TEXT]<70> {9}', ' above.', ')', 'f3 OK FETCH completed']);
     expect(await w.cmd('f4', 'FETCH 2 BODY.PEEK[1]<9999.5>')).toEqual(['* 2 FETCH (BODY[1]<9999> {0}', ')', 'f4 OK FETCH completed']);
     const size = emu.site.homeStore('bob').mail.raw('bob', 'INBOX', 2)!.length;
-    expect(await w.cmd('f5', 'FETCH 2 (UID RFC822.SIZE FLAGS)')).toEqual([`* 2 FETCH (UID 2 RFC822.SIZE ${size} FLAGS ())`, 'f5 OK FETCH completed']);
+    expect(await w.cmd('f5', 'FETCH 2 (UID RFC822.SIZE FLAGS)')).toEqual([`* 2 FETCH (UID 2 RFC822.SIZE ${size} FLAGS (\\Recent))`, 'f5 OK FETCH completed']);
   });
 
   it('resolves sequence sets with * and reversed ranges; rejects 0 and numbers past the end', async () => {
@@ -112,7 +112,7 @@ describe('commands and states', () => {
     await w.cmd('s1', 'EXAMINE INBOX');
     expect(await w.cmd('n1', 'FETCH *:2 (UID)')).toEqual(['* 2 FETCH (UID 2)', '* 3 FETCH (UID 3)', 'n1 OK FETCH completed']);
     expect(await w.cmd('n2', 'FETCH 1,3:* UID')).toEqual(['* 1 FETCH (UID 1)', '* 3 FETCH (UID 3)', 'n2 OK FETCH completed']);
-    expect(await w.cmd('n3', 'UID FETCH 100:* (FLAGS)')).toEqual(['* 3 FETCH (UID 3 FLAGS ())', 'n3 OK UID FETCH completed']);
+    expect(await w.cmd('n3', 'UID FETCH 100:* (FLAGS)')).toEqual(['* 3 FETCH (UID 3 FLAGS (\\Recent))', 'n3 OK UID FETCH completed']);
     expect(await w.cmd('n4', 'UID FETCH 50:60 (FLAGS)')).toEqual(['n4 OK UID FETCH completed']);
     expect(await w.cmd('n5', 'FETCH 0 (UID)')).toEqual(['n5 BAD Syntax error: 0 is not a valid message number']);
     expect(await w.cmd('n6', 'FETCH 9 (UID)')).toEqual(['n6 BAD Syntax error: message number 9 does not exist (the mailbox has 3)']);
