@@ -25,7 +25,13 @@ export function recentAmong(mail: MailRepo, owner: string, name: string, uidVali
   const t = table(mail);
   const k = key(owner, name, uidValidity);
   const last = t.get(k) ?? 0;
-  const recent = new Set(uids.filter((u) => u > last));
-  if (claim && recent.size) t.set(k, Math.max(last, ...recent));
+  const recent = new Set<number>();
+  let highest = last;
+  for (const u of uids) {
+    if (u <= last) continue;
+    recent.add(u);
+    if (u > highest) highest = u;
+  }
+  if (claim) t.set(k, highest);
   return recent;
 }
