@@ -199,7 +199,7 @@ export class Session {
         this.site.log.error({ err }, 'imap: could not compute mailbox updates');
       }
       if (updates === null) return;
-      untagged.push(...updates);
+      for (const u of updates) untagged.push(u);
     }
     await this.send(untagged, tag, reply.tagged);
     if (reply.close) this.close();
