@@ -38,7 +38,6 @@ export class Session {
   readonly framer: Framer;
   private autologout: NodeJS.Timeout | null = null;
   private closed = false;
-  private busy = false;
   private onChange = (c: Change) => this.changed(c);
   private offState: (() => void) | null = null;
 
@@ -107,11 +106,9 @@ export class Session {
     this.framer.pause();
     // Backpressure: a client that keeps sending while a command runs waits in TCP, not in memory.
     this.socket.pause();
-    this.busy = true;
     this.process(u)
       .catch((err) => this.site.log.error({ err }, 'imap: unexpected error'))
       .finally(() => {
-        this.busy = false;
         if (this.closed) return;
         this.socket.resume();
         this.framer.resume();
@@ -296,9 +293,5 @@ export class Session {
     if (!this.socket.destroyed) this.socket.end();
     setTimeout(() => this.socket.destroy(), 1000).unref?.();
     this.onEnd();
-  }
-
-  get isBusy(): boolean {
-    return this.busy;
   }
 }

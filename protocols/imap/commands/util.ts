@@ -29,7 +29,7 @@ export function resolveSet(session: Session, text: string, uid: boolean): Target
   }
   if (text !== '*' && !text.includes('*') && box.exists === 0) throw new SyntaxError('no messages in the mailbox');
   const ranges = parseSequenceSet(text, box.exists);
-  for (const [lo, hi] of ranges) if (hi > box.exists && !(box.exists === 0)) throw new SyntaxError(`message number ${hi} does not exist (the mailbox has ${box.exists})`);
+  for (const [, hi] of ranges) if (hi > box.exists && box.exists > 0) throw new SyntaxError(`message number ${hi} does not exist (the mailbox has ${box.exists})`);
   box.uids.forEach((u, i) => {
     if (inRanges(ranges, i + 1)) out.push({ seq: i + 1, uid: u });
   });
