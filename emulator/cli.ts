@@ -9,7 +9,6 @@ import { Site, ENDPOINTS_FILE, type CommandResult, type ServerStatus } from './s
 import { Catalog, type CatalogEntryView } from './catalog/catalog.js';
 import { catalogMarkdown } from './catalog/markdown.js';
 import { callApi, findSite } from './cli/client.js';
-import { scenarioCommand } from '../scenarios/cli.js';
 import { cliCommands } from './cli/registry.js';
 import './register.js';
 
@@ -203,7 +202,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'catalog':
       return catalog(rest);
     case 'scenario':
-      return scenarioCommand(rest);
+      // Loaded only for this command: the real clients it drives (imapflow, node-pop3) are heavy to import.
+      return (await import('../scenarios/cli.js')).scenarioCommand(rest);
     default: {
       const extra = cliCommands.get(cmd);
       if (extra) return extra(rest);

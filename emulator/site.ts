@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
 import { Catalog } from './catalog/catalog.js';
 import { EventLog } from './events.js';
 import { DEFAULT_PORTS, type SiteConfig, type Topology } from './config.js';
@@ -101,7 +102,7 @@ export class Site {
       fresh = true;
     }
     this.config = { ...config, dataDir, topology: layout.topology };
-    this.log = pino({ level: config.logLevel, name: 'twemu' }, pino.destination(2));
+    this.log = createLogger(config.logLevel);
     this.catalog = new Catalog({ seed: config.seed, policies: config.policies });
     for (const s of layout.servers) this.servers.push(new SiteServer(this, s.name, s.role));
     if (fresh) {
@@ -340,6 +341,16 @@ export class Site {
     chmodSync(file, 0o600);
     return token;
   }
+}
+
+/** pino on stderr; not even loaded for a silent site (the in-process default), which saves start-up time. */
+function createLogger(level: SiteConfig['logLevel']): Logger {
+  if (level === 'silent') {
+    const noop = () => undefined;
+    return { level, info: noop, warn: noop, error: noop, debug: noop, trace: noop, fatal: noop, flush: noop, child: () => createLogger('silent') } as unknown as Logger;
+  }
+  const pino = createRequire(import.meta.url)('pino') as typeof import('pino').default;
+  return pino({ level, name: 'twemu' }, pino.destination(2));
 }
 
 function urlHost(host: string): string {

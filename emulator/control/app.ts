@@ -7,6 +7,7 @@ import type { Site } from '../site.js';
 import type { Listener, ListenOptions } from '../listeners.js';
 import { TwemuError } from '../errors.js';
 import { controlPlugins } from './plugins.js';
+import { lazyValidation } from '../http/validators.js';
 import type { TwEvent } from '../events.js';
 
 export const TOKEN_COOKIE = 'twemu_token';
@@ -50,7 +51,7 @@ export function sendCsrfRefusal(reply: FastifyReply) {
 
 /** The control API (HTTP+JSON), built without listening so tests can use `inject`. */
 export async function buildControlApp(site: Site): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 25 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 25 * 1024 * 1024, ...lazyValidation });
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {

@@ -1,6 +1,4 @@
-import { Splitter } from '@zone-eu/mailsplit';
-import libmime from 'libmime';
-import addressparser from 'nodemailer/lib/addressparser';
+import { Splitter, libmime, addressparser } from './mimelibs.js';
 import { literal, quoted, str, type Value } from './types.js';
 
 // MIME structure for ENVELOPE, BODYSTRUCTURE and BODY[section]: the tree comes

@@ -1,12 +1,13 @@
 import Fastify from 'fastify';
 import type { ListenerFactory } from '../../emulator/listeners.js';
+import { lazyValidation } from '../../emulator/http/validators.js';
 import type { SiteServer } from '../../emulator/server.js';
 import { amePlugin } from '../ame/plugin.js';
 import { webPagesPlugin } from './pages.js';
 
 /** The web service of one server: the pages (`/`) and the application execution module (`/ame`). */
 export async function buildWebApp(server: SiteServer) {
-  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024, ...lazyValidation });
   await app.register(webPagesPlugin, { server });
   await app.register(amePlugin, { server, prefix: '/ame' });
   return app;

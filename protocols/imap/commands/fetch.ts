@@ -1,4 +1,4 @@
-import libmime from 'libmime';
+import { libmime } from '../mimelibs.js';
 import type { Session } from '../session.js';
 import { argCount, atom } from '../parser.js';
 import { envelopeOf, structureOf } from '../cache.js';

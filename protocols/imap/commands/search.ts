@@ -4,7 +4,7 @@ import { structureOf } from '../cache.js';
 import { decodedHeader, decodedText } from '../mime.js';
 import { SyntaxError, data, no, ok, type CommandSpec, type Token } from '../types.js';
 import type { MessageMeta } from '../../../emulator/store/mail.js';
-import libmime from 'libmime';
+import { libmime } from '../mimelibs.js';
 
 // SEARCH (RFC 3501 6.4.4): keys parsed into a tree, evaluated per message.
 // Header keys compare decoded text (RFC 2047, ISO-2022-JP), case-insensitively;
