@@ -169,9 +169,11 @@ const ctxOf = (op: ClientOperation, user: Account) => ({ operation: `${op.servic
  * Directory operations (TeamWARE Directory, user management): while the
  * directory server is suspended, `directory.busy` shows its dialog; when it
  * does, the operation's own row (`rowId`) may leave a partial effect
- * (`partial`). With the row's policy `never`, only the dialog shows and
- * nothing is changed; with `directory.busy`'s policy `never`, the operation
- * proceeds normally.
+ * (`partial`). With the row's policy `never` (the "may" not happening this
+ * time), the dialog shows and the operation is applied normally (effect
+ * `applied-normally`, no partial effect); with `directory.busy`'s policy
+ * `never`, the operation proceeds normally without the dialog. Operations
+ * without a row (account-get, template-get) show the dialog alone.
  */
 function directoryOperation(op: ClientOperation, ctx: ClientContext, rowId: string | null, normal: () => ClientAnswer,
   partial?: () => { effect: string; extra?: Record<string, unknown> }): ClientAnswer {
@@ -185,6 +187,8 @@ function directoryOperation(op: ClientOperation, ctx: ClientContext, rowId: stri
       const { effect, extra } = partial();
       return fired(['directory.busy', rowId], busy.messages, effect, extra);
     }
+    const { ok: _ok, ...applied } = normal();
+    return fired(['directory.busy'], busy.messages, 'applied-normally', applied);
   }
   return fired(['directory.busy'], busy.messages, 'not-applied');
 }

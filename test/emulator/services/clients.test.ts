@@ -123,10 +123,16 @@ describe('TeamWARE Directory (user management)', () => {
       .toEqual({ ok: false, behaviour: 'directory.busy', behaviours: ['directory.busy'], dialog: [BUSY], effect: 'not-applied' });
     expect(await call(emu, 'ADMIN', 'directory/template-get', { name: 'standard' })).toMatchObject({ ok: false, behaviour: 'directory.busy', dialog: [BUSY] });
     expect((await firedSince(emu, since, 'directory.busy')).map((e) => e.operation)).toEqual(['directory/account-get', 'directory/template-get']);
-    // With an effect row switched off, directory.busy alone: the dialog, and the account is not created.
+    // With an effect row switched off (its "may" not happening), the dialog shows and the operation is applied normally.
     await setPolicy(emu, 'directory.account-create', { mode: 'never' });
-    expect(await call(emu, 'ADMIN', 'directory/account-create', { name: 'ghost', password: 'pw' }))
-      .toEqual({ ok: false, behaviour: 'directory.busy', behaviours: ['directory.busy'], dialog: [BUSY], effect: 'not-applied' });
+    const created = await call(emu, 'ADMIN', 'directory/account-create', { name: 'ghost', password: 'pw', optionSettings: 'q=1' });
+    expect(created).toMatchObject({ ok: false, behaviour: 'directory.busy', behaviours: ['directory.busy'], dialog: [BUSY], effect: 'applied-normally',
+      account: { name: 'ghost', optionSettings: 'q=1', optionSettingsApplied: true } });
+    expect(emu.site.account('ghost')).toMatchObject({ name: 'ghost', optionSettingsApplied: true });
+    expect(await firedSince(emu, since, 'directory.account-create', 'behaviour-suppressed')).toHaveLength(1);
+    await setPolicy(emu, 'directory.account-delete', { mode: 'never' });
+    expect(await call(emu, 'ADMIN', 'directory/account-delete', { name: 'ghost' }))
+      .toEqual({ ok: false, behaviour: 'directory.busy', behaviours: ['directory.busy'], dialog: [BUSY], effect: 'applied-normally', deleted: 'ghost' });
     expect(emu.site.account('ghost')).toBeNull();
     await setPolicy(emu, 'directory.busy', { mode: 'never' });
     expect(await call(emu, 'ADMIN', 'directory/account-get', { name: 'alice' })).toMatchObject({ ok: true, account: { name: 'alice' } });
@@ -148,8 +154,8 @@ describe('TeamWARE Directory (user management)', () => {
     expect(await firedSince(emu, since, 'directory.print')).toHaveLength(1);
     await setPolicy(emu, 'directory.print', { mode: 'never' });
     const noPrint = await call(emu, 'ADMIN', 'directory/print', {});
-    expect(noPrint).toMatchObject({ ok: false, behaviour: 'directory.busy', effect: 'not-applied' });
-    expect(noPrint.printout).toBeUndefined();
+    expect(noPrint).toMatchObject({ ok: false, behaviour: 'directory.busy', behaviours: ['directory.busy'], dialog: [BUSY], effect: 'applied-normally' });
+    expect(noPrint.printout.lines).toEqual(full.printout.lines);
   });
 
   it('[behaviour:directory.template-create] suspended: the template is created without its option settings file; available: with it', async () => {
