@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { dirname, join, relative, resolve } from 'node:path';
 import { CommandRefused, TwemuError, BadRequest } from './errors.js';
 import { DB_FILE } from './store/database.js';
@@ -15,6 +17,8 @@ import type { SiteServer } from './server.js';
 // files. Every backup's manifest lists every file of the server (path, size,
 // SHA-256) and which backup folder holds its bytes (`from`), so restoring a
 // level 2 applies its level 0 and level 1 underneath by construction.
+
+const execFileAsync = promisify(execFile);
 
 export const MANIFEST = 'manifest.json';
 export const BACKUP_FORMAT = 'twemu-backup/1';
@@ -85,6 +89,20 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/**
+ * Copies a file with the system's `cp` where there is one: it uses
+ * copy_file_range, which moves the bytes inside the kernel about twice as fast
+ * as libuv's sendfile-based copyFile; copyFile is the fallback.
+ */
+async function copyBytes(src: string, target: string): Promise<void> {
+  try {
+    await execFileAsync('cp', ['--', src, target]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await copyFile(src, target);
+  }
+}
+
 /** Backups of one server under `dest`, oldest first (only complete ones: they have a manifest). */
 export function listBackups(dest: string, server: string): Manifest[] {
   const dir = join(dest, server);
@@ -150,9 +168,9 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
         files.push({ path, size: sizes[i]!, sha256: sha, copied: false, from: prior.from });
         continue;
       }
-      await copyFile(src, target);
+      await copyBytes(src, target);
     } else {
-      await Promise.all([shaPromise, copyFile(src, target)]);
+      await Promise.all([shaPromise, copyBytes(src, target)]);
     }
     const sha = await shaPromise;
     if (statSync(target).size !== sizes[i]) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
