@@ -1,4 +1,5 @@
 import type { BehaviourSpec } from './types.js';
+import { POP3_QUIT_AFTER_DELE_TEXTS } from './defaults/pop3.js';
 
 // Every behaviour the administrator guide documents for a suspended server
 // (section 19.3.1), with its exact text. Ids and texts are the product: QA
@@ -68,8 +69,11 @@ export const seedBehaviours: BehaviourSpec[] = [
   { id: 'pop3.retr', source: 'seed', client: 'POP3', operation: 'RETR / TOP', trigger: 'in-flight', may: false,
     effect: 'the message is not returned', messages: ['-ERR failed to read message', '-ERR [SYS/TEMP] failed to read message'],
     variants: [{ name: 'plain', messages: ['-ERR failed to read message'] }, { name: 'coded', messages: ['-ERR [SYS/TEMP] failed to read message'] }] },
+  // The seed gives no text: the variants carry the emulator's (RFC 1939 section 6's example), picked by
+  // services.pop3.quitAfterDeleVariant unless the policy pins or draws one; `messages` stays the seed's (none).
   { id: 'pop3.quit-after-dele', source: 'seed', client: 'POP3', operation: 'QUIT after DELE', trigger: 'in-flight', may: true,
-    effect: 'QUIT ends in an error; the marked messages are not removed', messages: [] },
+    effect: 'QUIT ends in an error; the marked messages are not removed', messages: [],
+    variants: [{ name: 'plain', messages: [POP3_QUIT_AFTER_DELE_TEXTS.plain] }, { name: 'coded', messages: [POP3_QUIT_AFTER_DELE_TEXTS.coded] }] },
   { id: 'x400.reload', source: 'seed', client: 'X.400 gateway', operation: 'reload the environment', trigger: 'suspended', may: true,
     effect: 'an error message is logged; the gateway restarts again and again until the suspension is lifted', messages: [] },
   { id: 'x400.receive', source: 'seed', client: 'X.400 gateway', operation: 'receive', trigger: 'suspended', may: true,

@@ -1,23 +1,17 @@
-import { POP3_QUIT_AFTER_DELE_TEXTS } from '../../../emulator/catalog/defaults/pop3.js';
 import type { CommandSpec, Pop3Context } from '../command.js';
 import { fromLine, ok, err } from '../replies.js';
 
 const BEHAVIOUR = 'pop3.quit-after-dele';
+const VARIANTS = { plain: 0, coded: 1 } as const;
 
 /**
- * pop3.quit-after-dele: the seed entry has no text, so the emulator's (chosen
- * by services.pop3.quitAfterDeleVariant) goes on the event stream with it.
- * Same trigger as server.gate (this server suspended), same policy draw.
+ * pop3.quit-after-dele: the seed entry has no text, so its variants carry the
+ * emulator's; services.pop3.quitAfterDeleVariant is the preferred one (a
+ * policy's `variant` overrides it). Trigger: this server suspended.
  */
 function quitRefused(ctx: Pop3Context): string | null {
-  if (!ctx.server.suspended) return null;
-  const decision = ctx.server.site.catalog.decide(BEHAVIOUR);
-  const text = POP3_QUIT_AFTER_DELE_TEXTS[ctx.options.quitAfterDeleVariant];
-  ctx.server.site.events.emit({
-    type: decision.fires ? 'behaviour' : 'behaviour-suppressed', server: ctx.server.name, behaviour: BEHAVIOUR,
-    operation: 'QUIT', client: 'pop3', user: ctx.user ?? undefined, messages: [text], variant: `${ctx.options.quitAfterDeleVariant} (emulator text)`,
-  });
-  return decision.fires ? text : null;
+  const gate = ctx.server.gate(BEHAVIOUR, { operation: 'QUIT', client: 'pop3', user: ctx.user ?? undefined }, VARIANTS[ctx.options.quitAfterDeleVariant]);
+  return gate.allowed ? null : gate.messages[0]!;
 }
 
 /** QUIT (RFC 1939 sections 4 and 6): in TRANSACTION, enters UPDATE and removes the marked messages. */

@@ -178,7 +178,7 @@ describe('pop3.quit-after-dele', () => {
     expect(await c.cmd('QUIT')).toBe('-ERR some deleted messages not removed');
     expect(await c.rest()).toBe('');
     expect(await eventOf(since, 'pop3.quit-after-dele')).toMatchObject({
-      operation: 'QUIT', client: 'pop3', user, messages: ['-ERR some deleted messages not removed'], variant: 'plain (emulator text)' });
+      operation: 'QUIT', client: 'pop3', user, messages: ['-ERR some deleted messages not removed'], variant: 'plain' });
     expect(inbox(user)).toBe(3);
     await emu.command('to tran resume');
     const d = await client();
@@ -218,11 +218,31 @@ describe('pop3.quit-after-dele', () => {
       await c.cmd('DELE 1');
       await other.command('to tran suspend');
       expect(await c.cmd('QUIT')).toBe('-ERR [SYS/TEMP] some deleted messages not removed');
-      expect(other.site.events.since(0).some((e) => e.type === 'behaviour' && e.behaviour === 'pop3.quit-after-dele' && e.variant === 'coded (emulator text)')).toBe(true);
+      expect(other.site.events.since(0).some((e) => e.type === 'behaviour' && e.behaviour === 'pop3.quit-after-dele' && e.variant === 'coded')).toBe(true);
       expect(other.site.homeStore('bob').mail.count('bob', 'INBOX')).toBe(3);
       c.close();
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('pop3.quit-after-dele through the catalog', () => {
+  it('[behaviour:pop3.quit-after-dele] a policy variant picks the coded text (the catalog decides, not the handler)', async () => {
+    await setPolicy('pop3.quit-after-dele', { mode: 'always', variant: 1 });
+    try {
+      const user = await freshUser();
+      const c = await client();
+      await c.login(user, 'pw');
+      await c.cmd('DELE 1');
+      await suspend();
+      const since = emu.site.events.lastSeq;
+      expect(await c.cmd('QUIT')).toBe('-ERR [SYS/TEMP] some deleted messages not removed');
+      expect(await eventOf(since, 'pop3.quit-after-dele')).toMatchObject({
+        operation: 'QUIT', client: 'pop3', user, messages: ['-ERR [SYS/TEMP] some deleted messages not removed'], variant: 'coded' });
+      expect(inbox(user)).toBe(3);
+    } finally {
+      await setPolicy('pop3.quit-after-dele', { mode: 'always' });
     }
   });
 });
