@@ -72,9 +72,12 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
 
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/')) return;
+    // Decide on the route the router matched, not only the raw URL: the router
+    // decodes percent-escapes (`/%61pi/commands` is `/api/commands`).
+    const route = req.routeOptions.url ?? '';
+    if (!route.startsWith('/api/') && !req.url.startsWith('/api/')) return;
     // The desktop clients' operations authenticate as the user (HTTP Basic), not with the admin token.
-    if (req.url.startsWith('/api/client/')) return;
+    if (route.startsWith('/api/client/')) return;
     if (!isAuthorized(req, site)) {
       return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'E_UNAUTHORIZED', message: 'missing or wrong admin token', hint: 'send Authorization: Bearer <token from DIR/admin-token>' });
     }

@@ -126,13 +126,15 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
   app.addHook('onClose', async () => tracker.stop());
   const assets = new Map(Object.keys(ASSET_TYPES).map((name) => [name, readFileSync(join(ASSETS_DIR, name), 'utf8')]));
 
-  const isPublic = (method: string, path: string) =>
-    (method === 'GET' && (path === '/console' || path === '/console/' || path.startsWith('/console/assets/'))) ||
-    (method === 'POST' && (path === '/console/login' || path === '/console/logout'));
+  // Public routes, by the route the router matched (it decodes percent-escapes: `/%63onsole/state` is `/console/state`).
+  const isPublic = (method: string, route: string) =>
+    (method === 'GET' && (route === '/console' || route === '/console/' || route === '/console/assets/:file')) ||
+    (method === 'POST' && (route === '/console/login' || route === '/console/logout'));
 
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
-    if (!path.startsWith('/console') || isPublic(req.method, path)) return;
+    const route = req.routeOptions.url ?? '';
+    if (!route.startsWith('/console') && !req.url.startsWith('/console')) return;
+    if (isPublic(req.method, route)) return;
     if (!isAuthorized(req, site)) return reply.status(401).send({ error: 'E_UNAUTHORIZED', message: 'log in to the console first', hint: 'open /console and enter the admin token' });
     if (csrfRefused(req, site)) return sendCsrfRefusal(reply);
   });

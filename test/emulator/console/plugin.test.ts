@@ -162,6 +162,21 @@ describe('console: login, pages and auth (single-server site)', () => {
     expect((await http(emu, 'GET', '/console/state')).status).toBe(401);
   });
 
+  it('cannot be reached around the token with percent-escaped paths (the router decodes them)', async () => {
+    // `/%61pi/...` routes to `/api/...` and `/%63onsole/...` to `/console/...`: the checks must see the matched route.
+    expect((await http(emu, 'GET', '/%61pi/status')).status).toBe(401);
+    expect((await http(emu, 'GET', '/%63onsole/state')).status).toBe(401);
+    const body = JSON.stringify({ command: 'to tran suspend' });
+    expect((await http(emu, 'POST', '/%61pi/commands', { headers: { 'content-type': 'application/json' }, body })).status).toBe(401);
+    expect((await http(emu, 'POST', '/%61pi/commands', { cookie, headers: { 'content-type': 'application/json' }, body })).status).toBe(403);
+    expect((await http(emu, 'POST', '/%63onsole/demo/pop3-login', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ server: 'twsv01' }) })).status).toBe(401);
+    expect(emu.site.server('twsv01').suspended).toBe(false);
+    // The public routes and the bearer token still work through the same escapes.
+    expect((await http(emu, 'GET', '/%63onsole/assets/console.css')).status).toBe(200);
+    expect((await http(emu, 'GET', '/%61pi/status', { headers: { authorization: `Bearer ${emu.token}` } })).status).toBe(200);
+    expect((await http(emu, 'GET', '/api/no-such-route')).status).toBe(401);
+  });
+
   it('answers bad demo input with a clear 4xx and keeps serving', async () => {
     const bad = async (path: string, body: unknown) => http(emu, 'POST', path, { cookie, headers: CONSOLE, body: JSON.stringify(body) });
     const unknownServer = await bad('/console/demo/pop3-login', { server: 'nosuch' });
