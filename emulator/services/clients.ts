@@ -321,11 +321,13 @@ const ops: ClientOperation[] = [
     run(ctx) {
       only(ctx.body, ['name', 'displayName', 'password', 'department', 'services']);
       const name = str(ctx.body, 'name', { required: true, max: 64 })!;
+      // A field that is absent or null is left as it is (null would otherwise reach the store as a missing value: a 500).
+      const given = (k: string) => ctx.body[k] !== undefined && ctx.body[k] !== null;
       const patch = {
-        ...(ctx.body.displayName !== undefined ? { displayName: str(ctx.body, 'displayName', { max: 200 }) } : {}),
-        ...(ctx.body.password !== undefined ? { password: str(ctx.body, 'password', { required: true, max: 200 }) } : {}),
-        ...(ctx.body.department !== undefined ? { department: str(ctx.body, 'department', { max: 200 }) } : {}),
-        ...(ctx.body.services !== undefined ? { services: services(ctx.body) } : {}),
+        ...(given('displayName') ? { displayName: str(ctx.body, 'displayName', { max: 200 }) } : {}),
+        ...(given('password') ? { password: str(ctx.body, 'password', { required: true, max: 200 }) } : {}),
+        ...(given('department') ? { department: str(ctx.body, 'department', { max: 200 }) } : {}),
+        ...(given('services') ? { services: services(ctx.body) } : {}),
       };
       const account = mustAccount(ctx.site, name);
       return directoryOperation(this, ctx, 'directory.account-update', () => ({ ok: true, account: visibleAccount(ctx.site.directory.update(account.name, patch)) }),

@@ -57,6 +57,9 @@ describe('authentication and bad input', () => {
     expect((await client(emu, 'alice', 'calendar/open-reservation', { id: 999999 })).status).toBe(404);
     expect((await client(emu, 'ADMIN', 'directory/account-create', { name: 'bad name!', password: 'x' })).status).toBe(400);
     expect((await client(emu, 'ADMIN', 'directory/account-update', { name: 'bob', services: { mail: 'no' } })).status).toBe(400);
+    // null fields are left as they are (not a 500 from the store).
+    expect(await call(emu, 'ADMIN', 'directory/account-update', { name: 'bob', displayName: null, department: null, password: null, services: null }))
+      .toMatchObject({ ok: true, account: { name: 'bob', displayName: emu.site.account('bob')!.displayName } });
     expect((await client(emu, 'alice', 'mapi/send', { to: 'bob', subject: 'a\r\nBcc: x' })).status).toBe(400);
     const raw = await fetch(`${emu.endpoints.control}/api/client/levelup/launch`, {
       method: 'POST', headers: { authorization: `Basic ${Buffer.from('alice:teamware').toString('base64')}`, 'content-type': 'application/json' }, body: '{not json',
