@@ -53,7 +53,7 @@ ${message ? html`<p class="error">${message}</p>` : ''}
   app.post('/login', async (req, reply) => {
     // Login CSRF: refuse a form posted from another site (the session cookie does not exist yet).
     const origin = req.headers.origin;
-    if (origin && origin !== 'null' && new URL(origin).host !== req.headers.host) return sendHtml(reply, errorPage('不正な要求です。(origin)'), 403);
+    if (origin && origin !== 'null' && !sameHost(origin, req.headers.host)) return sendHtml(reply, errorPage('不正な要求です。(origin)'), 403);
     const f = fieldsOf(req);
     const user = text(f, 'user', 64);
     const password = text(f, 'password', 128);
@@ -132,6 +132,15 @@ ${c.session.isAdmin ? html`<a href="/admin" target="_top">管理者メニュー<
 /** 戻る out of a frameset, back to the top page. */
 export function topBackButton() {
   return html`<form method="get" action="/top" target="_top"><button type="submit">戻る</button></form>`;
+}
+
+/** Whether an Origin header names this host; a malformed one does not (403, not a 500). */
+function sameHost(origin: string, host: string | undefined): boolean {
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 function messageOf(err: TwemuError): string {

@@ -327,6 +327,11 @@ describe('web pages over HTTP', () => {
       // A login form posted from another site is refused.
       const cross = await new WebClient(base).post('/login', { user: 'alice', password: 'teamware' }, { headers: { origin: 'http://evil.example' } });
       expect(cross.status).toBe(403);
+      // A malformed Origin is refused the same way (not an internal error).
+      const garbled = await new WebClient(base).post('/login', { user: 'alice', password: 'teamware' }, { headers: { origin: 'not a url' } });
+      expect(garbled.status).toBe(403);
+      expect(garbled.text).toContain('(origin)');
+      expect(garbled.location).toBeNull();
     });
 
     it("refuses another user's memo, reservation and mail by id", async () => {
