@@ -191,9 +191,12 @@ export class Gateways implements SiteExtension {
     const entries = Object.entries(details as Record<string, unknown>);
     if (entries.length === 0 || entries.length > DETAILS_MAX) throw new BadRequest('E_BAD_REQUEST', `"details" must have 1 to ${DETAILS_MAX} entries`);
     for (const [k, v] of entries) {
-      if (k.length > 64 || typeof v !== 'string' || v.length > 500 || /[\r\n]/.test(v)) throw new BadRequest('E_BAD_REQUEST', `details.${k.slice(0, 64)} must be a one-line string of at most 500 characters`);
+      if (k.length === 0 || k.length > 64 || typeof v !== 'string' || v.length > 500 || /[\r\n]/.test(v)) throw new BadRequest('E_BAD_REQUEST', `details.${k.slice(0, 64)} must be a one-line string of at most 500 characters`);
     }
     const wanted = Object.fromEntries(entries) as Record<string, string>;
+    // Bounded in total, not only per call: repeated changes with new names must not grow the details (and gateways.json) without end.
+    const total = new Set([...Object.keys(this.x400.details), ...Object.keys(this.x400.pendingDetails ?? {}), ...Object.keys(wanted)]).size;
+    if (total > DETAILS_MAX) throw new BadRequest('E_BAD_REQUEST', `the X.400 gateway keeps at most ${DETAILS_MAX} detail names; this change would make ${total}`);
     const gate = this.server.gate('x400.change-details', { operation: 'change-details', client: 'X.400 gateway' });
     if (gate.allowed) {
       this.x400.details = { ...this.x400.details, ...wanted };

@@ -95,6 +95,14 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA01' } })).body).toMatchObject({ ok: true, details: { mta: 'MTA01' } });
     expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: 'mta' })).status).toBe(400);
     expect((await api(emu, 'POST', '/api/gateways/x400/change-details', {})).status).toBe(400);
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { '': 'x' } })).status).toBe(400);
+    // At most 50 detail names in all: new names call after call do not grow them without end.
+    const batch = (n: number) => Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${n}-${i}`, 'v']));
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: batch(1) })).status).toBe(200);
+    const tooMany = await api(emu, 'POST', '/api/gateways/x400/change-details', { details: batch(2) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.message).toMatch(/at most 50 detail names/);
+    expect(Object.keys((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA01' } })).body.details)).toHaveLength(26);
     await command(emu, 'to tran suspend');
     const since = await lastSeq(emu);
     const r = await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA02' } });
