@@ -424,10 +424,10 @@ function checkStep(c: Checker, node: Node | null): Step | null {
     return null;
   }
   const pairs = c.pairs(node);
-  let kinds = [...pairs.keys()].filter((k) => k in KINDS) as StepKind[];
+  let kinds = [...pairs.keys()].filter((k) => Object.hasOwn(KINDS, k)) as StepKind[];
   // `user` is a step kind and also a field of check, ame and desktop steps: the kind is the one whose fields hold the others.
   if (kinds.length > 1) {
-    const owner = kinds.filter((k) => kinds.every((o) => o === k || o in KINDS[k].fields || o in (KINDS[k].actions ?? {})));
+    const owner = kinds.filter((k) => kinds.every((o) => o === k || Object.hasOwn(KINDS[k].fields, o) || Object.hasOwn(KINDS[k].actions ?? {}, o)));
     if (owner.length === 1) kinds = owner;
   }
   if (kinds.length === 0) {
@@ -469,7 +469,7 @@ function checkStep(c: Checker, node: Node | null): Step | null {
     } else if (key === 'expect') {
       step.expect = checkExpect(c, kind, v);
       step.implicitOk = false;
-    } else if (spec.actions && key in spec.actions) {
+    } else if (spec.actions && Object.hasOwn(spec.actions, key)) {
       if (actionPair) {
         c.error(pair.key as Node, `a ${kind} step does one action, this one has \`${step.action}\` and \`${key}\`; split it into two steps`);
         continue;
@@ -477,7 +477,7 @@ function checkStep(c: Checker, node: Node | null): Step | null {
       actionPair = pair;
       step.action = key;
       step.arg = c.value(v, spec.actions[key]!, `\`${key}\``);
-    } else if (key in spec.fields) {
+    } else if (Object.hasOwn(spec.fields, key)) {
       if (spec.fields[key] === 'steps') {
         if (!isSeq(v) || !v.items.length) c.error(v ?? (pair.key as Node), '`steps` must be a non-empty list of steps');
         else step.steps = v.items.map((item) => checkStep(c, item as Node)).filter((s): s is Step => s !== null);
@@ -519,7 +519,7 @@ function checkKindDetails(c: Checker, step: Step, kindPair: Pair, pairs: Map<str
     case 'gateway': {
       const [gw, op] = String(step.value).trim().split(/\s+/);
       const ops: Record<string, string[]> = { x400: ['receive', 'reload', 'change-details'], fax: ['receive', 'reload', 'report'] };
-      if (!gw || !ops[gw]) c.error(at(), `unknown gateway ${JSON.stringify(gw ?? '')}; write \`x400 receive|reload|change-details\` or \`fax receive|reload|report\``);
+      if (!gw || !Object.hasOwn(ops, gw)) c.error(at(), `unknown gateway ${JSON.stringify(gw ?? '')}; write \`x400 receive|reload|change-details\` or \`fax receive|reload|report\``);
       else if (!op || !ops[gw].includes(op)) c.error(at(), `unknown ${gw} operation ${JSON.stringify(op ?? '')}; one of: ${ops[gw].join(', ')}${suggest(op ?? '', ops[gw])}`);
       break;
     }
@@ -546,7 +546,7 @@ function checkKindDetails(c: Checker, step: Step, kindPair: Pair, pairs: Map<str
     }
     case 'check': {
       const what = String(step.value);
-      const spec = CHECKS[what];
+      const spec = Object.hasOwn(CHECKS, what) ? CHECKS[what] : undefined;
       if (!spec) {
         c.error(at(), `unknown check ${JSON.stringify(what)}${suggest(what, Object.keys(CHECKS))}; one of: ${Object.keys(CHECKS).join(', ')}`);
         break;

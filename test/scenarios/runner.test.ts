@@ -51,6 +51,17 @@ describe('validation: problems point at file, line and column, and nothing runs'
     ]);
   });
 
+  it('takes no name of Object.prototype for a step kind, field, action, check or gateway (no crash, no run-time TypeError)', () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      for (const text of [`steps:\n  - ${name}: x\n`, `steps:\n  - pop3: a\n    stat: true\n    ${name}: 1\n`, `steps:\n  - pop3: a\n    ${name}: 1\n`,
+        `steps:\n  - check: ${name}\n`, `steps:\n  - gateway: ${name} receive\n`]) {
+        const r = parseScenario('proto.yaml', text);
+        expect(r.scenario, text).toBeUndefined();
+        expect(r.errors.length, text).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('reports YAML syntax errors, unknown fields, wrong types, unknown operator commands and expectations that do not apply', () => {
     const r = parseScenario('more.yaml', [
       'site: {topology: singel, seeed: 3}',      // 1
