@@ -16,12 +16,19 @@ const REALM = 'Basic realm="TeamWARE Office", charset="UTF-8"';
 function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Account | null {
   const header = req.headers.authorization;
   let account: Account | null = null;
+  let given: string | undefined;
   if (header && /^basic /i.test(header)) {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon > 0) account = site.directory.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+    if (colon > 0) {
+      given = decoded.slice(0, colon);
+      account = site.directory.authenticate(given, decoded.slice(colon + 1));
+    }
   }
   if (!account) {
+    // Like every other login of the site, a refused one is on the event stream.
+    site.events.emit({ type: 'login-failed', client: 'desktop', operation: req.url.split('?')[0]!.slice(0, 200), user: given?.slice(0, 64),
+      message: given === undefined ? 'desktop client: no HTTP Basic credentials' : 'desktop client: wrong user name or password' });
     void reply.status(401).header('www-authenticate', REALM).send({
       error: 'E_UNAUTHORIZED', message: 'the desktop-client operations need a TeamWARE user\'s name and password',
       hint: 'send Authorization: Basic base64(user:password), e.g. alice:teamware',

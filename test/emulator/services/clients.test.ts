@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
-import { call, client, command, firedSince, imap, imapLoginRefusal, lastSeq, pop3Stat, setPolicy } from './util.js';
+import { call, client, command, eventsSince, firedSince, imap, imapLoginRefusal, lastSeq, pop3Stat, setPolicy } from './util.js';
 
 const BUSY = 'しばらくしてから再度実行してください。';
 let emu: Emulator;
@@ -42,7 +42,10 @@ describe('authentication and bad input', () => {
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm="TeamWARE Office"/);
     // The admin bearer token is not a user's credentials.
     expect((await api(emu, 'POST', '/api/client/levelup/launch', {})).status).toBe(401);
+    const before = await lastSeq(emu);
     expect((await client(emu, 'alice', 'levelup/launch', {}, 'wrong')).status).toBe(401);
+    expect((await eventsSince(emu, before, 'login-failed')).map((e) => [e.client, e.user, e.operation]))
+      .toEqual([['desktop', 'alice', '/api/client/levelup/launch']]);
     expect((await client(emu, 'nobody', 'levelup/launch', {})).status).toBe(401);
     const forbidden = await client(emu, 'alice', 'directory/account-delete', { name: 'bob' });
     expect(forbidden.status).toBe(403);
