@@ -4,7 +4,7 @@
 // and the SHA-256 of a file in a server's data directory.
 
 import { createHash } from 'node:crypto';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { controlPlugins } from '../emulator/control/plugins.js';
@@ -33,7 +33,8 @@ export const inspectPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     const s = site.server(server);
     const path = resolve(s.dir, file);
     if (!path.startsWith(resolve(s.dir) + sep)) throw new BadRequest('E_BAD_FILE', `${file} is outside ${s.name}'s data directory`);
-    if (!existsSync(path)) throw new NotFound('E_NO_FILE', `${s.name} has no file ${file}`);
+    // A folder (`?file=ini`) is not a file either: 404, not a 500 from readFileSync.
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) throw new NotFound('E_NO_FILE', `${s.name} has no file ${file}`);
     return { server: s.name, file, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
   });
 };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { runCli, startTestSite, tempDir } from '../helpers.js';
+import { api, runCli, startTestSite, tempDir } from '../helpers.js';
 import { parseScenario } from '../../scenarios/validate.js';
 import { allBehaviours } from '../../emulator/catalog/catalog.js';
 
@@ -312,6 +312,10 @@ describe('running', { timeout: 120_000 }, () => {
       expect(r.code).toBe(0);
       expect(emu.site.catalog.seed).toBe(9);
       expect(emu.site.catalog.policy('pop3.login')).toEqual({ mode: 'always', variant: 1 });
+      // The data checks' hash route answers 4xx to files it cannot hash (a folder, outside the server's directory).
+      expect((await api(emu, 'GET', '/api/inspect/hash/twsv01?file=ini')).status).toBe(404);
+      expect((await api(emu, 'GET', '/api/inspect/hash/twsv01?file=../site.json')).status).toBe(400);
+      expect((await api(emu, 'GET', '/api/inspect/hash/twsv01')).body).toMatchObject({ file: 'twoffice.db', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       // A scenario for another topology is refused clearly.
       const multi = file('target-multi.yaml', 'site: {topology: multi}\nsteps:\n  - operator: to tran suspend\n');
       const m = await runCli(['scenario', 'run', '--data', data.path, multi]);
