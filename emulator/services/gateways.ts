@@ -199,8 +199,9 @@ export class Gateways implements SiteExtension {
     if (total > DETAILS_MAX) throw new BadRequest('E_BAD_REQUEST', `the X.400 gateway keeps at most ${DETAILS_MAX} detail names; this change would make ${total}`);
     const gate = this.server.gate('x400.change-details', { operation: 'change-details', client: 'X.400 gateway' });
     if (gate.allowed) {
-      this.x400.details = { ...this.x400.details, ...wanted };
+      // End a running loop first: it applies the details changed earlier, and this (later) change must win over them.
       this.endRestartLoop(false);
+      this.x400.details = { ...this.x400.details, ...wanted };
       this.save();
       return { ok: true, logged: [this.log('x400', 'change-details', T.x400DetailsChanged, 'emulator default')], state: this.x400.state, details: this.x400.details };
     }

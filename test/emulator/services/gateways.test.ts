@@ -120,6 +120,12 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     await command(emu, 'to tran suspend');
     await setPolicy(emu, 'x400.change-details', { mode: 'never' });
     expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA03' } })).body).toMatchObject({ ok: true, details: { mta: 'MTA03' } });
+    // A change that goes through while a loop still holds an earlier pending change: the later one wins.
+    await setPolicy(emu, 'x400.change-details', { mode: 'always' });
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA04' } })).body).toMatchObject({ ok: false, pendingDetails: { mta: 'MTA04' } });
+    await setPolicy(emu, 'x400.change-details', { mode: 'never' });
+    expect((await api(emu, 'POST', '/api/gateways/x400/change-details', { details: { mta: 'MTA05' } })).body).toMatchObject({ ok: true, state: 'running', details: { mta: 'MTA05' } });
+    expect((await api(emu, 'GET', '/api/gateways')).body.x400).toMatchObject({ state: 'running' });
   });
 
   it('[behaviour:x400.receive] suspended: an error is logged and the sender finds a non-delivery notice in INBOX (IMAP); after the resume, delivered', async () => {
