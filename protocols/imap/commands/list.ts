@@ -8,9 +8,39 @@ const DELIMITER = '/';
 /** SPECIAL-USE (RFC 6154): the product's 送信メール and ごみ箱. */
 const SPECIAL: Record<string, string> = { OUTBOX: '\\Sent', WasteBox: '\\Trash' };
 
-function patternRegex(pattern: string): RegExp {
-  const body = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '%' ? '[^/]*' : ch.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 's');
+/**
+ * Whether a mailbox name matches a LIST pattern (`*` anything, `%` anything
+ * but the hierarchy delimiter). A table walk, not a regular expression: a
+ * pattern of many wildcards would make a backtracking regex run for minutes
+ * and stop every session of the site.
+ */
+export function patternMatches(pattern: string, name: string): boolean {
+  const s = [...name];
+  // Runs of wildcards are one wildcard (`*` wins over `%`).
+  const p: string[] = [];
+  let literals = 0;
+  for (const ch of pattern) {
+    const last = p[p.length - 1];
+    if ((ch === '*' || ch === '%') && (last === '*' || last === '%')) {
+      if (ch === '*') p[p.length - 1] = '*';
+      continue;
+    }
+    if (ch !== '*' && ch !== '%') literals++;
+    p.push(ch);
+  }
+  if (literals > s.length) return false;
+  let cur: boolean[] = new Array<boolean>(s.length + 1).fill(false);
+  cur[0] = true;
+  for (const ch of p) {
+    const next: boolean[] = new Array<boolean>(s.length + 1).fill(false);
+    if (ch === '*' || ch === '%') {
+      for (let j = 0; j <= s.length; j++) next[j] = cur[j]! || (j > 0 && next[j - 1]! && (ch === '*' || s[j - 1] !== DELIMITER));
+    } else {
+      for (let j = 1; j <= s.length; j++) next[j] = cur[j - 1]! && s[j - 1] === ch;
+    }
+    cur = next;
+  }
+  return cur[s.length]!;
 }
 
 /**
@@ -46,7 +76,7 @@ export function list(session: Session, cmd: ParsedCommand, subscribedOnly: boole
     if (subscribed && !f.subscribed) continue;
     if (selection.has('SPECIAL-USE') && !SPECIAL[f.name]) continue;
     // INBOX is case-insensitive (RFC 3501 5.1): `inbox`, `Inbox*` find it; `%box` does not.
-    const matches = fulls.some((full) => patternRegex(full).test(f.name) || (f.name === 'INBOX' && /^inbox/i.test(full) && patternRegex(`INBOX${full.slice(5)}`).test('INBOX')));
+    const matches = fulls.some((full) => patternMatches(full, f.name) || (f.name === 'INBOX' && /^inbox/i.test(full) && patternMatches(`INBOX${full.slice(5)}`, 'INBOX')));
     if (!matches) continue;
     const hasChildren = [...names].some((n) => n.startsWith(`${f.name}${DELIMITER}`));
     const attrs = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 import { Wire, loggedIn } from './wire.js';
+import { patternMatches } from '../../../protocols/imap/commands/list.js';
 
 // Exact lines for the rest of the command set, a garbage flood, and Python's imaplib.
 
@@ -168,6 +169,30 @@ describe('robustness', () => {
       await f.until(/(z1 OK NOOP completed|\* BAD|BAD)/, 5000).catch(() => f.closedBy(5000));
     }
     expect(await ok.cmd('r2', 'NOOP')).toEqual(['r2 OK NOOP completed']);
+  });
+
+  it('answers LIST patterns of many wildcards at once (no backtracking) and matches them right', async () => {
+    expect(patternMatches('*', 'a/b')).toBe(true);
+    expect(patternMatches('%', 'a/b')).toBe(false);
+    expect(patternMatches('a/%', 'a/b')).toBe(true);
+    expect(patternMatches('%*%', 'a/b')).toBe(true);
+    expect(patternMatches('%%', 'ab')).toBe(true);
+    expect(patternMatches('%Box', 'WasteBox')).toBe(true);
+    expect(patternMatches('%Box', 'a/WasteBox')).toBe(false);
+    expect(patternMatches('OUT*', 'OUTBOX')).toBe(true);
+    expect(patternMatches('OUT', 'OUTBOX')).toBe(false);
+    expect(patternMatches('a.c', 'abc')).toBe(false);
+    expect(patternMatches('報告*', '報告書')).toBe(true);
+    const w = track(await loggedIn(port, 'bob'));
+    const long = 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01';
+    expect(await w.cmd('p1', `CREATE ${long}`)).toEqual(['p1 OK CREATE completed']);
+    const started = Date.now();
+    // A backtracking regex took minutes on these (every session of the site waits meanwhile).
+    expect(await w.cmd('p2', `LIST "" "${'*'.repeat(40)}Q"`)).toEqual(['p2 OK LIST completed']);
+    expect(await w.cmd('p3', `LIST "" "${'*a'.repeat(30)}Q"`)).toEqual(['p3 OK LIST completed']);
+    expect(await w.cmd('p4', `LIST "" "${'%'.repeat(40)}01"`)).toEqual([`* LIST (\\HasNoChildren) "/" ${long}`, 'p4 OK LIST completed']);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await w.cmd('p5', `DELETE ${long}`)).toEqual(['p5 OK DELETE completed']);
   });
 
   it('answers FETCH of malformed and odd MIME without failing the session', async () => {
