@@ -276,12 +276,17 @@ export const FUNCTIONS: Registry = {
     run: (ctx, a) => ({ reservations: ctx.site.homeStore(ctx.account).calendar.list(ctx.account.name, { from: a.from, to: a.to }) }),
   },
   calendar_create: {
-    name: 'calendar_create', service: 'calendar', codes: [RC.NOT_FOUND],
-    description: 'Creates a reservation in the caller\'s schedule; `facilityId` reserves a facility too (-3 if there is no such facility).',
+    name: 'calendar_create', service: 'calendar', codes: [RC.NOT_FOUND, RC.REFUSED],
+    description: 'Creates a reservation in the caller\'s schedule; `facilityId` reserves a facility too (-3 if there is no such facility, -5 if the caller is not permitted to use it (利用許可)).',
     args: { title: text('title'), start: dateTime('start'), end: dateTime('end'), note: { type: 'string', maxLength: 2000, description: 'note' }, facilityId: id('facility') },
     required: ['title', 'start', 'end'], servers: (ctx, a) => [...home(ctx), ...(a.facilityId ? shared(ctx) : [])],
     run(ctx, a) {
-      if (a.facilityId !== undefined && !ctx.site.sharedServer.store.calendar.facility(a.facilityId)) throw new AmeError(RC.NOT_FOUND, `no facility ${a.facilityId}`);
+      if (a.facilityId !== undefined) {
+        const facility = ctx.site.sharedServer.store.calendar.facility(a.facilityId);
+        if (!facility) throw new AmeError(RC.NOT_FOUND, `no facility ${a.facilityId}`);
+        // The same rule as the web pages' 設備予約: only the users the department administrator permitted.
+        if (!facility.permitted.includes(ctx.account.name)) throw new AmeError(RC.REFUSED, `account ${ctx.account.name} is not permitted to use facility ${a.facilityId} (${facility.name})`);
+      }
       return { reservation: ctx.site.homeStore(ctx.account).calendar.create(ctx.account.name, { title: a.title, start: a.start, end: a.end, note: a.note, facilityId: a.facilityId }) };
     },
   },

@@ -125,6 +125,16 @@ describe('calendar', () => {
     expect((await call('calendar_delete', { id })).body).toEqual({ rc: 0, id });
     expect((await call('calendar_delete', { id })).body.rc).toBe(-3);
     expect((await call('calendar_create', { title: 'x', start: '2026-12-01T10:00', end: '2026-12-01T11:00', facilityId: 9999 })).body.rc).toBe(-3);
+    // A facility only for the users it is permitted to (the department administrator's 利用許可), as on the web pages.
+    const projector = emu.site.sharedServer.store.calendar.facilities().find((f) => f.name === 'プロジェクタ')!;
+    expect(projector.permitted).not.toContain('bob');
+    const before = emu.site.sharedServer.store.calendar.forFacility(projector.id).length;
+    const refused = await call('calendar_create', { title: 'x', start: '2026-12-04T10:00', end: '2026-12-04T11:00', facilityId: projector.id }, { user: 'bob' });
+    expect(refused.body).toMatchObject({ rc: -5, error: 'E_REFUSED', message: expect.stringContaining('not permitted') });
+    expect(emu.site.homeStore('bob').calendar.list('bob', { from: '2026-12-04T00:00', to: '2026-12-05T00:00' })).toEqual([]);
+    const allowed = await call('calendar_create', { title: 'y', start: '2026-12-04T10:00', end: '2026-12-04T11:00', facilityId: projector.id });
+    expect(allowed.body).toMatchObject({ rc: 0, reservation: { facilityId: projector.id } });
+    expect(emu.site.sharedServer.store.calendar.forFacility(projector.id).length).toBe(before + 1);
   });
 });
 
