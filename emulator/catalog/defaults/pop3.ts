@@ -29,7 +29,9 @@ export const pop3Defaults: BehaviourSpec[] = [
 /**
  * The QUIT reply of `pop3.quit-after-dele` (the seed says QUIT "may end in an
  * error" but gives no text): emulator texts, after RFC 1939 section 6's
- * example. `services.pop3.quitAfterDeleVariant` picks one.
+ * example, carried by the seed entry's `plain` / `coded` variants.
+ * `services.pop3.quitAfterDeleVariant` is the preferred one; a policy's
+ * `variant` overrides it.
  */
 export const POP3_QUIT_AFTER_DELE_TEXTS = {
   plain: '-ERR some deleted messages not removed',
