@@ -29,9 +29,18 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
 
 export type ReservationInput = Pick<Reservation, 'title' | 'start' | 'end'> & Partial<Pick<Reservation, 'facilityId' | 'note'>>;
 
+/** A local date-time like 2026-11-26T10:00 (seconds optional) that exists on the calendar (no 2026-02-31, no 25:00). */
+export function isDateTime(text: string): boolean {
+  if (!DATETIME.test(text)) return false;
+  const [y, mo, d, h, mi, s] = text.split(/[-T:]/).map(Number) as [number, number, number, number, number, number | undefined];
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d); // not Date.UTC: it reads years 0-99 as 1900-1999
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59 && (s ?? 0) <= 59;
+}
+
 function checkReservation(r: ReservationInput): void {
   if (typeof r.title !== 'string' || !r.title.trim() || r.title.length > 200) throw new BadRequest('E_RESERVATION', 'title must be 1-200 characters');
-  if (!DATETIME.test(r.start) || !DATETIME.test(r.end)) throw new BadRequest('E_RESERVATION', 'start and end must be date-times like 2026-11-26T10:00');
+  if (!isDateTime(r.start) || !isDateTime(r.end)) throw new BadRequest('E_RESERVATION', 'start and end must be date-times like 2026-11-26T10:00');
   if (r.end < r.start) throw new BadRequest('E_RESERVATION', 'end must not be before start');
 }
 

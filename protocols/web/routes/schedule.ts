@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Reservation, Facility } from '../../../emulator/store/calendar.js';
+import { isDateTime, type Reservation, type Facility } from '../../../emulator/store/calendar.js';
 import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { InputError, fieldsOf, id, queryOf, route, text, type Ctx, type Fields, type WebDeps } from '../context.js';
@@ -26,7 +26,7 @@ function dateLabel(date: string): string {
 
 function dateOf(v: unknown): string {
   if (v === undefined || v === '') return localDate();
-  if (typeof v !== 'string' || !DATE.test(v) || Number.isNaN(new Date(`${v}T12:00`).getTime())) throw new InputError('日付は 2026-11-26 の形式で入力してください。');
+  if (typeof v !== 'string' || !DATE.test(v) || !isDateTime(`${v}T12:00`)) throw new InputError('日付は 2026-11-26 の形式で入力してください。');
   return v;
 }
 
@@ -76,7 +76,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: WebDeps): void {
   /** Checks a form and returns the reservation input; a facility must be permitted and free. */
   const validate = (c: Ctx, form: ReservationForm, back: string, except?: Located) => {
     if (!form.title.trim()) throw new InputError('件名を入力してください。', 400, back);
-    if (!DATE.test(form.date)) throw new InputError('日付は 2026-11-26 の形式で入力してください。', 400, back);
+    if (!DATE.test(form.date) || !isDateTime(`${form.date}T12:00`)) throw new InputError('日付は 2026-11-26 の形式で入力してください。', 400, back);
     if (!TIME.test(form.start) || !TIME.test(form.end)) throw new InputError('時刻は 10:00 の形式で入力してください。', 400, back);
     if (form.end <= form.start) throw new InputError('終了時刻は開始時刻より後にしてください。', 400, back);
     const start = `${form.date}T${form.start}`;

@@ -121,6 +121,9 @@ describe('calendar', () => {
     expect(updated.body).toMatchObject({ rc: 0, reservation: { id, title: '変更後', end: '2026-12-01T12:00', note: 'n' } });
     expect((await call('calendar_update', { id, title: 'x' }, { user: 'bob' })).body).toMatchObject({ rc: -5, error: 'E_REFUSED' });
     expect((await call('calendar_update', { id, start: '2026-12-02T10:00', end: '2026-12-01T10:00' })).body.rc).toBe(-2);
+    // Date-times the calendar does not have.
+    expect((await call('calendar_update', { id, end: '2026-12-01T25:00' })).body.rc).toBe(-2);
+    expect((await call('calendar_create', { title: 'x', start: '2026-02-30T10:00', end: '2026-02-30T11:00' })).body).toMatchObject({ rc: -2, error: 'E_ARGUMENT' });
     expect((await call('calendar_delete', { id }, { user: 'bob' })).body.rc).toBe(-5);
     expect((await call('calendar_delete', { id })).body).toEqual({ rc: 0, id });
     expect((await call('calendar_delete', { id })).body.rc).toBe(-3);

@@ -233,6 +233,13 @@ describe('web pages over HTTP', () => {
       expect((await c.post('/schedule/delete', { id: String(rid), server })).status).toBe(303);
       expect(store('alice').calendar.get(rid)).toBeNull();
       expect((await c.get('/schedule/list?date=2026-13-45')).status).toBe(400);
+      // A day the calendar does not have is refused, not rolled over into March.
+      expect((await c.get('/schedule/list?date=2026-02-31')).status).toBe(400);
+      const before = store('alice').calendar.list('alice').length;
+      const feb30 = await c.post('/schedule/create', { title: '存在しない日', date: '2026-02-30', start: '10:00', end: '11:00', facility: '' });
+      expect(feb30.status).toBe(400);
+      expect(feb30.text).toContain('日付は 2026-11-26 の形式で入力してください。');
+      expect(store('alice').calendar.list('alice').length).toBe(before);
     });
 
     it('reserves a facility (設備予約): permitted, refused when not permitted or already taken', async () => {
