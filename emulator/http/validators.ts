@@ -8,7 +8,7 @@ import type { FastifyServerOptions } from 'fastify';
 // suite starts many) reuse the compiled function.
 
 type ValidateFn = ((data: unknown) => unknown) & { errors?: unknown };
-type RouteDefinition = { schema?: unknown };
+type RouteDefinition = { schema?: unknown; httpPart?: string };
 type BuildFromPool = (externalSchemas: unknown, options: unknown) => (route: RouteDefinition) => ValidateFn;
 
 const require = createRequire(import.meta.url);
@@ -24,7 +24,7 @@ export function buildLazyValidator(externalSchemas: unknown, options: unknown): 
   const compiled = cache;
   return (route) => {
     let fn: ValidateFn | undefined;
-    const key = JSON.stringify(route.schema);
+    const key = `${route.httpPart ?? ''}\u0000${JSON.stringify(route.schema)}`;
     const wrapper: ValidateFn = (data) => {
       if (!fn) {
         fn = compiled.get(key);

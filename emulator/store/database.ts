@@ -29,7 +29,11 @@ const AUTOCHECKPOINT_PAGES = 1000;
  * visible to every reader. A read-only connection cannot checkpoint, so closing
  * the pin last never backfills either.
  */
+let opened = 0;
+
 export class ServerDatabase {
+  /** Unique within the process: caches keyed by message must not mix two sites (or a site and its restored copy). */
+  readonly id = ++opened;
   readonly db: Database.Database;
   readonly file: string;
   /** Fires 'change' with each committed Change (IMAP sessions, console). */

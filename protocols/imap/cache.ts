@@ -2,7 +2,7 @@ import { parseStructure, type MessageStructure } from './mime.js';
 import type { Value } from './types.js';
 
 // Parsed MIME structures and envelopes, by message: a message's bytes never
-// change under a given (server, owner, folder, UIDVALIDITY, UID), so entries
+// change under a given (database, owner, folder, UIDVALIDITY, UID), so entries
 // never go stale; the least recently used go first.
 
 class Lru<T> {

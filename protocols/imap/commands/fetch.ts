@@ -123,7 +123,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
       box.noteFlags(mail.setFlags(session.user, box.name, [t.uid], ['\\Seen'], 'add'));
       flagsChanged = true;
     }
-    const key = `${session.server.name}/${session.user}/${box.name}/${box.uidValidity}/${t.uid}`;
+    const key = `${session.server.store.database.id}/${session.user}/${box.name}/${box.uidValidity}/${t.uid}`;
     const structure = needsStructure && raw ? await structureOf(key, raw) : null;
     const out: Value[] = [];
     const seen = new Set<string>();

@@ -154,7 +154,7 @@ async function run(session: Session, args: Token[], uid: boolean) {
       const raw = batch.get(u);
       if (!raw) continue;
       if (wantBody) {
-        const s = await structureOf(`${session.server.name}/${session.user}/${box.name}/${box.uidValidity}/${u}`, raw);
+        const s = await structureOf(`${session.server.store.database.id}/${session.user}/${box.name}/${box.uidValidity}/${u}`, raw);
         c.headers = s.root.headers;
         c.body = decodedText(raw, s.root);
         c.headText = Object.values(s.root.headers).flat().map(decodedHeader).join('\n');

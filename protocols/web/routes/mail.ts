@@ -52,7 +52,7 @@ export function formatDate(d: Date): string {
 
 function keyOf(c: Ctx, folder: string, uid: number): string {
   const f = c.deps.site.homeStore(c.user).mail.folder(c.user, folder)!;
-  return `${c.deps.site.homeServer(c.user).name}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000${uid}`;
+  return `${c.deps.site.homeStore(c.user).database.id}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000${uid}`;
 }
 
 /** The user's folder named in the request (INBOX when absent); another name is 404. */
