@@ -116,7 +116,11 @@ function statusTable(servers: ServerStatus[]): string {
   const rows = [['server', 'role', 'service', 'backup', 'staging', 'web archive', 'backup done', 'extra']];
   for (const s of servers) {
     const known = new Set(['name', 'role', 'services', 'service', 'backupMode', 'staging', 'webArchive', 'backupDone', 'lastBackup', 'needsLevel0']);
-    const extra = Object.entries(s).filter(([k]) => !known.has(k)).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    // Services with a state of their own (gateways, SearchPro) show it in one word; --json has the rest.
+    const extra = Object.entries(s).filter(([k]) => !known.has(k)).map(([k, v]) => {
+      const state = v && typeof v === 'object' ? (v as { state?: unknown }).state : undefined;
+      return `${k}=${state !== undefined ? String(state) : typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
+    });
     if (s.needsLevel0) extra.unshift('next backup must be level 0');
     rows.push([s.name, s.role, s.service, s.backupMode, s.staging ? `${s.staging.writes} writes, ${s.staging.bytes} B` : '-', s.webArchive,
       s.backupDone ? 'yes' : 'no', extra.join(' ')]);
