@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Site } from '../site.js';
 import type { SiteServer } from '../server.js';
-import type { Account, ServiceSet } from '../store/directory.js';
+import type { Account, ServiceName, ServiceSet } from '../store/directory.js';
 import { SERVICE_NAMES } from '../store/directory.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 import { encodeHeader, rfc822Date } from './options.js';
@@ -534,6 +534,9 @@ const ops: ClientOperation[] = [
 ];
 
 /** Every desktop-client operation, by `service/operation`. */
+/** The Directory service an account needs for a desktop client (Simple MAPI sends through Mail). */
+const SERVICE_OF_CLIENT: Record<string, ServiceName | undefined> = { mail: 'mail', mapi: 'mail', calendar: 'calendar', forum: 'forum', library: 'library' };
+
 export const clientOperations: ReadonlyMap<string, ClientOperation> = new Map(ops.map((o) => [`${o.service}/${o.operation}`, o]));
 
 /** Runs one operation as `user`; throws TwemuError (4xx) on bad input, unknown operation or missing rights. */
@@ -546,6 +549,11 @@ export function runClientOperation(site: Site, user: Account, service: string, o
   }
   if (op.admin && !user.isAdmin) {
     throw new TwemuError('E_FORBIDDEN', `${service}/${operation} needs an administrator account; ${user.name} is not one`, { hint: 'authenticate as ADMIN (or another account with isAdmin)', status: 403 });
+  }
+  const needs = SERVICE_OF_CLIENT[op.service];
+  if (needs && !user.services[needs]) {
+    // As POP3, IMAP and the application execution module refuse them: the Directory decides who may use what.
+    throw new TwemuError('E_SERVICE_UNAVAILABLE', `${user.name} may not use the ${needs} service (the Directory has it unavailable for this account)`, { hint: 'enable the service for the account (directory/account-update)', status: 403 });
   }
   if (body === undefined || body === null || body === '') body = {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('E_BAD_REQUEST', 'the body must be a JSON object');
