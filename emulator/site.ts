@@ -179,7 +179,8 @@ export class Site {
   }
 
   private nextHome(): SiteServer {
-    const counts = this.mailServers.map((s) => ({ s, n: this.directory.list().filter((a) => a.homeServer === s.name).length }));
+    const accounts = this.directory.list();
+    const counts = this.mailServers.map((s) => ({ s, n: accounts.filter((a) => a.homeServer === s.name).length }));
     counts.sort((a, b) => a.n - b.n);
     return counts[0]!.s;
   }

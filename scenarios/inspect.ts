@@ -1,7 +1,7 @@
 // Read-only control API routes the scenario runner's data checks use, so they
 // work the same against a site the runner started and one it targets with
-// --url: the listeners' endpoints, a user's mail folders with their counts,
-// and the SHA-256 of a file in a server's data directory.
+// --url: the listeners' endpoints and the SHA-256 of a file in a server's data
+// directory (folder counts come from the core's GET /api/users/{name}/folders).
 
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -13,17 +13,6 @@ import type { Site } from '../emulator/site.js';
 
 export const inspectPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   app.get('/api/inspect/endpoints', { schema: { description: 'The endpoints of the running site (as endpoints.json).' } }, async () => site.endpoints);
-
-  app.get('/api/inspect/mail/:user', {
-    schema: { description: 'A user\'s mail folders on the home server with their message counts (read-only; works while suspended).' },
-  }, async (req) => {
-    const { user } = req.params as { user: string };
-    const account = site.account(user);
-    if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
-    const home = site.homeServer(account);
-    const folders = home.store.mail.folders(account.name).map((f) => ({ name: f.name, count: home.store.mail.count(account.name, f.name) }));
-    return { user: account.name, server: home.name, folders };
-  });
 
   app.get('/api/inspect/hash/:server', {
     schema: { description: 'SHA-256 of a file in a server\'s data directory (`?file=twoffice.db`, the default).' },

@@ -897,14 +897,14 @@ async function dataCheck(ctx: Context, step: Step): Promise<Produced> {
   let reply = '';
   switch (what) {
     case 'messages': {
-      const a = await ctx.api('GET', `/api/inspect/mail/${encodeURIComponent(String(f.user))}`, undefined, on);
+      const a = await ctx.api('GET', `/api/users/${encodeURIComponent(String(f.user))}/folders`, undefined, on);
       if (a.status !== 200) throw new Error(`cannot read ${String(f.user)}'s folders: HTTP ${a.status} ${a.text}`);
-      const folders = (a.json as { folders: Array<{ name: string; count: number }> }).folders;
+      const folders = (a.json as { folders: Array<{ name: string; messages: number }> }).folders;
       const wanted = String(f.folder ?? 'INBOX');
       const folder = folders.find((x) => x.name === wanted || (wanted.toUpperCase() === 'INBOX' && x.name.toUpperCase() === 'INBOX'));
       if (!folder) throw new Error(`${String(f.user)} has no folder ${JSON.stringify(wanted)} (folders: ${folders.map((x) => x.name).join(', ')})`);
-      compare(`messages in ${String(f.user)}/${folder.name}`, folder.count);
-      reply = `${String(f.user)}/${folder.name}: ${folder.count} message(s)`;
+      compare(`messages in ${String(f.user)}/${folder.name}`, folder.messages);
+      reply = `${String(f.user)}/${folder.name}: ${folder.messages} message(s)`;
       break;
     }
     case 'staging': {
