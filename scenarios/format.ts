@@ -1,6 +1,6 @@
 // The scenario file format as data: which step kinds exist, which fields and
 // actions each takes, which expectations apply to it. The validator and the
-// README are both driven by this table, so a new kind is one entry here plus
+// docs/scenarios.md are both driven by this table, so a new kind is one entry here plus
 // one executor in runner.ts.
 
 /** A position in a scenario file (1-based). */
@@ -176,7 +176,7 @@ export const CHECKS: Record<string, { required: string[]; optional: string[] }> 
   logged: { required: ['text'], optional: ['count', 'min'] },
 };
 
-/** What each expectation means, for the README and `--help`. */
+/** What each expectation means, for docs/scenarios.md and `--help`. */
 export const EXPECT_DOCS: Record<keyof Expect, string> = {
   ok: 'the step succeeded (+OK / OK / HTTP 2xx / rc 0 / `ok: true` / command done); implied when a step has no `expect`',
   reply: 'the reply\'s first line, exactly (POP3 `-ERR ...`, IMAP `NO ...` without the tag)',

@@ -8,7 +8,7 @@ function policyText(p: CatalogEntryView['policy']): string {
   return p.variant !== undefined ? `${base}, variant ${p.variant}` : base;
 }
 
-/** The catalog as the README's table (`twemu catalog --markdown`); a test keeps the README in step. */
+/** The catalog as docs/catalog.md's table (`twemu catalog --markdown`); a test keeps the page in step. */
 export function catalogMarkdown(entries: CatalogEntryView[]): string {
   const rows = ['| id | source | client / service | operation | exact text (variants) | default policy |', '|---|---|---|---|---|---|'];
   for (const e of entries) {

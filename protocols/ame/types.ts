@@ -4,7 +4,7 @@
 
 import type { AmeErrorCode } from './codes.js';
 
-/** Every function that touches the server takes `holdMs` (emulator test aid, see README: "a call in progress"). */
+/** Every function that touches the server takes `holdMs` (emulator test aid, see docs/ame.md: "a call in progress"). */
 export interface ServerCallArgs {
   /** Hold the server access for up to this many ms (0..10000) before doing the work; a suspension meanwhile cuts the call. */
   holdMs?: number;

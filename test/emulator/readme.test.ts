@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../helpers.js';
 import { Catalog } from '../../emulator/index.js';
@@ -12,8 +12,14 @@ describe('README', () => {
     for (const c of ['npm ci', 'npm start', 'npm test']) expect(readme).toContain(c);
   });
 
-  it('lists the catalog exactly as the emulator has it (regenerate with `twemu catalog --markdown`)', () => {
-    const section = /<!-- section:catalog -->([\s\S]*?)<!-- \/section:catalog -->/.exec(readme)?.[1] ?? '';
+  it('stays short and links every docs/ page', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(200);
+    for (const page of readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md'))) expect(readme, page).toContain(`(docs/${page})`);
+  });
+
+  it('docs/catalog.md lists the catalog exactly as the emulator has it (regenerate with `twemu catalog --markdown`)', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'catalog.md'), 'utf8');
+    const section = /<!-- section:catalog -->([\s\S]*?)<!-- \/section:catalog -->/.exec(page)?.[1] ?? '';
     expect(section).toContain(catalogMarkdown(new Catalog().list()));
   });
 });

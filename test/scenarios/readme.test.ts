@@ -1,4 +1,4 @@
-// The README documents the scenario format: its complete example runs and
+// docs/scenarios.md documents the scenario format: its complete example runs and
 // passes, and every step kind, action, check and expectation is described.
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { ROOT, runCli, tempDir } from '../helpers.js';
 import { CHECKS, EXPECT_DOCS, KINDS } from '../../scenarios/format.js';
 
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const readme = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
 const section = readme.slice(readme.indexOf('<!-- section:scenarios -->'), readme.indexOf('<!-- /section:scenarios -->'));
 const dir = tempDir('twemu-readme-');
 afterAll(() => dir.remove());
 
-describe('README: scenarios', () => {
+describe('docs/scenarios.md', () => {
   it('describes every step kind, session action, check and expectation', () => {
     expect(section.length).toBeGreaterThan(1000);
     for (const [kind, spec] of Object.entries(KINDS)) {
