@@ -14,10 +14,11 @@ import { junitXml } from './junit.js';
 const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--jobs N] [--data DIR | --url URL [--token T]]\n' +
   '       twemu scenario run --list\n       twemu scenario validate FILE...';
 
-/** The folder of the bundled scenarios (`scenarios/*.yaml` beside the package). */
+/** The folder of the bundled scenarios (`scenarios/library/*.yaml` in the package). */
 export function bundledDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [resolve(here, '..', '..', 'scenarios'), here];
+  // From dist/scenarios/ (the built CLI) or scenarios/ (the sources, under vitest).
+  const candidates = [resolve(here, '..', '..', 'scenarios', 'library'), join(here, 'library')];
   return candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.yaml'))) ?? candidates[0]!;
 }
 
@@ -86,7 +87,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     if (positionals.length) throw new TwemuError('E_USAGE', '--list takes no files', { hint: 'run `twemu scenario run --list` alone' });
     return list(out);
   }
-  if (!positionals.length) throw new TwemuError('E_USAGE', 'no scenario files given', { hint: 'e.g. `twemu scenario run scenarios/*.yaml`; `twemu scenario run --list` shows the bundled ones' });
+  if (!positionals.length) throw new TwemuError('E_USAGE', 'no scenario files given', { hint: 'e.g. `twemu scenario run scenarios/library/*.yaml`; `twemu scenario run --list` shows the bundled ones' });
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);

@@ -1,4 +1,4 @@
-// The bundled scenario library (`scenarios/*.yaml`) through the CLI, as CI
+// The bundled scenario library (`scenarios/library/*.yaml`) through the CLI, as CI
 // runs it: every scenario passes, JUnit XML is written, and the library holds
 // one scenario per documented catalog id, named after it.
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { ROOT, runCli, tempDir } from '../helpers.js';
 import { allBehaviours } from '../../emulator/catalog/catalog.js';
 import { parseScenario } from '../../scenarios/validate.js';
 
-const SCENARIOS = join(ROOT, 'scenarios');
+const SCENARIOS = join(ROOT, 'scenarios', 'library');
 const files = readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml')).sort();
 const out = tempDir('twemu-library-');
 afterAll(() => out.remove());
@@ -19,7 +19,7 @@ describe('the bundled scenario library', () => {
     const seedIds = allBehaviours.filter((b) => b.source === 'seed').map((b) => b.id);
     expect(seedIds.length).toBeGreaterThanOrEqual(35);
     for (const id of seedIds) {
-      expect(files, `scenarios/${id}.yaml`).toContain(`${id}.yaml`);
+      expect(files, `scenarios/library/${id}.yaml`).toContain(`${id}.yaml`);
       const text = readFileSync(join(SCENARIOS, `${id}.yaml`), 'utf8');
       const { scenario, errors } = parseScenario(`${id}.yaml`, text);
       expect(errors).toEqual([]);
@@ -39,9 +39,9 @@ describe('the bundled scenario library', () => {
     }
   });
 
-  it('`twemu scenario run scenarios/*.yaml` passes, with a JUnit report', { timeout: 400_000 }, async () => {
+  it('`twemu scenario run scenarios/library/*.yaml` passes, with a JUnit report', { timeout: 400_000 }, async () => {
     const junit = join(out.path, 'junit.xml');
-    const r = await runCli(['scenario', 'run', '--jobs', '6', '--quiet', '--junit', junit, ...files.map((f) => join('scenarios', f))], { timeoutMs: 380_000 });
+    const r = await runCli(['scenario', 'run', '--jobs', '6', '--quiet', '--junit', junit, ...files.map((f) => join('scenarios', 'library', f))], { timeoutMs: 380_000 });
     const summary = r.stdout.trim().split('\n').at(-1);
     expect(summary, r.stdout + r.stderr).toBe(`${files.length} passed, 0 failed`);
     expect(r.code).toBe(0);

@@ -106,7 +106,7 @@ describe('validation: problems point at file, line and column, and nothing runs'
   it('usage mistakes are one line each, exit 2; a missing file is one line, exit 1', async () => {
     const none = await runCli(['scenario', 'run']);
     expect(none.code).toBe(2);
-    expect(none.stderr.trim()).toMatch(/^twemu: no scenario files given; e\.g\. `twemu scenario run scenarios\/\*\.yaml`/);
+    expect(none.stderr.trim()).toMatch(/^twemu: no scenario files given; e\.g\. `twemu scenario run scenarios\/library\/\*\.yaml`/);
     const seed = await runCli(['scenario', 'run', '--seed', 'abc', 'x.yaml']);
     expect(seed.code).toBe(2);
     expect(seed.stderr.trim()).toBe('twemu: --seed must be an integer, not "abc"');
