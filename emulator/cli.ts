@@ -63,7 +63,12 @@ async function serve(argv: string[]): Promise<number> {
   if (values.lenient) flags.lenient = true;
   if (values.seed !== undefined) flags.seed = int(values.seed, 'seed', -(2 ** 31), 2 ** 31 - 1);
   if (values['log-level'] !== undefined) flags.logLevel = values['log-level'] as SiteConfig['logLevel'];
+  // TWEMU_NOW=<ISO date-time> sets the site's clock (a config file's `clock: {start}` says the same).
   checkConfig(flags as Record<string, unknown>, 'command line');
+  if (process.env.TWEMU_NOW) {
+    flags.clock = { start: process.env.TWEMU_NOW };
+    checkConfig({ clock: flags.clock }, 'TWEMU_NOW');
+  }
   const config: SiteConfig = {
     ...defaultConfig(), logLevel: 'info', ...fromFile, ...flags,
     dataDir: resolve(values.data ?? (fromFile.dataDir as string | undefined) ?? 'data'),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { TwemuError } from './errors.js';
+import { checkClockSetting, type Clock, type ClockSetting } from './clock.js';
 
 export type Topology = 'single' | 'multi';
 
@@ -36,6 +37,8 @@ export interface SiteConfig {
   gatewayServer?: string;
   /** Log to stderr (pino) at this level; `silent` by default in-process. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** The site's time: `{start: ISO}` starts it there (it runs on from it); in-process, any `{now()}`. Default: the machine's clock. */
+  clock?: Clock | ClockSetting;
 }
 
 export const DEFAULT_PORTS = { control: 7070, pop3: 1110, imap: 1143, web: 8080 };
@@ -47,7 +50,7 @@ export function defaultConfig(): SiteConfig {
   };
 }
 
-const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology']));
+const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock']));
 
 /** Reads a config file; every mistake is one clear error. */
 export function readConfigFile(file: string): Partial<SiteConfig> {
@@ -82,6 +85,7 @@ export function checkConfig(data: Record<string, unknown>, where = 'config'): Pa
   if (c.services !== undefined && (typeof c.services !== 'object' || c.services === null)) throw new TwemuError('E_CONFIG', `${where}: services must be a mapping`);
   if (c.lenient !== undefined && typeof c.lenient !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: lenient must be true or false`);
   if (c.demo !== undefined && typeof c.demo !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: demo must be true or false`);
+  if (c.clock !== undefined) checkClockSetting(c.clock, where);
   if (c.host !== undefined && typeof c.host !== 'string') throw new TwemuError('E_CONFIG', `${where}: host must be a string`);
   return c;
 }

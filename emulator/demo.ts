@@ -1,11 +1,7 @@
 import type { Site } from './site.js';
+import { localDate } from './clock.js';
 
 export const DEMO_PASSWORD = 'teamware';
-
-function today(offsetDays = 0): string {
-  const d = new Date(Date.now() + offsetDays * 86_400_000);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
 
 /** RFC 2047 B-encoding of a UTF-8 header value. */
 const b64 = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
@@ -40,6 +36,7 @@ function iso2022jp(from: string, to: string): string {
 
 /** Demo data (INTERFACE.md): alice and bob with mail, reservations, a forum, a facility calendar; ADMIN. */
 export function seedDemoData(site: Site): void {
+  const today = (offsetDays = 0) => localDate(site.clock.now(), offsetDays);
   site.createUser({ name: 'ADMIN', password: DEMO_PASSWORD, displayName: '管理者', isAdmin: true, department: '情報システム部' });
   site.createUser({ name: 'alice', password: DEMO_PASSWORD, displayName: '佐藤 亜里沙', department: '営業部' });
   site.createUser({ name: 'bob', password: DEMO_PASSWORD, displayName: '鈴木 文雄', department: '営業部' });

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from './clock.js';
 
 /** Every kind of event on the stream (`GET /api/events`). */
 export type EventType =
@@ -44,12 +45,12 @@ export class EventLog {
   private readonly history: TwEvent[] = [];
   private seq = 0;
 
-  constructor() {
+  constructor(private readonly clock: Clock = systemClock) {
     this.emitter.setMaxListeners(0);
   }
 
   emit(input: EventInput): TwEvent {
-    const event: TwEvent = { seq: ++this.seq, time: new Date().toISOString(), ...input };
+    const event: TwEvent = { seq: ++this.seq, time: new Date(this.clock.now()).toISOString(), ...input };
     this.history.push(event);
     if (this.history.length > KEEP) this.history.splice(0, this.history.length - KEEP);
     this.emitter.emit('event', event);

@@ -7,6 +7,7 @@ import type { Policy } from './catalog/catalog.js';
 import './register.js';
 
 export { Site } from './site.js';
+export { ManualClock, systemClock, type Clock, type ClockSetting } from './clock.js';
 export type { Endpoints, ServerEndpoints, ServerStatus, CommandResult } from './site.js';
 export { Catalog, allBehaviours } from './catalog/catalog.js';
 export type { BehaviourSpec, Policy, Decision } from './catalog/catalog.js';
@@ -32,6 +33,8 @@ export interface EmulatorOptions {
   gatewayServer?: string;
   names?: SiteConfig['names'];
   logLevel?: SiteConfig['logLevel'];
+  /** The site's clock: `{now()}` (e.g. `new ManualClock(Date.parse('2026-06-15T12:00:00Z'))`) or `{start: ISO}`; default the machine's. */
+  clock?: SiteConfig['clock'];
 }
 
 /** A running emulated site, for a test suite. */

@@ -16,6 +16,7 @@ import type { Listener } from './listeners.js';
 import type { Account, NewAccount } from './store/directory.js';
 import type { Store } from './store/index.js';
 import { seedDemoData } from './demo.js';
+import { resolveClock, type Clock } from './clock.js';
 import { startPop3 } from '../protocols/pop3/index.js';
 import { startImap } from '../protocols/imap/index.js';
 import { startWeb } from '../protocols/web/index.js';
@@ -71,7 +72,8 @@ export const ENDPOINTS_FILE = 'endpoints.json';
 export class Site {
   readonly config: SiteConfig & { topology: Topology };
   readonly catalog: Catalog;
-  readonly events = new EventLog();
+  readonly clock: Clock;
+  readonly events: EventLog;
   readonly servers: SiteServer[] = [];
   readonly webArchive = new WebArchive();
   readonly log: Logger;
@@ -84,6 +86,7 @@ export class Site {
 
   constructor(config: SiteConfig & { topology?: Topology }) {
     const dataDir = resolve(config.dataDir);
+    this.clock = resolveClock(config.clock);
     mkdirSync(dataDir, { recursive: true });
     const siteFile = join(dataDir, SITE_FILE);
     let layout: SiteFile;
@@ -98,10 +101,11 @@ export class Site {
         throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a site with ${layout.servers.filter((s) => s.role === 'application').length} application server(s), not ${config.appServers}`, { hint: 'use another --data directory for another layout' });
       }
     } else {
-      layout = planLayout(config.topology ?? 'single', config.appServers, config.names);
+      layout = planLayout(config.topology ?? 'single', config.appServers, config.names, new Date(this.clock.now()));
       fresh = true;
     }
     this.config = { ...config, dataDir, topology: layout.topology };
+    this.events = new EventLog(this.clock);
     this.log = createLogger(config.logLevel);
     this.catalog = new Catalog({ seed: config.seed, policies: config.policies });
     for (const s of layout.servers) this.servers.push(new SiteServer(this, s.name, s.role));
@@ -367,7 +371,7 @@ function portError(err: unknown, what: string, port?: number): Error {
 }
 
 /** Server names and roles of a new site. */
-export function planLayout(topology: Topology, appServers: number, names: SiteConfig['names']): SiteFile {
+export function planLayout(topology: Topology, appServers: number, names: SiteConfig['names'], createdAt = new Date()): SiteFile {
   const servers: SiteFile['servers'] = [];
   if (topology === 'single') servers.push({ name: names.single ?? 'twsv01', role: 'single' });
   else {
@@ -380,5 +384,5 @@ export function planLayout(topology: Topology, appServers: number, names: SiteCo
     if (seen.has(s.name.toLowerCase())) throw new TwemuError('E_CONFIG', `server name ${s.name} is used twice`);
     seen.add(s.name.toLowerCase());
   }
-  return { topology, servers, createdAt: new Date().toISOString() };
+  return { topology, servers, createdAt: createdAt.toISOString() };
 }

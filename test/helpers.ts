@@ -8,9 +8,16 @@ export const ROOT = resolve(import.meta.dirname, '..');
 /** The compiled CLI (`npm test` compiles first). */
 export const CLI = join(ROOT, 'dist', 'emulator', 'cli.js');
 
-/** A site on ephemeral ports in a temp dir; call `stop()` in afterEach/afterAll. */
+/**
+ * Where a test site's clock starts (it runs on from there): the demo reservations, "today" in the
+ * calendars and every time the site writes follow it, so no test depends on the day, hour or time zone
+ * it runs in (noon UTC is the same date from UTC-11 to UTC+11, Tokyo included).
+ */
+export const TEST_NOW = '2026-06-15T12:00:00Z';
+
+/** A site on ephemeral ports in a temp dir, on a clock starting at TEST_NOW; call `stop()` in afterEach/afterAll. */
 export async function startTestSite(opts: EmulatorOptions = {}): Promise<Emulator> {
-  return startEmulator({ portBase: 0, host: '127.0.0.1', ...opts });
+  return startEmulator({ portBase: 0, host: '127.0.0.1', clock: { start: TEST_NOW }, ...opts });
 }
 
 export function tempDir(prefix = 'twemu-test-'): { path: string; remove(): void } {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { systemClock, type Clock } from '../../emulator/clock.js';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Site } from '../../emulator/site.js';
 import { html, SafeHtml } from './html.js';
@@ -12,8 +13,10 @@ export class FrameTickets {
   static readonly TTL_MS = 60_000;
   static readonly MAX = 1000;
 
+  constructor(private readonly clock: Clock = systemClock) {}
+
   issue(user: string, messages: string[]): string {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [k, t] of this.tickets) if (t.expires < now || this.tickets.size >= FrameTickets.MAX) this.tickets.delete(k); else break;
     const id = randomBytes(12).toString('base64url');
     this.tickets.set(id, { user, messages, expires: now + FrameTickets.TTL_MS });
@@ -22,7 +25,7 @@ export class FrameTickets {
 
   messages(id: string, user: string): string[] | null {
     const t = this.tickets.get(id);
-    if (!t || t.user !== user || t.expires < Date.now()) return null;
+    if (!t || t.user !== user || t.expires < this.clock.now()) return null;
     return t.messages;
   }
 }

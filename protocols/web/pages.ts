@@ -19,7 +19,7 @@ import { adminRoutes } from './routes/admin.js';
  * bookmarks, the administrator and department administrator menus.
  */
 export const webPagesPlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app, { server }) => {
-  const deps: WebDeps = { server, site: server.site, sessions: new SessionStore(), tickets: new FrameTickets() };
+  const deps: WebDeps = { server, site: server.site, sessions: new SessionStore(server.site.clock), tickets: new FrameTickets(server.site.clock) };
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
 

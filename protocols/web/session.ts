@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../../emulator/clock.js';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'TWSESSION';
@@ -21,6 +22,9 @@ export interface WebSession {
 export class SessionStore {
   private readonly sessions = new Map<string, WebSession>();
 
+  /** The idle time is measured on the site's clock (a test moves it to see the autologout). */
+  constructor(private readonly clock: Clock = systemClock) {}
+
   create(account: { name: string; displayName: string; isAdmin: boolean }): WebSession {
     if (this.sessions.size >= MAX_SESSIONS) {
       const oldest = this.sessions.keys().next().value;
@@ -28,7 +32,7 @@ export class SessionStore {
     }
     const s: WebSession = {
       id: randomBytes(24).toString('base64url'), user: account.name, displayName: account.displayName, isAdmin: account.isAdmin,
-      csrf: randomBytes(24).toString('base64url'), lastSeen: Date.now(),
+      csrf: randomBytes(24).toString('base64url'), lastSeen: this.clock.now(),
     };
     this.sessions.set(s.id, s);
     return s;
@@ -38,11 +42,11 @@ export class SessionStore {
     if (!id || id.length > 100) return null;
     const s = this.sessions.get(id);
     if (!s) return null;
-    if (Date.now() - s.lastSeen > SESSION_IDLE_MS) {
+    if (this.clock.now() - s.lastSeen > SESSION_IDLE_MS) {
       this.sessions.delete(id);
       return null;
     }
-    s.lastSeen = Date.now();
+    s.lastSeen = this.clock.now();
     // Keep the map in least-recently-used order.
     this.sessions.delete(id);
     this.sessions.set(id, s);

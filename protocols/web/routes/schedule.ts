@@ -24,8 +24,8 @@ function dateLabel(date: string): string {
   return `${y}年${m}月${d}日(${WEEKDAYS[new Date(y, m - 1, d, 12).getDay()]})`;
 }
 
-function dateOf(v: unknown): string {
-  if (v === undefined || v === '') return localDate();
+function dateOf(v: unknown, now: number): string {
+  if (v === undefined || v === '') return localDate(0, new Date(now));
   if (typeof v !== 'string' || !DATE.test(v) || !isDateTime(`${v}T12:00`)) throw new InputError('日付は 2026-11-26 の形式で入力してください。');
   return v;
 }
@@ -100,7 +100,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   // The personal schedule frame of the top page: today's reservations.
   route(app, deps, 'GET', '/schedule/today', { data: homeAndShared }, (c) => {
-    const today = localDate();
+    const today = localDate(0, new Date(site.clock.now()));
     const rs = mine(c, { from: `${today}T00:00`, to: `${addDays(today, 1)}T00:00` });
     return page('個人予約', html`<h1>個人予約 - ${dateLabel(today)}</h1>
 <table class="list" id="today-list"><tr><th>時刻</th><th>件名</th><th>設備</th></tr>
@@ -109,7 +109,7 @@ ${reservationRows(rs)}</table>
   });
 
   route(app, deps, 'GET', '/schedule/list', { data: homeAndShared }, (c) => {
-    const from = dateOf(queryOf(c.req).date);
+    const from = dateOf(queryOf(c.req).date, site.clock.now());
     const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
     const rs = mine(c, { from: `${from}T00:00`, to: `${addDays(from, 7)}T00:00` });
     return page('スケジュール', html`<h1>スケジュール - ${dateLabel(from)} から 1週間</h1>
@@ -152,7 +152,7 @@ ${form.note}</textarea></td></tr>
   route(app, deps, 'GET', '/schedule/new', { data: homeAndShared, back: () => '/schedule/list' }, (c) => {
     const q = queryOf(c.req);
     const form = readForm(q);
-    return reservationForm(c, '新規予約', '/schedule/create', { ...form, date: form.date || dateOf(undefined), start: form.start || '09:00', end: form.end || '10:00' }, html``);
+    return reservationForm(c, '新規予約', '/schedule/create', { ...form, date: form.date || dateOf(undefined, site.clock.now()), start: form.start || '09:00', end: form.end || '10:00' }, html``);
   });
   route(app, deps, 'POST', '/schedule/create', { data: homeAndShared, back: (c) => `/schedule/new${query({ ...readForm(fieldsOf(c.req)) })}` }, (c) => {
     const form = readForm(fieldsOf(c.req));
@@ -187,7 +187,7 @@ ${form.note}</textarea></td></tr>
 
   // 設備予約: the facilities' calendars for a day, and reserving one.
   route(app, deps, 'GET', '/facility/list', { data: () => [site.sharedServer] }, (c) => {
-    const date = dateOf(queryOf(c.req).date);
+    const date = dateOf(queryOf(c.req).date, site.clock.now());
     const all = facilities();
     return page('設備予約', html`<h1>設備予約 - ${dateLabel(date)}</h1>
 <p><a href="/facility/list${query({ date: addDays(date, -1) })}">&lt;&lt; 前日</a> | <a href="/facility/list">今日</a> | <a href="/facility/list${query({ date: addDays(date, 1) })}">翌日 &gt;&gt;</a></p>
@@ -205,6 +205,6 @@ ${all.map((f) => {
     if (!fac) throw new InputError('指定された設備はありません。', 404, '/facility/list');
     const form = readForm(q);
     return reservationForm(c, `設備予約 - ${fac.name}`, '/schedule/create',
-      { ...form, date: dateOf(q.date), start: form.start || '09:00', end: form.end || '10:00', title: form.title || `${fac.name} 利用`, facility: String(fac.id) }, html``);
+      { ...form, date: dateOf(q.date, site.clock.now()), start: form.start || '09:00', end: form.end || '10:00', title: form.title || `${fac.name} 利用`, facility: String(fac.id) }, html``);
   });
 }
