@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TwemuError } from './errors.js';
+import { TwemuError, errorSpec } from './errors.js';
 import { defaultConfig, readConfigFile, checkConfig, type SiteConfig } from './config.js';
 import { Site, ENDPOINTS_FILE, type CommandResult, type ServerStatus } from './site.js';
 import { Catalog, type CatalogEntryView } from './catalog/catalog.js';
@@ -228,7 +228,7 @@ if (entry === fileURLToPath(import.meta.url) || entry.endsWith('/twemu') || entr
     (err: unknown) => {
       if (err instanceof TwemuError) {
         process.stderr.write(`twemu: ${err.line()}\n`);
-        process.exit(err.code === 'E_USAGE' ? 2 : 1);
+        process.exit(errorSpec(err.code).exit ?? 1);
       }
       process.stderr.write(`twemu: internal error: ${(err as Error)?.message ?? String(err)}${process.env.TWEMU_DEBUG ? `\n${(err as Error)?.stack}` : ' (set TWEMU_DEBUG=1 for details)'}\n`);
       process.exit(1);

@@ -1,4 +1,4 @@
-import { CommandRefused, BadRequest } from './errors.js';
+import { CommandRefused, BadRequest, type RefusalCode } from './errors.js';
 import { digestOf } from './backup.js';
 import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
@@ -18,7 +18,7 @@ export interface Rule {
   kind: 'state' | 'order';
   /** A state rule saying the command is already in effect (`--server all` skips such servers). */
   inEffect?: boolean;
-  code: string;
+  code: RefusalCode;
   /** True when executing the command on `server` now would break the rule. */
   broken(server: SiteServer, site: Site): boolean;
   message(server: SiteServer, site: Site): string;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TwemuError } from '../errors.js';
+import { RemoteError, TwemuError } from '../errors.js';
 import { ENDPOINTS_FILE, TOKEN_FILE, type Endpoints } from '../site.js';
 
 export interface SiteTarget {
@@ -56,8 +56,8 @@ export async function callApi<T = unknown>(target: SiteTarget, method: string, p
   }
   if (!res.ok) {
     const e = (data ?? {}) as { error?: string; message?: string; hint?: string };
-    if (res.status === 401) throw new TwemuError('E_UNAUTHORIZED', `the site at ${target.url} refused the admin token`, { hint: 'check DIR/admin-token or --token', status: 401 });
-    throw new TwemuError(e.error ?? `E_HTTP_${res.status}`, e.message ?? `HTTP ${res.status}`, { hint: e.hint, status: res.status });
+    if (res.status === 401) throw new TwemuError('E_UNAUTHORIZED', `the site at ${target.url} refused the admin token`, { hint: 'check DIR/admin-token or --token' });
+    throw new RemoteError(e.error ?? `E_HTTP_${res.status}`, e.message ?? `HTTP ${res.status}`, res.status, e.hint);
   }
   return data as T;
 }

@@ -45,8 +45,13 @@ export function csrfRefused(req: FastifyRequest, site: Site): boolean {
   return authorizedBy(req, site) === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method) && req.headers[CONSOLE_HEADER] !== '1';
 }
 
+/** The one JSON error reply of the control API: status and body from the error catalogue. */
+export function sendError(reply: FastifyReply, err: TwemuError) {
+  return reply.status(err.status).send(err.toJSON());
+}
+
 export function sendCsrfRefusal(reply: FastifyReply) {
-  return reply.status(403).send({ error: 'E_CSRF', message: `a cookie-authenticated state-changing request needs the header ${CONSOLE_HEADER}: 1`, hint: 'use the console, or send Authorization: Bearer <token>' });
+  return sendError(reply, new TwemuError('E_CSRF', `a cookie-authenticated state-changing request needs the header ${CONSOLE_HEADER}: 1`, { hint: 'use the console, or send Authorization: Bearer <token>' }));
 }
 
 /** The control API (HTTP+JSON), built without listening so tests can use `inject`. */
@@ -63,13 +68,14 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
-    if (err instanceof TwemuError) return reply.status(err.status).send(err.toJSON());
-    if (err.validation) return reply.status(400).send({ error: 'E_BAD_REQUEST', message: err.message });
+    if (err instanceof TwemuError) return sendError(reply, err);
+    if (err.validation) return sendError(reply, new TwemuError('E_BAD_REQUEST', err.message));
+    // fastify's own 4xx (FST_ERR_*) keep their code and status.
     if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ error: err.code ?? 'E_BAD_REQUEST', message: err.message });
     site.log.error({ err, url: req.url }, 'control API error');
-    return reply.status(500).send({ error: 'E_INTERNAL', message: 'internal error (see the server log)' });
+    return sendError(reply, new TwemuError('E_INTERNAL', 'internal error (see the server log)'));
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'E_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) => sendError(reply, new TwemuError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
 
   app.addHook('onRequest', async (req, reply) => {
     // Decide on the route the router matched, not only the raw URL: the router
@@ -79,7 +85,7 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
     // The desktop clients' operations authenticate as the user (HTTP Basic), not with the admin token.
     if (route.startsWith('/api/client/')) return;
     if (!isAuthorized(req, site)) {
-      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: 'E_UNAUTHORIZED', message: 'missing or wrong admin token', hint: 'send Authorization: Bearer <token from DIR/admin-token>' });
+      return sendError(reply.header('www-authenticate', 'Bearer'), new TwemuError('E_UNAUTHORIZED', 'missing or wrong admin token', { hint: 'send Authorization: Bearer <token from DIR/admin-token>' }));
     }
     if (csrfRefused(req, site)) return sendCsrfRefusal(reply);
   });
@@ -180,7 +186,7 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
   app.get('/api/users/:name/folders', { schema: { description: 'A user\'s mail folders with their message counts (read through the store, staging area included).' } }, async (req) => {
     const { name } = req.params as { name: string };
     const account = site.account(name);
-    if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`, { status: 404 });
+    if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`);
     const mail = site.homeStore(account).mail;
     return { user: account.name, server: account.homeServer, folders: mail.folders(account.name).map((f) => ({ name: f.name, uidValidity: f.uidValidity, uidNext: f.uidNext, messages: mail.count(account.name, f.name) })) };
   });
@@ -188,7 +194,7 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
   app.get('/api/users/:name/folders/:folder/messages', { schema: { description: 'The messages of a user\'s folder: uid, size, flags, internal date, subject.' } }, async (req) => {
     const { name, folder } = req.params as { name: string; folder: string };
     const account = site.account(name);
-    if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`, { status: 404 });
+    if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`);
     const mail = site.homeStore(account).mail;
     const messages = mail.messages(account.name, folder).map((m) => {
       const head = mail.raw(account.name, folder, m.uid)!.subarray(0, 8192).toString('latin1');

@@ -2,6 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Site } from '../site.js';
 import type { Account } from '../store/directory.js';
 import { controlPlugins } from './plugins.js';
+import { TwemuError } from '../errors.js';
+import { sendError } from './app.js';
 import { clientOperations, runClientOperation } from '../services/clients.js';
 
 // The desktop clients' operations: `POST /api/client/{service}/{operation}`,
@@ -29,10 +31,8 @@ function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Acc
     // Like every other login of the site, a refused one is on the event stream.
     site.events.emit({ type: 'login-failed', client: 'desktop', operation: req.url.split('?')[0]!.slice(0, 200), user: given?.slice(0, 64),
       message: given === undefined ? 'desktop client: no HTTP Basic credentials' : 'desktop client: wrong user name or password' });
-    void reply.status(401).header('www-authenticate', REALM).send({
-      error: 'E_UNAUTHORIZED', message: 'the desktop-client operations need a TeamWARE user\'s name and password',
-      hint: 'send Authorization: Basic base64(user:password), e.g. alice:teamware',
-    });
+    void sendError(reply.header('www-authenticate', REALM), new TwemuError('E_UNAUTHORIZED', 'the desktop-client operations need a TeamWARE user\'s name and password',
+      { hint: 'send Authorization: Basic base64(user:password), e.g. alice:teamware' }));
   }
   return account;
 }

@@ -149,7 +149,7 @@ function openSession(site: Site, user: string, service: string): DesktopSession 
 function requireSession(site: Site, user: Account, service: string, token: string): DesktopSession {
   const s = sessions(site).get(token);
   if (!s || s.user !== user.name || s.service !== service) {
-    throw new TwemuError('E_LOGIN_AGAIN', `the ${service} session has ended or is unknown; log in again`, { hint: `POST /api/client/${service}/login`, status: 401 });
+    throw new TwemuError('E_LOGIN_AGAIN', `the ${service} session has ended or is unknown; log in again`, { hint: `POST /api/client/${service}/login` });
   }
   return s;
 }
@@ -548,12 +548,12 @@ export function runClientOperation(site: Site, user: Account, service: string, o
       known.length ? `the ${service} operations are: ${known.join(', ')}` : `the operations are: ${[...clientOperations.keys()].join(', ')}`);
   }
   if (op.admin && !user.isAdmin) {
-    throw new TwemuError('E_FORBIDDEN', `${service}/${operation} needs an administrator account; ${user.name} is not one`, { hint: 'authenticate as ADMIN (or another account with isAdmin)', status: 403 });
+    throw new TwemuError('E_FORBIDDEN', `${service}/${operation} needs an administrator account; ${user.name} is not one`, { hint: 'authenticate as ADMIN (or another account with isAdmin)' });
   }
   const needs = SERVICE_OF_CLIENT[op.service];
   if (needs && !user.services[needs]) {
     // As POP3, IMAP and the application execution module refuse them: the Directory decides who may use what.
-    throw new TwemuError('E_SERVICE_UNAVAILABLE', `${user.name} may not use the ${needs} service (the Directory has it unavailable for this account)`, { hint: 'enable the service for the account (directory/account-update)', status: 403 });
+    throw new TwemuError('E_SERVICE_UNAVAILABLE', `${user.name} may not use the ${needs} service (the Directory has it unavailable for this account)`, { hint: 'enable the service for the account (directory/account-update)' });
   }
   if (body === undefined || body === null || body === '') body = {};
   if (typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('E_BAD_REQUEST', 'the body must be a JSON object');

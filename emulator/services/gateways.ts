@@ -81,7 +81,7 @@ export class Gateways implements SiteExtension {
   };
 
   private get site(): Site {
-    if (!this.siteRef) throw new TwemuError('E_NOT_STARTED', 'the gateways are not running (the site is not started)', { status: 503 });
+    if (!this.siteRef) throw new TwemuError('E_NOT_STARTED', 'the gateways are not running (the site is not started)');
     return this.siteRef;
   }
 
@@ -309,7 +309,7 @@ export class Gateways implements SiteExtension {
     if (typeof pages !== 'number' || !Number.isInteger(pages) || pages < 1 || pages > 999) throw new BadRequest('E_BAD_REQUEST', '"pages" must be an integer from 1 to 999');
     const to = this.site.account(localPart(toName));
     if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
-    if (this.fax.pending.length >= FAX_QUEUE_MAX) throw new TwemuError('E_FAX_QUEUE_FULL', `${FAX_QUEUE_MAX} received faxes are already waiting for the Directory service`, { hint: 'resume the directory server first', status: 503 });
+    if (this.fax.pending.length >= FAX_QUEUE_MAX) throw new TwemuError('E_FAX_QUEUE_FULL', `${FAX_QUEUE_MAX} received faxes are already waiting for the Directory service`, { hint: 'resume the directory server first' });
     const fax: PendingFax = { id: randomBytes(6).toString('hex'), from, to: to.name, pages, attempts: 0, receivedAt: new Date().toISOString() };
     const attempt = this.faxAttempt(fax);
     if (attempt.delivered) return { ok: true, logged: attempt.logged, delivered: attempt.delivered };
@@ -415,7 +415,7 @@ function ndrText(m: { sender: string; recipient: string; subject: string }): str
 /** The site's gateways (the extension instance). */
 export function gatewaysOf(site: Site): Gateways {
   const g = site.extensions.find((e): e is Gateways => e instanceof Gateways);
-  if (!g) throw new TwemuError('E_NOT_STARTED', 'this site runs no gateways', { status: 503 });
+  if (!g) throw new TwemuError('E_NOT_STARTED', 'this site runs no gateways');
   return g;
 }
 

@@ -51,7 +51,7 @@ export class SearchPro implements SiteExtension {
   readonly checks: SiteExtension['checks'] = { 'to backup on': [((server, site) => this.checkBackupOn(server, site)) satisfies CommandCheck] };
 
   private get site(): Site {
-    if (!this.siteRef) throw new TwemuError('E_NOT_STARTED', 'SearchPro is not running (the site is not started)', { status: 503 });
+    if (!this.siteRef) throw new TwemuError('E_NOT_STARTED', 'SearchPro is not running (the site is not started)');
     return this.siteRef;
   }
 
@@ -105,7 +105,7 @@ export class SearchPro implements SiteExtension {
     }
     const site = this.site;
     if (this.build) {
-      throw new TwemuError('E_SEARCHPRO_BUSY', `an index build is already in progress (${this.progress}%)`, { hint: 'wait for it to finish (GET /api/searchpro)', status: 409 });
+      throw new TwemuError('E_SEARCHPRO_BUSY', `an index build is already in progress (${this.progress}%)`, { hint: 'wait for it to finish (GET /api/searchpro)' });
     }
     const documents = site.sharedServer.store.library.documents().map((d) => ({ id: d.id, title: d.title, body: d.body }));
     const ticks = Math.max(1, Math.ceil(durationMs / this.tickMs));
@@ -176,7 +176,7 @@ export class SearchPro implements SiteExtension {
 
 export function searchProOf(site: Site): SearchPro {
   const s = site.extensions.find((e): e is SearchPro => e instanceof SearchPro);
-  if (!s) throw new TwemuError('E_NOT_STARTED', 'this site runs no SearchPro', { status: 503 });
+  if (!s) throw new TwemuError('E_NOT_STARTED', 'this site runs no SearchPro');
   return s;
 }
 

@@ -12,7 +12,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Account } from '../../emulator/store/directory.js';
-import { TwemuError, NotFound } from '../../emulator/errors.js';
+import { TwemuError, errorSpec } from '../../emulator/errors.js';
 import { AME_CODES, AmeError, RC, codeName, httpStatus } from './codes.js';
 import { FUNCTIONS, FUNCTION_NAMES, DEFAULT_MAIL_DOMAIN, bodySchema, codesOf, describe, touchesServer, type AmeConfig, type CallContext, type FunctionSpec } from './functions.js';
 import type { AmeFunctionName } from './types.js';
@@ -48,10 +48,7 @@ const failure = (rc: number, message: string): Failure => ({ rc, error: codeName
 /** The rc of an error a repository threw (the store speaks TwemuError). */
 function failureOf(err: unknown): Failure | null {
   if (err instanceof AmeError) return failure(err.rc, err.message);
-  if (err instanceof NotFound) return failure(RC.NOT_FOUND, err.message);
-  if (err instanceof TwemuError && err.code === 'E_LOCKED') return failure(RC.REFUSED, err.message);
-  if (err instanceof TwemuError && err.status === 400) return failure(RC.ARGUMENT, err.message);
-  if (err instanceof TwemuError) return failure(RC.SERVER, err.message);
+  if (err instanceof TwemuError) return failure(errorSpec(err.code).ame ?? RC.SERVER, err.message);
   return null;
 }
 

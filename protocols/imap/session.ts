@@ -4,7 +4,7 @@ import type { SiteServer } from '../../emulator/server.js';
 import type { Account } from '../../emulator/store/directory.js';
 import type { Change } from '../../emulator/store/database.js';
 import type { MailRepo } from '../../emulator/store/mail.js';
-import { TwemuError } from '../../emulator/errors.js';
+import { ERRORS, TwemuError, errorSpec } from '../../emulator/errors.js';
 import { Framer, type CommandUnit, type LiteralAnnounce, type LiteralVerdict } from './framer.js';
 import { parseCommand, tagOfUnit } from './parser.js';
 import { serialiseContinuation, serialiseTagged, serialiseUntagged } from './serialiser.js';
@@ -166,11 +166,10 @@ export class Session {
     } catch (err) {
       if (err instanceof SyntaxError) return { tagged: { status: 'BAD', text: `Syntax error: ${err.message}` } };
       if (err instanceof TwemuError) {
-        const code = err.code === 'E_NO_FOLDER' ? 'NONEXISTENT' : err.code === 'E_FOLDER_EXISTS' ? 'ALREADYEXISTS' : err.code === 'E_FOLDER_PROTECTED' ? 'CANNOT' : undefined;
-        return { tagged: { status: 'NO', code, text: err.message } };
+        return { tagged: { status: 'NO', code: errorSpec(err.code).imap, text: err.message } };
       }
       this.site.log.error({ err }, `imap ${cmd.name} failed`);
-      return { tagged: { status: 'NO', code: 'SERVERBUG', text: 'Internal error; the command was not completed' } };
+      return { tagged: { status: 'NO', code: ERRORS.E_INTERNAL.imap, text: 'Internal error; the command was not completed' } };
     }
   }
 
@@ -182,7 +181,7 @@ export class Session {
       // A failure half-way through the responses (FETCH of a message that vanished, say): the command fails, the session goes on.
       this.site.log.error({ err }, `imap ${cmd?.name ?? ''} failed while answering`);
       const text = err instanceof TwemuError ? err.message : 'Internal error; the command was not completed';
-      await this.send([], tag, { status: 'NO', code: err instanceof TwemuError ? undefined : 'SERVERBUG', text });
+      await this.send([], tag, { status: 'NO', code: err instanceof TwemuError ? errorSpec(err.code).imap : ERRORS.E_INTERNAL.imap, text });
       return;
     }
     if (this.closed) return;

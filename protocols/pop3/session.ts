@@ -12,6 +12,7 @@ import type { Maildrop } from './maildrop.js';
 import { MAX_PENDING_LINES, type Pop3Options } from './options.js';
 import { parseCommand } from './parser.js';
 import { bad, err, serialise, type Reply } from './replies.js';
+import { ERRORS } from '../../emulator/errors.js';
 
 /** Replies waiting in the socket's buffer beyond which we stop answering until the client reads. */
 const WRITE_HIGH_WATER = 256 * 1024;
@@ -93,7 +94,7 @@ export class Pop3Session implements Pop3Context {
     } catch (e) {
       // Never an unhandled rejection (it would stop the whole emulator): this session ends, the others go on.
       this.server.site.log.error({ err: e, server: this.server.name }, 'pop3: session failed');
-      if (this.socket.writable) this.socket.write('-ERR [SYS/TEMP] internal error, closing connection\r\n');
+      if (this.socket.writable) this.socket.write(`-ERR [${ERRORS.E_INTERNAL.pop3}] internal error, closing connection\r\n`);
       this.close();
     } finally {
       this.busy = false;
@@ -123,7 +124,7 @@ export class Pop3Session implements Pop3Context {
     } catch (e) {
       this.pendingUser = null;
       this.server.site.log.error({ err: e, verb, server: this.server.name }, 'pop3: command failed');
-      return err('[SYS/TEMP] internal error, try again');
+      return err(`[${ERRORS.E_INTERNAL.pop3}] internal error, try again`);
     }
   }
 

@@ -144,6 +144,6 @@ function sameHost(origin: string, host: string | undefined): boolean {
 }
 
 function messageOf(err: TwemuError): string {
-  if (err.code.startsWith('E_NO_')) return `指定されたデータが見つかりません。(${err.message})`;
+  if (err.status === 404) return `指定されたデータが見つかりません。(${err.message})`;
   return `入力に誤りがあります。(${err.message})`;
 }

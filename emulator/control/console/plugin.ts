@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { timingSafeEqual } from 'node:crypto';
 import type { Site } from '../../site.js';
 import type { SiteServer } from '../../server.js';
-import { BadRequest } from '../../errors.js';
+import { BadRequest, TwemuError } from '../../errors.js';
 import { controlPlugins } from '../plugins.js';
-import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal } from '../app.js';
+import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal, sendError } from '../app.js';
 import { checklist, STEPS, StepTracker } from './checklist.js';
 import { consolePage, loginPage } from './pages.js';
 import { ameCall, ameFunctions, imapLogin, pop3Login, webPage, type ClientResult } from './demo-clients.js';
@@ -135,7 +135,7 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     const route = req.routeOptions.url ?? '';
     if (!route.startsWith('/console') && !req.url.startsWith('/console')) return;
     if (isPublic(req.method, route)) return;
-    if (!isAuthorized(req, site)) return reply.status(401).send({ error: 'E_UNAUTHORIZED', message: 'log in to the console first', hint: 'open /console and enter the admin token' });
+    if (!isAuthorized(req, site)) return sendError(reply, new TwemuError('E_UNAUTHORIZED', 'log in to the console first', { hint: 'open /console and enter the admin token' }));
     if (csrfRefused(req, site)) return sendCsrfRefusal(reply);
   });
 
@@ -148,7 +148,7 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
   app.get('/console/assets/:file', { schema: { hide: true } }, async (req, reply) => {
     const { file } = req.params as { file: string };
     const body = assets.get(file);
-    if (body === undefined) return reply.status(404).send({ error: 'E_NOT_FOUND', message: `no console asset ${JSON.stringify(file)}` });
+    if (body === undefined) return sendError(reply, new TwemuError('E_NOT_FOUND', `no console asset ${JSON.stringify(file)}`));
     return reply.headers({ 'content-type': ASSET_TYPES[file]!, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).send(body);
   });
 

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERRORS, TwemuError, NotFound, RemoteError, isErrorCode, type ErrorCode } from '../../emulator/errors.js';
+import { AME_CODES } from '../../protocols/ame/codes.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+describe('the error catalogue', () => {
+  const codes = Object.keys(ERRORS) as ErrorCode[];
+
+  it('maps every 400 to AME rc -2 (E_LOCKED: -5), every 404 to -3, and only to rcs AME has', () => {
+    const rcs = new Set<number>(AME_CODES.map((c) => c.rc));
+    for (const code of codes) {
+      const spec = ERRORS[code];
+      if (spec.ame !== undefined) expect(rcs.has(spec.ame), code).toBe(true);
+      if (spec.status === 404) expect(spec.ame, code).toBe(-3);
+      if (spec.status === 400) expect(spec.ame, code).toBe(code === 'E_LOCKED' ? -5 : -2);
+    }
+  });
+
+  it('gives every code a message, and its status to the error', () => {
+    for (const code of codes) {
+      expect(ERRORS[code].message.length, code).toBeGreaterThan(0);
+      const err = new TwemuError(code);
+      expect(err.status).toBe(ERRORS[code].status);
+      expect(err.toJSON()).toEqual({ error: code, message: ERRORS[code].message });
+    }
+    expect(new NotFound('E_NO_FOLDER', 'no folder "x"').status).toBe(404);
+  });
+
+  it('keeps an unknown remote code in the JSON but not as its own code', () => {
+    const e = new RemoteError('E_SOMETHING_NEWER', 'from a newer site', 418);
+    expect(e.code).toBe('E_HTTP');
+    expect(e.status).toBe(418);
+    expect(e.toJSON().error).toBe('E_SOMETHING_NEWER');
+    expect(isErrorCode('E_NO_ACCOUNT')).toBe(true);
+    expect(isErrorCode('toString')).toBe(false);
+  });
+
+  it('is the only place error codes are spelled: every E_* literal in the sources is in the table (or an AME rc name)', () => {
+    const ameNames = new Set<string>(AME_CODES.map((c) => c.name));
+    const unknown: string[] = [];
+    for (const file of ['emulator', 'protocols', 'scenarios'].flatMap((d) => sources(join(ROOT, d)))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/['"`](E_[A-Z0-9_]+)['"`]/g)) {
+        if (!isErrorCode(m[1]) && !ameNames.has(m[1]!)) unknown.push(`${file.slice(ROOT.length + 1)}: ${m[1]}`);
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
+});
