@@ -35,6 +35,8 @@ export interface SiteConfig {
   services: Record<string, Record<string, unknown>>;
   /** Which server runs the X.400 and Fax gateways and SearchPro (default: the first application server). */
   gatewayServer?: string;
+  /** The site's time zone (IANA name) for times shown to people (the console); default the machine's. */
+  timeZone?: string;
   /** Log to stderr (pino) at this level; `silent` by default in-process. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** The site's time: `{start: ISO}` starts it there (it runs on from it); in-process, any `{now()}`. Default: the machine's clock. */
@@ -50,7 +52,7 @@ export function defaultConfig(): SiteConfig {
   };
 }
 
-const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock']));
+const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock', 'timeZone']));
 
 /** Reads a config file; every mistake is one clear error. */
 export function readConfigFile(file: string): Partial<SiteConfig> {
@@ -86,6 +88,22 @@ export function checkConfig(data: Record<string, unknown>, where = 'config'): Pa
   if (c.lenient !== undefined && typeof c.lenient !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: lenient must be true or false`);
   if (c.demo !== undefined && typeof c.demo !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: demo must be true or false`);
   if (c.clock !== undefined) checkClockSetting(c.clock, where);
+  if (c.timeZone !== undefined && !validTimeZone(c.timeZone)) throw new TwemuError('E_CONFIG', `${where}: timeZone must be an IANA time zone name such as "Asia/Tokyo" or "UTC"`);
   if (c.host !== undefined && typeof c.host !== 'string') throw new TwemuError('E_CONFIG', `${where}: host must be a string`);
   return c;
+}
+
+function validTimeZone(tz: unknown): boolean {
+  if (typeof tz !== 'string' || !tz) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The time zone times are shown in: the configured one, else the machine's. */
+export function siteTimeZone(config: Pick<SiteConfig, 'timeZone'>): string {
+  return config.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
 }

@@ -5,6 +5,9 @@ import { loadState, saveState, type LifecycleState } from './state.js';
 import type { Decision } from './catalog/catalog.js';
 import type { Site } from './site.js';
 
+/** At most one `staging`/`write` event per server per this many ms. */
+const STAGED_EVENT_MS = 100;
+
 export type ServerRole = 'single' | 'directory' | 'application';
 
 /** What runs on a server. A directory server runs the Directory service and the message router, plus its web service. */
@@ -54,6 +57,27 @@ export class SiteServer {
     // Re-pin before anything can checkpoint: a restart comes back in backup mode with the staging area intact.
     this.store = new Store(this.dir, { staging: this.state.backupMode === 'on' });
     if (this.state.backupMode === 'on') this.store.database.resumeStaging();
+    this.store.database.changes.on('change', () => this.stagedWrite());
+  }
+
+  private stagedTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Every write held by the staging area shows on the event stream (`staging` / `write`, with the running
+   * count and bytes), at most one event per STAGED_EVENT_MS per server, so a watcher sees the area grow per
+   * write without a flood of events under load.
+   */
+  private stagedWrite(): void {
+    if (!this.store.database.stagingActive || this.stagedTimer) return;
+    this.stagedTimer = setTimeout(() => {
+      this.stagedTimer = null;
+      const db = this.store.database;
+      if (!db.stagingActive) return;
+      const writes = db.stagedCount();
+      const bytes = db.stagingBytes();
+      this.site.events.emit({ type: 'staging', server: this.name, operation: 'write', message: `${writes} write(s) in the staging area`, data: { writes, bytes } });
+    }, STAGED_EVENT_MS);
+    this.stagedTimer.unref();
   }
 
   /** The server's ini files (what the differential backup copies beside the database). */
@@ -121,6 +145,8 @@ export class SiteServer {
   }
 
   close(): void {
+    if (this.stagedTimer) clearTimeout(this.stagedTimer);
+    this.stagedTimer = null;
     this.store.close();
   }
 }

@@ -91,6 +91,14 @@ export class ServerDatabase {
     return result;
   }
 
+  /** Empties every table but the database's own bookkeeping (`meta`, the staging list): the console's "reset to demo state". */
+  wipe(): void {
+    const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'staged_changes') AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    this.write({ service: 'site', operation: 'reset', object: 'every table' }, () => {
+      for (const table of tables) this.db.prepare(`DELETE FROM "${table.replaceAll('"', '""')}"`).run();
+    });
+  }
+
   /** Step 2: checkpoint everything into the main file, then pin it. */
   beginStaging(): void {
     if (this.staging) return;

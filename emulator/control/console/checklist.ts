@@ -106,6 +106,11 @@ export class StepTracker {
     });
   }
 
+  /** Forgets the steps run (the site was reset): the state is all there is again. */
+  reset(): void {
+    for (const s of this.site.servers) this.runs.set(s.name, new Set(STEPS.filter((d) => doneFromState(s, d.step)).map((d) => d.step)));
+  }
+
   ran(server: SiteServer, step: number): boolean {
     return this.runs.get(server.name)?.has(step) ?? false;
   }
@@ -134,4 +139,16 @@ export function checklist(server: SiteServer, site: Site, tracker?: StepTracker)
     if (reason) waiting = `step ${pending.step} (${pending.command}): ${reason.message}; ${reason.hint}`;
   }
   return { steps, next: next?.step ?? null, waiting };
+}
+
+/** The next step of the whole site (the console's "next step" button): the lowest next step of any server, run on all servers in the documented order. */
+export function nextSiteStep(site: Site, tracker?: StepTracker): { step: StepDefinition; servers: string[] } | { waiting: string } {
+  const lists = site.servers.map((s) => ({ server: s, list: checklist(s, site, tracker) }));
+  const ready = lists.filter((l) => l.list.next !== null);
+  if (!ready.length) {
+    const waiting = lists.map((l) => l.list.waiting && `${l.server.name}: ${l.list.waiting}`).filter(Boolean).join('; ');
+    return { waiting: waiting || 'no step can run now' };
+  }
+  const step = Math.min(...ready.map((l) => l.list.next!));
+  return { step: STEPS.find((d) => d.step === step)!, servers: ready.filter((l) => l.list.next === step).map((l) => l.server.name) };
 }

@@ -9,7 +9,10 @@ import type { SiteServer } from '../../server.js';
 import { BadRequest, TwemuError } from '../../errors.js';
 import { controlPlugins } from '../plugins.js';
 import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal, sendError } from '../app.js';
-import { checklist, STEPS, StepTracker } from './checklist.js';
+import { checklist, nextSiteStep, STEPS, StepTracker } from './checklist.js';
+import { timeline } from './timeline.js';
+import { resetSite } from '../../reset.js';
+import { siteTimeZone } from '../../config.js';
 import { consolePage, loginPage } from './pages.js';
 import { ameCall, ameFunctions, imapLogin, pop3Login, webPage, type ClientResult } from './demo-clients.js';
 
@@ -53,6 +56,7 @@ interface DemoBody {
   path?: string;
   function?: string;
   args?: Record<string, unknown>;
+  feed?: boolean;
 }
 
 const demoSchema = {
@@ -66,6 +70,8 @@ const demoSchema = {
     path: { type: 'string', pattern: '^/[\\x21-\\x7e]{0,200}$' },
     function: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
     args: { type: 'object' },
+    /** false: the console's automatic re-run after a state change (the behaviours it meets are on the feed anyway). */
+    feed: { type: 'boolean' },
   },
 } as const;
 
@@ -178,8 +184,30 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     backupDest: join(site.config.dataDir, 'console-backups'),
     steps: STEPS,
     lastSeq: site.events.lastSeq,
+    /** The time zone the console shows times in (config `timeZone`, default the machine's). */
+    timeZone: siteTimeZone(site.config),
+    /** The site's next step ("next step" button): run on every server it names, in the documented order. */
+    next: nextSiteStep(site, tracker),
+    /** The directory's users and their home servers (the client pickers). */
+    users: site.directory.list().map((a) => ({ name: a.name, homeServer: a.homeServer, isAdmin: a.isAdmin })),
     servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site, tracker) })),
   }));
+
+  app.get('/console/timeline', {
+    schema: { description: 'One lane per server: the steps run (and refused), the suspended and backup-mode windows, the clients that met a behaviour; from the event history in memory. `?download=1` answers it as a file.' },
+  }, async (req, reply) => {
+    const body = timeline(site, site.events.since(0), siteTimeZone(site.config), new Date(site.clock.now()).toISOString());
+    if ((req.query as { download?: string }).download) reply.header('content-disposition', 'attachment; filename="twemu-timeline.json"');
+    return body;
+  });
+
+  app.post('/console/reset', {
+    schema: { description: 'Resets the site to its demo state: every server available and out of backup mode (what was staged is merged, the web archive removed), the demo data in place of whatever was there, every policy back to its configured default.' },
+  }, async () => {
+    const result = resetSite(site);
+    tracker.reset();
+    return { ...result, status: site.status() };
+  });
 
   app.get('/console/demo/ame-functions', {
     schema: { description: 'The functions the application execution module of a server lists.', querystring: { type: 'object', required: ['server'], properties: { server: { type: 'string', minLength: 1, maxLength: 64 } } } },
@@ -203,11 +231,14 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
   }, async (req) => {
     const { kind } = req.params as { kind: DemoKind };
     const body = req.body as DemoBody;
+    const before = site.events.lastSeq;
     const { client, operation, result } = await runDemo(site, kind, body);
+    // The catalog behaviours this client met (what makes its answer the documented one, not a plain failure).
+    const behaviours = [...new Set(site.events.since(before, (e) => e.type === 'behaviour' && e.client === client && e.user === (body.user ?? 'alice')).map((e) => e.behaviour!))];
     const server = site.server(body.server).name;
     const user = body.user ?? 'alice';
-    site.events.emit({ type: 'client', server, client, operation, user, message: result.summary, data: { ok: result.ok, transcript: result.lines } });
-    return { kind, server, client, operation, user, ...result };
+    if (body.feed !== false) site.events.emit({ type: 'client', server, client, operation, user, message: result.summary, data: { ok: result.ok, transcript: result.lines } });
+    return { kind, server, client, operation, user, behaviours, ...result };
   });
 };
 

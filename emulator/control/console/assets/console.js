@@ -17,6 +17,10 @@ const sources = new Map();
 let lastSeq = 0;
 let pickersFilled = false;
 const levels = new Map(); // server -> chosen backup level for step 5
+/** Time formatter in the site's time zone (set from /console/state). */
+let clock = null;
+/** The feed shows events after this sequence number ("Clear" moves it; kept for the browser session). */
+let clearedAt = Number(sessionStorage.getItem('twemu-feed-cleared') ?? 0);
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,6 +30,7 @@ function el(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k === 'class') node.className = v;
+    else if (k === 'style') Object.assign(node.style, v); // CSSOM, which the page's CSP allows (a style attribute it would not)
     else if (k === 'dataset') for (const [dk, dv] of Object.entries(v)) node.dataset[dk] = String(dv);
     else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? '' : String(v));
@@ -60,25 +65,33 @@ function fmtBytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** A step's run button: named for a screen reader, enabled only when running it is the point (strict: not done, not blocked). */
+function runAllowed(step) {
+  if (!step.applies || step.done) return false;
+  return step.runnable || $('lenient').checked;
+}
+
 function stepRow(server, step) {
   const cls = [step.applies ? '' : 'na', step.done ? 'done' : '', step.next ? 'next' : ''].filter(Boolean).join(' ');
   const controls = [];
+  const title = step.procedure === 'backup' ? 'twemu backup' : step.command;
+  const label = `run step ${step.step} (${title}) on ${server.name}${step.done ? ', done' : !step.runnable ? ', blocked' : ''}`;
   if (step.procedure === 'backup') {
-    const level = el('select', { class: 'level', 'aria-label': `backup level for ${server.name}`, onchange: (e) => levels.set(server.name, e.target.value) },
-      ...[0, 1, 2].map((n) => el('option', { value: n, selected: String(levels.get(server.name) ?? '0') === String(n) }, `level ${n}`)));
+    const level = el('select', { class: 'level', 'aria-label': `backup level for ${server.name}`, dataset: { focus: `level-${server.name}` }, onchange: (e) => levels.set(server.name, e.target.value) },
+      ...[0, 1, 2].map((n) => el('option', { value: n, selected: String(levels.get(server.name) ?? '0') === String(n) }, `L${n}`)));
     controls.push(level);
     controls.push(el('button', {
-      type: 'button', disabled: !state.backupsApi, title: state.backupsApi ? '' : 'the backup API (POST /api/backups) is not available',
+      type: 'button', disabled: !state.backupsApi || !runAllowed(step), 'aria-label': label, dataset: { focus: `run-${server.name}-${step.step}` },
+      title: state.backupsApi ? '' : 'the backup API (POST /api/backups) is not available',
       onclick: () => runBackup(server.name, Number(levels.get(server.name) ?? 0)),
     }, 'run'));
   } else {
-    controls.push(el('button', { type: 'button', disabled: !step.applies, onclick: () => runCommand(step.procedure, server.name) }, 'run'));
+    controls.push(el('button', { type: 'button', disabled: !runAllowed(step), 'aria-label': label, dataset: { focus: `run-${server.name}-${step.step}` }, onclick: () => runCommand(step.procedure, server.name) }, 'run'));
   }
-  const title = step.procedure === 'backup' ? 'twemu backup' : step.command;
   return el('li', { class: cls, dataset: { step: step.step, done: step.done, next: step.next } },
     el('span', { class: 'num' }, `${step.step}.`),
     el('span', { class: 'mark', 'aria-label': step.done ? 'done' : step.next ? 'next' : '' }),
-    el('span', { class: 'cmd', title: step.title }, title, el('small', {}, step.title)),
+    el('span', { class: 'cmd', title: `${title}: ${step.title}` }, title),
     el('span', { class: 'controls' }, ...controls));
 }
 
@@ -87,11 +100,12 @@ function card(server) {
   const backup = server.backupDone
     ? `yes${server.lastBackup ? ` (level ${server.lastBackup.level})` : ''}`
     : server.lastBackup ? `no (last: level ${server.lastBackup.level})` : 'no';
+  const fact = (label, field, value, cls) => el('div', { class: `fact ${field}` }, el('dt', {}, label), el('dd', { class: cls, dataset: { field } }, value));
   const facts = el('dl', { class: 'facts' },
-    el('dt', {}, 'backup'), el('dd', { class: server.backupMode !== 'off' ? 'hot' : '', dataset: { field: 'backupMode' } }, server.backupMode.toUpperCase()),
-    el('dt', {}, 'staging'), el('dd', { dataset: { field: 'staging' } }, staging),
-    el('dt', {}, 'archive'), el('dd', { dataset: { field: 'webArchive' } }, server.webArchive),
-    el('dt', {}, 'backed up'), el('dd', { dataset: { field: 'backupDone' } }, backup));
+    fact('backup', 'backupMode', server.backupMode.toUpperCase(), server.backupMode !== 'off' ? 'hot' : ''),
+    fact('archive', 'webArchive', server.webArchive),
+    fact('backed up', 'backupDone', backup),
+    fact('staging', 'staging', staging));
   const extensions = Object.entries(server)
     .filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v) && typeof v.state === 'string')
     .map(([key, v]) => {
@@ -111,18 +125,54 @@ function card(server) {
     server.checklist.waiting ? el('p', { class: 'waiting' }, `waiting: ${server.checklist.waiting}`) : null);
 }
 
+/** Re-rendering replaces the cards: the control that had the focus gets it back (keyboard users stay where they were). */
+function keepFocus(render) {
+  const key = document.activeElement?.dataset?.focus;
+  render();
+  if (!key) return;
+  const again = document.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+  if (again && !again.disabled) again.focus();
+  else if (again) again.closest('article.card')?.querySelector('button:not(:disabled)')?.focus() ?? $('command').focus();
+}
+
 function renderServers() {
   const root = $('servers');
   const dirs = state.servers.filter((s) => s.role === 'directory');
   const apps = state.servers.filter((s) => s.role !== 'directory');
-  const tiers = [];
-  if (dirs.length) tiers.push(el('div', { class: 'tier-label' }, 'directory server'), el('div', { class: 'tier' }, ...dirs.map(card)));
-  if (apps.length) {
-    if (dirs.length) tiers.push(el('div', { class: 'tier-label' }, 'application servers'));
-    tiers.push(el('div', { class: 'tier' }, ...apps.map(card)));
-  }
-  root.replaceChildren(...tiers);
+  keepFocus(() => root.replaceChildren(...dirs.map(card), ...apps.map(card)));
+  root.dataset.count = String(state.servers.length);
   $('topology').textContent = `${state.topology}-server site`;
+  renderNext();
+}
+
+/** The "next step" button: what the site runs next, on which servers, or why nothing can run. */
+function renderNext() {
+  const button = $('next-step');
+  const why = $('next-step-why');
+  const next = state.next;
+  if (next && next.step) {
+    button.disabled = false;
+    button.textContent = `Next: ${next.step.step}. ${next.step.procedure === 'backup' ? 'twemu backup' : next.step.command}`;
+    button.dataset.step = String(next.step.step);
+    button.title = `runs on ${next.servers.join(', ')} (documented order)`;
+    why.textContent = '';
+  } else {
+    button.disabled = true;
+    button.textContent = 'Next step';
+    button.dataset.step = '';
+    why.textContent = next?.waiting ? `waiting: ${next.waiting}` : '';
+  }
+}
+
+async function runNextStep() {
+  const next = state?.next;
+  if (!next?.step) return;
+  if (next.step.procedure === 'backup') await runBackup('all', Number(levels.get('all') ?? 0));
+  else await runCommand(next.step.procedure, 'all');
+}
+
+function homeOf(user) {
+  return state.users?.find((u) => u.name === user)?.homeServer ?? null;
 }
 
 function fillPickers() {
@@ -131,10 +181,23 @@ function fillPickers() {
   const names = state.servers.map((s) => s.name);
   $('command-server').replaceChildren(el('option', { value: 'all' }, 'all servers'), ...names.map((n) => el('option', { value: n }, n)));
   if (names.length === 1) $('command-server').value = names[0];
-  const clientServers = state.servers.filter((s) => s.services.includes('pop3')).concat(state.servers.filter((s) => !s.services.includes('pop3')));
-  $('demo-server').replaceChildren(...clientServers.map((s) => el('option', { value: s.name }, `${s.name}${s.services.includes('pop3') ? '' : ' (no POP3/IMAP)'}`)));
+  const users = [...(state.users ?? [])].sort((a, b) => Number(a.isAdmin) - Number(b.isAdmin) || a.name.localeCompare(b.name));
+  $('demo-user').replaceChildren(...users.map((u) => el('option', { value: u.name }, `${u.name} (home ${u.homeServer})`)));
+  const first = users.find((u) => u.name === 'alice') ?? users.find((u) => !u.isAdmin) ?? users[0];
+  if (first) $('demo-user').value = first.name;
+  $('demo-server').replaceChildren(...state.servers.map((s) => el('option', { value: s.name }, `${s.name}${s.services.includes('pop3') ? '' : ' (no POP3/IMAP)'}`)));
+  followHome();
   $('lenient').checked = Boolean(state.lenient);
+  clock = new Intl.DateTimeFormat('en-GB', { timeZone: state.timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  $('timezone').textContent = `times: ${state.timeZone}`;
   void loadFunctions();
+}
+
+/** The server picker follows the user's home server (where their mail, POP3 and IMAP live). */
+function followHome() {
+  const home = homeOf($('demo-user').value);
+  if (home && [...$('demo-server').options].some((o) => o.value === home)) $('demo-server').value = home;
+  for (const o of $('demo-server').options) o.textContent = `${o.value}${o.value === home ? ` (${$('demo-user').value}'s home)` : ''}${state.servers.find((s) => s.name === o.value)?.services.includes('pop3') ? '' : ' (no POP3/IMAP)'}`;
 }
 
 let refreshTimer = null;
@@ -149,9 +212,12 @@ function scheduleRefresh() {
 async function refresh() {
   const { status, data } = await call('GET', '/console/state');
   if (status !== 200) return;
+  const before = state ? JSON.stringify(state.servers.map((x) => [x.name, x.service, x.backupMode, x.webArchive, x.backupDone])) : null;
   state = data;
   fillPickers();
   renderServers();
+  const after = JSON.stringify(state.servers.map((x) => [x.name, x.service, x.backupMode, x.webArchive, x.backupDone]));
+  if (before !== null && before !== after && $('clients-auto').checked) scheduleClients();
 }
 
 // ---- commands ---------------------------------------------------------
@@ -193,6 +259,8 @@ async function runCommand(command, server, lenientOverride) {
     showResult('refused', `REFUSED: ${data.message}`,
       refused?.rule ? `rule: ${refused.rule}` : `code: ${data.error}`,
       data.hint ? `what to do: ${data.hint}` : '');
+  } else if (data?.error === 'E_UNKNOWN_COMMAND') {
+    showResult('refused', `ERROR: ${data.message}`, 'what to do: type one of to tran suspend, to backup on, tobkweb arc, to tran resume, twemu backup --level N, tobkweb rm, to backup off (optionally --server NAME)');
   } else {
     showResult('refused', `ERROR: ${data?.message ?? `HTTP ${status}`}`, data?.hint ? `what to do: ${data.hint}` : '');
   }
@@ -217,7 +285,7 @@ async function runBackup(server, level, dest) {
 /** The command box: documented commands as typed, with optional --server, --level, --dest, --lenient/--strict. */
 function parseTyped(text) {
   const opts = {};
-  let rest = ` ${text.trim()}`.replace(/^\s*twemu\s+/, ' ');
+  let rest = ` ${text.trim()}`.replace(/^\s*(?:npx\s+)?twemu\s+/, ' ');
   rest = rest.replace(/\s--(server|level|dest)(?:=|\s+)(\S+)/g, (_m, k, v) => {
     opts[k] = v;
     return '';
@@ -271,17 +339,41 @@ function transcriptLine(line) {
   return el('div', { class: `${line.from}${err ? ' err' : ''}` }, line.from === 'note' ? `(${line.text})` : `${prefix}${line.text}`);
 }
 
-async function runDemo(kind) {
-  const box = $('demo-result');
-  const body = { server: $('demo-server').value, user: $('demo-user').value.trim() || undefined, password: $('demo-password').value };
+function demoBody(kind) {
+  const body = { server: $('demo-server').value, user: $('demo-user').value || undefined, password: $('demo-password').value };
   if (kind === 'web-page') body.path = $('demo-path').value.trim() || '/';
   if (kind === 'api-call' && $('demo-function').value) body.function = $('demo-function').value;
-  box.replaceChildren(el('div', { class: 'note' }, `(${kind} on ${body.server} ...)`));
-  const { status, data } = await call('POST', `/console/demo/${kind}`, body);
+  return body;
+}
+
+/** One client acts; its box shows the answer, and (for a run the instructor clicked) the transcript below. */
+async function runDemo(kind, opts = {}) {
+  const box = $('demo-result');
+  const seen = $(`seen-${kind}`);
+  const body = demoBody(kind);
+  seen.dataset.state = 'running';
+  seen.querySelector('.answer').textContent = '...';
+  if (!opts.auto) box.replaceChildren(el('div', { class: 'note' }, `(${kind} on ${body.server} ...)`));
+  const { status, data } = await call('POST', `/console/demo/${kind}`, { ...body, ...(opts.auto ? { feed: false } : {}) });
   if (status !== 200) {
-    box.replaceChildren(el('div', { class: 'note' }, `(${data?.message ?? `HTTP ${status}`}${data?.hint ? `; ${data.hint}` : ''})`));
+    const text = `${data?.message ?? `HTTP ${status}`}${data?.hint ? `; ${data.hint}` : ''}`;
+    seen.dataset.state = 'error';
+    seen.querySelector('.answer').textContent = text;
+    if (!opts.auto) box.replaceChildren(el('div', { class: 'note' }, `(${text})`));
     return;
   }
+  seen.dataset.state = data.behaviours?.length ? 'behaviour' : data.ok ? 'ok' : 'error';
+  seen.dataset.server = data.server;
+  seen.dataset.behaviours = (data.behaviours ?? []).join(' ');
+  seen.title = data.behaviours?.length ? `${data.summary} (catalog: ${data.behaviours.join(', ')})` : data.summary;
+  seen.querySelector('.answer').textContent = data.summary;
+  seen.querySelector('.answer').lang = 'ja';
+  seen.transcript = data;
+  if (!opts.auto) showTranscript(data, kind);
+}
+
+function showTranscript(data, kind) {
+  const box = $('demo-result');
   box.dataset.kind = kind;
   box.replaceChildren(
     el('div', { class: 'note' }, `(${data.client} client on ${data.server} as ${data.user})`),
@@ -289,10 +381,21 @@ async function runDemo(kind) {
     ...data.lines.map(transcriptLine));
 }
 
+let clientsTimer = null;
+/** Every client again after a state change, one after the other, so the room sees each answer change. */
+function scheduleClients() {
+  if (clientsTimer) clearTimeout(clientsTimer);
+  clientsTimer = setTimeout(async () => {
+    clientsTimer = null;
+    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call']) await runDemo(kind, { auto: true });
+  }, 150);
+}
+
 // ---- live feed ---------------------------------------------------------
 
 function time(iso) {
-  return typeof iso === 'string' ? iso.slice(11, 19) : '';
+  if (typeof iso !== 'string') return '';
+  return clock ? clock.format(new Date(iso)) : iso.slice(11, 19);
 }
 
 function feedItem(e) {
@@ -306,7 +409,9 @@ function feedItem(e) {
       const badge = source ? el('span', { class: `source ${source}`, dataset: { source } }, source === 'seed' ? 'documented' : 'emulator default') : null;
       body.push(el('div', {}, kind(e.type === 'behaviour' ? 'behaviour fired' : 'behaviour suppressed by policy'), ' ', el('code', {}, e.behaviour ?? ''), e.operation ? ` on ${e.operation}` : '', e.variant ? ` (${e.variant})` : '', ' ', badge));
       const messages = e.messages?.length ? e.messages : e.message ? [e.message] : [];
-      for (const m of messages) body.push(el('span', { class: 'jp', lang: 'ja' }, m));
+      // A suppressed behaviour did not reach the client: its text is shown small, as what would have been shown.
+      const cls = e.type === 'behaviour' ? 'jp' : 'jp would';
+      for (const m of messages) body.push(el('span', { class: cls, lang: 'ja' }, e.type === 'behaviour' ? m : `would have shown: ${m}`));
       break;
     }
     case 'client':
@@ -340,16 +445,42 @@ function feedItem(e) {
 function onEvent(e) {
   if (!e || typeof e.seq !== 'number' || e.seq <= lastSeq) return;
   lastSeq = e.seq;
+  // Writes to the staging area update the cards (their count rises per write) without filling the feed.
+  if (e.type === 'staging' && e.operation === 'write') {
+    updateStaging(e);
+    return;
+  }
+  if (e.seq <= clearedAt) return;
   const feed = $('feed');
   feed.prepend(feedItem(e));
   while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
   if (REFRESH_ON.has(e.type)) scheduleRefresh();
 }
 
+function updateStaging(e) {
+  const server = state?.servers.find((x) => x.name === e.server);
+  if (!server || !e.data) return;
+  server.staging = { writes: e.data.writes, bytes: e.data.bytes };
+  const dd = document.querySelector(`article.card[data-server="${CSS.escape(e.server)}"] [data-field="staging"]`);
+  if (dd) dd.textContent = `${e.data.writes} write(s), ${fmtBytes(e.data.bytes)}`;
+}
+
+function clearFeed() {
+  clearedAt = lastSeq;
+  sessionStorage.setItem('twemu-feed-cleared', String(clearedAt));
+  $('feed').replaceChildren();
+}
+
+function toggleFeed() {
+  const hidden = document.body.classList.toggle('feed-hidden');
+  $('toggle-feed').setAttribute('aria-expanded', String(!hidden));
+  $('toggle-feed').textContent = hidden ? 'Show' : 'Hide';
+}
+
 function setConnection(live) {
   const pill = $('connection');
   pill.className = `pill ${live ? 'on' : 'off'}`;
-  pill.textContent = live ? 'feed: live' : 'feed: reconnecting';
+  pill.textContent = live ? 'live' : 'reconnecting';
   pill.dataset.live = String(live);
 }
 
@@ -369,10 +500,129 @@ async function startFeed() {
 
 // ---- start ---------------------------------------------------------------
 
+// ---- dialogs: catalog policies, timeline ------------------------------------
+
+function openDialog(id, load) {
+  const dialog = $(id);
+  dialog.showModal();
+  void load();
+}
+
+async function loadCatalog() {
+  const body = $('catalog-body');
+  const { status, data } = await call('GET', '/api/catalog');
+  if (status !== 200) {
+    body.replaceChildren(el('p', {}, `cannot read the catalog (HTTP ${status})`));
+    return;
+  }
+  const rows = data.behaviours.map((b) => {
+    const mode = b.policy?.mode ?? 'always';
+    const select = el('select', { 'aria-label': `policy of ${b.id}`, dataset: { id: b.id } },
+      ...['always', 'never', 'probability'].map((m) => el('option', { value: m, selected: m === mode }, m)));
+    const probability = el('input', { type: 'number', min: 0, max: 1, step: 0.05, value: b.policy?.probability ?? 0.5, 'aria-label': `probability of ${b.id}`, class: 'prob' });
+    const seed = el('input', { type: 'number', step: 1, value: b.policy?.seed ?? 1, 'aria-label': `seed of ${b.id}`, class: 'seed' });
+    const apply = el('button', { type: 'button', 'aria-label': `apply the policy of ${b.id}`, onclick: async () => {
+      const policy = select.value === 'probability' ? { mode: 'probability', probability: Number(probability.value), seed: Number(seed.value) } : { mode: select.value };
+      const r = await call('PUT', `/api/catalog/${encodeURIComponent(b.id)}/policy`, policy);
+      apply.textContent = r.status === 200 ? 'applied' : `HTTP ${r.status}`;
+      row.dataset.mode = r.status === 200 ? policy.mode : row.dataset.mode;
+    } }, 'apply');
+    const row = el('tr', { dataset: { behaviour: b.id, mode } },
+      el('td', {}, el('code', {}, b.id), el('span', { class: `source ${b.source}` }, b.source === 'seed' ? 'documented' : 'emulator default')),
+      el('td', {}, select), el('td', {}, probability), el('td', {}, seed), el('td', {}, apply));
+    return row;
+  });
+  body.replaceChildren(el('table', { class: 'catalog' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'behaviour'), el('th', {}, 'policy'), el('th', {}, 'probability'), el('th', {}, 'seed'), el('th', {}, ''))),
+    el('tbody', {}, ...rows)));
+}
+
+async function resetCatalog() {
+  const r = await call('POST', '/api/catalog/reset', {});
+  showResult(r.status === 200 ? 'ok' : 'refused', r.status === 200 ? 'every policy is back to its configured default' : `ERROR: HTTP ${r.status}`);
+  await loadCatalog();
+}
+
+async function loadTimeline() {
+  const body = $('timeline-body');
+  const { status, data } = await call('GET', '/console/timeline');
+  if (status !== 200 || !data.from) {
+    body.replaceChildren(el('p', {}, status === 200 ? 'nothing has happened yet' : `cannot read the timeline (HTTP ${status})`));
+    return;
+  }
+  const t0 = Date.parse(data.from);
+  const span = Math.max(1000, Date.parse(data.to) - t0);
+  const x = (iso) => `${(((iso ? Date.parse(iso) : Date.parse(data.to)) - t0) / span) * 100}%`;
+  const width = (from, to) => `${Math.max(0.5, (((to ? Date.parse(to) : Date.parse(data.to)) - Date.parse(from)) / span) * 100)}%`;
+  const lanes = data.lanes.map((lane) => el('div', { class: 'lane', dataset: { server: lane.server } },
+    el('div', { class: 'lane-name' }, lane.server, el('small', {}, lane.role)),
+    el('div', { class: 'lane-track' },
+      ...lane.windows.map((w) => el('span', { class: `window ${w.kind}`, style: { left: x(w.from), width: width(w.from, w.to) }, title: `${w.kind} ${time(w.from)} - ${w.to ? time(w.to) : 'now'}` })),
+      ...lane.marks.map((m) => el('span', { class: `mark ${m.kind}`, style: { left: x(m.time) }, title: `${time(m.time)} ${m.kind}: ${m.operation}` })),
+      ...lane.clients.map((c) => el('span', { class: 'client', style: { left: x(c.time) }, title: `${time(c.time)} ${c.client} ${c.user ?? ''}: ${c.behaviour}` }))),
+    el('div', { class: 'lane-sum' }, `${lane.marks.filter((m) => m.kind === 'command').length} step(s), ${lane.clients.length} client(s) affected`)));
+  body.replaceChildren(
+    el('p', { class: 'legend' }, el('span', { class: 'key suspended' }, 'suspended'), ' ', el('span', { class: 'key backup-mode' }, 'backup mode'), ' ', el('span', { class: 'key command' }, 'step'), ' ', el('span', { class: 'key client' }, 'client affected'),
+      ` · ${time(data.from)} - ${time(data.to)} (${data.timeZone})`),
+    ...lanes);
+}
+
+/** A button that does something hard to undo asks once more on its first press. */
+function confirmFirst(button, action) {
+  button.addEventListener('click', async () => {
+    if (button.dataset.armed !== 'true') {
+      button.dataset.armed = 'true';
+      button.dataset.label = button.textContent;
+      button.textContent = button.dataset.confirm;
+      setTimeout(() => {
+        if (button.dataset.armed === 'true') {
+          button.dataset.armed = 'false';
+          button.textContent = button.dataset.label;
+        }
+      }, 5000);
+      return;
+    }
+    button.dataset.armed = 'false';
+    button.textContent = button.dataset.label;
+    await action();
+  });
+}
+
+async function resetSite() {
+  showResult('ok', 'resetting the site to its demo state ...');
+  const { status, data } = await call('POST', '/console/reset', {});
+  showResult(status === 200 ? 'ok' : 'refused', status === 200 ? `the site is back at its demo state (${data.servers.join(', ')})` : `ERROR: ${data?.message ?? `HTTP ${status}`}`);
+  await refresh();
+}
+
+// ---- start ---------------------------------------------------------------
+
 async function main() {
   $('command-form').addEventListener('submit', (e) => void onCommandSubmit(e));
   $('demo-server').addEventListener('change', () => void loadFunctions());
+  $('demo-user').addEventListener('change', () => {
+    followHome();
+    void loadFunctions();
+  });
   for (const b of document.querySelectorAll('[data-demo]')) b.addEventListener('click', () => void runDemo(b.dataset.demo));
+  $('next-step').addEventListener('click', () => void runNextStep());
+  $('lenient').addEventListener('change', () => state && renderServers());
+  $('clear-feed').addEventListener('click', clearFeed);
+  $('toggle-feed').addEventListener('click', toggleFeed);
+  $('open-catalog').addEventListener('click', () => openDialog('catalog-dialog', loadCatalog));
+  $('open-timeline').addEventListener('click', () => openDialog('timeline-dialog', loadTimeline));
+  $('reset-catalog').addEventListener('click', () => void resetCatalog());
+  confirmFirst($('reset-site'), resetSite);
+  for (const b of document.querySelectorAll('[data-close]')) b.addEventListener('click', () => b.closest('dialog').close());
+  // "/" brings the keyboard back to the command box from anywhere but a text field.
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+    e.preventDefault();
+    $('command').focus();
+  });
+  if (new URLSearchParams(location.search).get('auto') === '0') $('clients-auto').checked = false;
   await refresh();
   await startFeed();
   document.body.dataset.ready = 'true';
