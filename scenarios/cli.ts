@@ -7,12 +7,14 @@ import { dirname, join, resolve, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TwemuError } from '../emulator/errors.js';
 import { callApi, findSite } from '../emulator/cli/client.js';
-import { loadScenarios, parseDuration, ScenarioInvalid, formatError } from './validate.js';
+import { loadScenarios, ScenarioInvalid, formatError } from './validate.js';
+import { parseDuration } from './syntax.js';
+import { scenarioSchema } from './schema.js';
 import { runScenarios, stopAll, type ScenarioResult } from './runner.js';
 import { junitXml } from './junit.js';
 
 const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--jobs N] [--data DIR | --url URL [--token T]]\n' +
-  '       twemu scenario run --list\n       twemu scenario validate FILE...';
+  '       twemu scenario run --list\n       twemu scenario validate FILE...\n       twemu scenario schema';
 
 /** The folder of the bundled scenarios (`scenarios/library/*.yaml` in the package). */
 export function bundledDir(): string {
@@ -79,6 +81,11 @@ function list(out: (s: string) => void): number {
 export async function scenarioCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (sub === 'schema') {
+    if (rest.length) throw new TwemuError('E_USAGE', 'scenario schema takes no arguments', { hint: 'run `twemu scenario schema > scenario.schema.json`' });
+    out(JSON.stringify(scenarioSchema(), null, 2));
+    return 0;
+  }
   if (sub !== 'run' && sub !== 'validate') {
     throw new TwemuError('E_USAGE', sub ? `unknown scenario command ${JSON.stringify(sub)}` : 'scenario needs a command', { hint: `usage: ${USAGE.split('\n')[0]}` });
   }

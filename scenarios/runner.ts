@@ -12,7 +12,7 @@ import type { ServerStatus } from '../emulator/site.js';
 import { findSite } from '../emulator/cli/client.js';
 import { restore as restoreBackup } from '../emulator/backup.js';
 import { KINDS, type Expect, type Scenario, type Step } from './format.js';
-import { parseOperator, parseUntil } from './validate.js';
+import { parseOperator, parseUntil } from './syntax.js';
 import type { Outcome } from './clients/outcome.js';
 import { RawSession } from './clients/raw.js';
 import { Pop3Session } from './clients/pop3.js';

@@ -1,13 +1,16 @@
-// Reads a scenario file and checks every part of it before anything runs: an
-// unknown step kind, a misspelt behaviour or rule id, a missing field or a
-// wrong type is reported as `file:line:column: message`.
+// Reads a scenario file and checks every part of it before anything runs:
+// the YAML is checked against the format's JSON Schema (schema.ts, by ajv),
+// and each problem is reported at its place as `file:line:column: message`
+// through the YAML library's source ranges.
 
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document, type Node, type Pair } from 'yaml';
+import type { ErrorObject } from 'ajv';
 import { allBehaviours, parsePolicy } from '../emulator/catalog/catalog.js';
-import { COMMANDS, PROCEDURE, type CommandName } from '../emulator/procedure.js';
 import { TwemuError } from '../emulator/errors.js';
-import { CHECKS, DEFAULT_TIMEOUT_MS, KINDS, type Expect, type FieldType, type Pos, type Scenario, type SiteSpec, type Step, type StepKind } from './format.js';
+import { DEFAULT_TIMEOUT_MS, KINDS, type Expect, type FieldType, type Pos, type Scenario, type SiteSpec, type Step } from './format.js';
+import { scenarioValidator, stepKinds } from './schema.js';
+import { parseDuration, suggest } from './syntax.js';
 
 export interface ValidationError extends Pos {
   file: string;
@@ -26,627 +29,255 @@ export class ScenarioInvalid extends TwemuError {
   }
 }
 
-const BEHAVIOUR_IDS = allBehaviours.map((b) => b.id);
-export const RULE_IDS = [...new Set(Object.values(PROCEDURE).flatMap((c) => c.rules.map((r) => r.id)))];
-const MAX_DELAY_MS = 60_000;
+type Obj = Record<string, unknown>;
 
-function distance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) dp[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      dp[i]![j] = Math.min(dp[i - 1]![j]! + 1, dp[i]![j - 1]! + 1, dp[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return dp[a.length]![b.length]!;
-}
+/** A YAML document with its line counter: positions of the values and keys the schema's errors name. */
+class Source {
+  constructor(readonly file: string, readonly doc: Document, private readonly lines: LineCounter) {}
 
-/** ` (did you mean "x"?)` when a known word is close. */
-export function suggest(word: string, known: readonly string[]): string {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = distance(word.toLowerCase(), k.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
-export function parseDuration(value: unknown): number | string {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value !== 'string') return 'a duration like 250ms, 2s or 1m';
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(value);
-  if (!m) return `a duration like 250ms, 2s or 1m, not ${JSON.stringify(value)}`;
-  const n = Number(m[1]);
-  return Math.round(n * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1));
-}
-
-export type OperatorCommand =
-  | { command: CommandName; server?: string; lenient?: boolean }
-  | { command: 'backup'; level: number; server?: string; dest?: string };
-
-/** `to tran suspend [--server X] [--lenient]`, `backup --level N [--server X] [--dest D]`. */
-export function parseOperator(text: string): OperatorCommand | string {
-  const words = text.trim().split(/\s+/);
-  const flags: Record<string, string | true> = {};
-  const plain: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    if (w.startsWith('--')) {
-      const name = w.slice(2);
-      if (name === 'lenient') flags.lenient = true;
-      else if (['server', 'level', 'dest'].includes(name)) {
-        const v = words[++i];
-        if (v === undefined) return `--${name} needs a value`;
-        flags[name] = v;
-      } else return `unknown option ${w} (the options are --server, --lenient, --level, --dest)`;
-    } else plain.push(w);
-  }
-  const head = plain.join(' ').toLowerCase();
-  const server = typeof flags.server === 'string' ? flags.server : undefined;
-  if (head === 'backup') {
-    const level = Number(flags.level);
-    if (flags.level === undefined || !Number.isInteger(level) || level < 0 || level > 2) return '`backup` needs --level 0, 1 or 2';
-    if (flags.lenient) return '--lenient applies to the procedure commands, not to backup';
-    return { command: 'backup', level, ...(server ? { server } : {}), ...(typeof flags.dest === 'string' ? { dest: flags.dest } : {}) };
-  }
-  const command = COMMANDS.find((c) => c === head);
-  if (!command) return `unknown operator command ${JSON.stringify(text)}; the commands are: ${COMMANDS.join(', ')}, backup --level N${suggest(head, [...COMMANDS, 'backup'])}`;
-  if (flags.level !== undefined || flags.dest !== undefined) return `--level and --dest apply to backup, not to ${command}`;
-  return { command, ...(server ? { server } : {}), ...(flags.lenient ? { lenient: true } : {}) };
-}
-
-export const SERVER_STATES = ['suspended', 'available', 'backup on', 'backup off', 'archived', 'not archived', 'backup done'] as const;
-export type UntilCondition = { type: 'server'; server: string; state: (typeof SERVER_STATES)[number] } | { type: 'behaviour'; id: string } | { type: 'log'; text: string; times: number };
-
-export function parseUntil(text: string): UntilCondition | string {
-  const t = text.trim().replace(/\s+/g, ' ');
-  let m = /^server (\S+) (.+)$/i.exec(t);
-  if (m) {
-    const state = m[2]!.toLowerCase();
-    const found = SERVER_STATES.find((s) => s === state);
-    if (!found) return `unknown server state ${JSON.stringify(m[2])}; one of: ${SERVER_STATES.join(', ')}${suggest(state, SERVER_STATES)}`;
-    return { type: 'server', server: m[1]!, state: found };
-  }
-  m = /^behaviour (\S+) fired$/i.exec(t);
-  if (m) {
-    if (!BEHAVIOUR_IDS.includes(m[1]!)) return `unknown behaviour id ${JSON.stringify(m[1])}${suggest(m[1]!, BEHAVIOUR_IDS)}`;
-    return { type: 'behaviour', id: m[1]! };
-  }
-  m = /^log (.+?)(?: \((\d+) times?\))?$/i.exec(t);
-  if (m) return { type: 'log', text: m[1]!, times: m[2] ? Number(m[2]) : 1 };
-  return `unknown condition ${JSON.stringify(text)}; write \`server NAME suspended\` (or available, backup on, backup off, archived, not archived, backup done), \`behaviour ID fired\` or \`log TEXT (N times)\``;
-}
-
-class Checker {
-  readonly errors: ValidationError[] = [];
-  constructor(readonly file: string, private readonly lines: LineCounter) {}
-
-  pos(node: Node | Pair | null | undefined): Pos {
-    const n = (node && 'range' in node ? node : (node as Pair | undefined)?.key) as Node | undefined;
-    const offset = n?.range?.[0] ?? 0;
-    const p = this.lines.linePos(offset);
+  at(offset: number | undefined): Pos {
+    const p = this.lines.linePos(offset ?? 0);
     return { line: Math.max(1, p.line), col: Math.max(1, p.col) };
   }
 
-  error(node: Node | Pair | null | undefined, message: string): void {
-    this.errors.push({ file: this.file, ...this.pos(node), message });
-  }
-
-  /** The map's pairs as key -> pair, reporting non-string and duplicate keys. */
-  pairs(map: YAMLMap): Map<string, Pair> {
-    const out = new Map<string, Pair>();
-    for (const pair of map.items as Pair[]) {
-      const key = isScalar(pair.key) ? pair.key.value : undefined;
-      if (typeof key !== 'string') {
-        this.error(pair.key as Node, 'keys must be plain words');
-        continue;
-      }
-      if (out.has(key)) this.error(pair.key as Node, `\`${key}\` is given twice`);
-      out.set(key, pair);
+  /** The node at a path of keys and indexes, with the pair that holds it (the last one when a key is given twice, as the value read is). */
+  find(path: readonly string[]): { node: Node | null; pair?: Pair } {
+    let node = this.doc.contents as Node | null;
+    let pair: Pair | undefined;
+    for (const seg of path) {
+      if (isMap(node)) {
+        pair = (node.items as Pair[]).filter((p) => isScalar(p.key) && String(p.key.value) === seg).at(-1);
+        if (!pair) break;
+        node = pair.value as Node | null;
+      } else if (isSeq(node)) {
+        node = (node.items[Number(seg)] as Node | undefined) ?? null;
+        pair = undefined;
+      } else break;
     }
-    return out;
+    return { node, ...(pair ? { pair } : {}) };
   }
 
-  /** Checks a value of a field type; returns its plain JS value, or undefined after reporting. */
-  value(node: Node | null, type: FieldType, what: string): unknown {
-    const v = node ? (node as Node & { toJSON(): unknown }).toJSON() : null;
-    const bad = (expected: string) => {
-      this.error(node, `${what} must be ${expected}, not ${v === null ? 'empty' : JSON.stringify(v)}`);
-      return undefined;
-    };
-    switch (type) {
-      case 'string':
-        return typeof v === 'string' && v.length ? v : typeof v === 'number' ? String(v) : bad('a text');
-      case 'int':
-        return typeof v === 'number' && Number.isInteger(v) ? v : bad('an integer');
-      case 'bool':
-        return typeof v === 'boolean' ? v : bad('true or false');
-      case 'true':
-        return v === true || v === null ? true : bad('true');
-      case 'int-or-true':
-        return v === true || v === null ? true : typeof v === 'number' && Number.isInteger(v) ? v : bad('an integer or true');
-      case 'string-or-int':
-        return typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)) ? v : bad('a text or an integer');
-      case 'map':
-        return isMap(node) ? v : bad('a mapping (key: value lines)');
-      case 'list':
-        return isSeq(node) ? v : bad('a list');
-      case 'duration': {
-        const d = parseDuration(v);
-        return typeof d === 'number' ? d : bad(d);
-      }
-      case 'credentials': {
-        if (!isMap(node)) return bad('a mapping with `user` and `password`');
-        const obj = v as Record<string, unknown>;
-        for (const k of ['user', 'password']) if (typeof obj[k] !== 'string' && typeof obj[k] !== 'number') this.error(node, `${what} needs \`${k}\``);
-        for (const k of Object.keys(obj)) if (!['user', 'password'].includes(k)) this.error(node, `${what}: unknown field \`${k}\` (allowed: user, password)`);
-        return { user: String(obj.user), password: String(obj.password) };
-      }
-      case 'steps':
-      case 'any':
-        return v;
-    }
+  valuePos(path: readonly string[]): Pos {
+    const { node, pair } = this.find(path);
+    return this.at(node?.range?.[0] ?? (pair?.key as Node | undefined)?.range?.[0]);
   }
 
-  behaviourIds(node: Node | null, what: string): string[] | undefined {
-    const v = node ? (node as Node & { toJSON(): unknown }).toJSON() : null;
-    const list = typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
-    if (!list || !list.length) {
-      this.error(node, `${what} must be a behaviour id or a list of them`);
-      return undefined;
-    }
-    for (const id of list) if (!BEHAVIOUR_IDS.includes(id)) this.error(node, `unknown behaviour id ${JSON.stringify(id)}${suggest(id, BEHAVIOUR_IDS)}; see \`twemu catalog\``);
-    return list;
-  }
-
-  ruleIds(node: Node | null, what: string): string[] | undefined {
-    const v = node ? (node as Node & { toJSON(): unknown }).toJSON() : null;
-    const list = typeof v === 'string' ? [v] : Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null;
-    if (!list || !list.length) {
-      this.error(node, `${what} must be a rule id or a list of them`);
-      return undefined;
-    }
-    for (const id of list) if (!RULE_IDS.includes(id)) this.error(node, `unknown rule id ${JSON.stringify(id)}${suggest(id, RULE_IDS)}; the rules are: ${RULE_IDS.join(', ')}`);
-    return list;
-  }
-
-  texts(node: Node | null, what: string, allowEmpty = false): string[] | undefined {
-    const v = node ? (node as Node & { toJSON(): unknown }).toJSON() : null;
-    if (typeof v === 'string') return [v];
-    if (Array.isArray(v) && (v.length || allowEmpty) && v.every((x) => typeof x === 'string')) return v as string[];
-    this.error(node, `${what} must be a text or a list of texts${allowEmpty ? ' ([] for none)' : ''}`);
-    return undefined;
+  keyPos(path: readonly string[], key: string): Pos {
+    const { pair } = this.find([...path, key]);
+    return pair ? this.at((pair.key as Node).range?.[0]) : this.valuePos(path);
   }
 }
 
-const SITE_FIELDS = ['topology', 'appServers', 'seed', 'lenient', 'demo', 'policies', 'gatewayServer', 'services'];
-const TOP_FIELDS = ['name', 'description', 'tags', 'site', 'steps'];
-const STEP_COMMON = ['name', 'expect', 'timeout', 'save'];
+function segments(pointer: string): string[] {
+  return pointer ? pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : [];
+}
 
-function checkPolicies(c: Checker, node: Node | null): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!isMap(node)) {
-    c.error(node, 'policies must be a mapping of behaviour id to policy');
-    return out;
+/** Whether a path names a step (an item of a `steps` list). */
+function isStepPath(path: readonly string[]): boolean {
+  return path.length >= 2 && path.at(-2) === 'steps' && /^\d+$/.test(path.at(-1)!);
+}
+
+const show = (v: unknown) => (v === null || v === undefined ? 'empty' : JSON.stringify(v));
+
+/** The message of one ajv error, from the schema's annotations (x-msg, x-what, x-expected) or the custom keyword's own text. */
+function message(e: ErrorObject, path: readonly string[]): string {
+  const schema = (e.parentSchema ?? {}) as Obj;
+  const what = String(schema['x-what'] ?? path.at(-1) ?? 'the scenario');
+  const params = e.params as Obj;
+  const prop = String(params.additionalProperty ?? params.missingProperty ?? '');
+  const allowed = (schema['x-allowed'] as string[] | undefined) ?? Object.keys((schema.properties as Obj | undefined) ?? {});
+  const template = (schema['x-msg'] as Record<string, string> | undefined)?.[e.keyword];
+  if (template) {
+    const word = prop || String(e.data ?? '');
+    const known = prop ? allowed : ((schema.enum as unknown[] | undefined) ?? []).map(String);
+    return template.replace(/\{(what|data|prop|key|allowed|suggest)\}/g, (_m, k: string) =>
+      k === 'what' ? what : k === 'data' ? show(e.data) : k === 'prop' ? prop : k === 'key' ? String(path.at(-1) ?? '') : k === 'allowed' ? allowed.join(', ') : suggest(word, known));
   }
-  for (const [id, pair] of c.pairs(node)) {
-    const spec = allBehaviours.find((b) => b.id === id);
-    if (!spec) {
-      c.error(pair.key as Node, `unknown behaviour id ${JSON.stringify(id)}${suggest(id, BEHAVIOUR_IDS)}; see \`twemu catalog\``);
-      continue;
-    }
-    const value = (pair.value as Node & { toJSON(): unknown } | null)?.toJSON();
-    try {
-      out[id] = parsePolicy(spec, value);
-    } catch (err) {
-      c.error(pair.value as Node, (err as Error).message);
-    }
+  switch (e.keyword) {
+    case 'required': return `${what} needs \`${prop}\``;
+    case 'additionalProperties': return `${what}: unknown field \`${prop}\`${suggest(prop, allowed)}; allowed: ${allowed.join(', ')}`;
+    case 'type': case 'minLength': case 'enum': case 'const': case 'not': case 'minimum': case 'maximum': case 'minItems': case 'pattern':
+      if (schema['x-expected']) return `${what} must be ${String(schema['x-expected'])}, not ${show(e.data)}`;
+      return `${what} ${e.message ?? 'is not valid'}`;
+    default:
+      return e.message ?? `${what} is not valid`;
   }
+}
+
+/** ajv's errors as positioned messages: the wrappers' errors (if/anyOf/oneOf) give way to their own message or their parts', a step of no known kind reports only that. */
+function mapErrors(src: Source, raw: ErrorObject[]): ValidationError[] {
+  let errors = raw.filter((e) => e.keyword !== 'if');
+  // An anyOf/oneOf with its own message stands for its branches' errors.
+  const wrappers = errors.filter((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf'));
+  errors = errors.filter((e) => !wrappers.some((w) => w !== e && e.schemaPath.startsWith(`${w.schemaPath}/`)));
+  const exclusive = errors.filter((e) => (e.params as Obj).exclusive).map((e) => e.instancePath);
+  errors = errors.filter((e) => (e.params as Obj).exclusive || !exclusive.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)));
+  const out: ValidationError[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const path = segments(e.instancePath);
+    const params = e.params as Obj;
+    let pos: Pos;
+    if (typeof params.key === 'string') pos = src.keyPos(path, params.key);
+    else if (e.keyword === 'additionalProperties') pos = src.keyPos(path, String(params.additionalProperty));
+    else if (isStepPath(path)) {
+      // A step's own problems point at its kind.
+      const data = e.keyword === 'type' ? null : (src.find(path).node?.toJSON() as Obj | null);
+      const kind = data && typeof data === 'object' ? stepKinds(data)[0] : undefined;
+      pos = kind ? src.keyPos(path, kind) : src.valuePos(path);
+    } else pos = src.valuePos(path);
+    const m = message(e, path);
+    const id = `${pos.line}:${pos.col}:${m}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ file: src.file, ...pos, message: m });
+  }
+  return out.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** Keys the schema cannot see once the YAML is read: a key given twice, a key that is not a plain word. */
+function keyProblems(src: Source): ValidationError[] {
+  const out: ValidationError[] = [];
+  visit(src.doc, {
+    Map(_k, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key as Node | null;
+        const pos = src.at(key?.range?.[0]);
+        if (!isScalar(key) || typeof key.value !== 'string') {
+          out.push({ file: src.file, ...pos, message: 'keys must be plain words' });
+          continue;
+        }
+        if (seen.has(key.value)) out.push({ file: src.file, ...pos, message: `\`${key.value}\` is given twice` });
+        seen.add(key.value);
+      }
+    },
+  });
   return out;
 }
 
-function checkSite(c: Checker, node: Node | null | undefined): SiteSpec {
-  const site: SiteSpec = { topology: 'single', seed: 0, lenient: false, demo: true, policies: {} };
-  if (node === undefined || node === null) return site;
-  if (!isMap(node)) {
-    c.error(node, '`site` must be a mapping (topology, appServers, seed, lenient, demo, policies)');
-    return site;
+// --- From the validated value to the runner's types ---------------------------------------------
+
+function coerce(type: FieldType, v: unknown): unknown {
+  switch (type) {
+    case 'string': return String(v);
+    case 'true': return true;
+    case 'int-or-true': return v === null || v === true ? true : v;
+    case 'duration': return parseDuration(v);
+    case 'credentials': {
+      const c = v as Obj;
+      return { user: String(c.user), password: String(c.password) };
+    }
+    default: return v;
   }
-  for (const [key, pair] of c.pairs(node)) {
-    const v = pair.value as Node | null;
-    switch (key) {
-      case 'topology': {
-        const t = c.value(v, 'string', 'site.topology');
-        if (t !== undefined && t !== 'single' && t !== 'multi') c.error(v, `site.topology must be single or multi, not ${JSON.stringify(t)}`);
-        else if (t) site.topology = t;
-        break;
-      }
-      case 'appServers': {
-        const n = c.value(v, 'int', 'site.appServers') as number | undefined;
-        if (n !== undefined && (n < 1 || n > 16)) c.error(v, 'site.appServers must be from 1 to 16');
-        else if (n !== undefined) site.appServers = n;
-        break;
-      }
-      case 'seed': {
-        const n = c.value(v, 'int', 'site.seed') as number | undefined;
-        if (n !== undefined) site.seed = n;
-        break;
-      }
-      case 'lenient':
-      case 'demo': {
-        const b = c.value(v, 'bool', `site.${key}`) as boolean | undefined;
-        if (b !== undefined) site[key] = b;
-        break;
-      }
-      case 'gatewayServer': {
-        const s = c.value(v, 'string', 'site.gatewayServer') as string | undefined;
-        if (s) site.gatewayServer = s;
-        break;
-      }
-      case 'policies':
-        site.policies = checkPolicies(c, v);
-        break;
-      case 'services': {
-        const m = c.value(v, 'map', 'site.services') as Record<string, unknown> | undefined;
-        if (m) {
-          for (const [svc, opts] of Object.entries(m)) if (!opts || typeof opts !== 'object' || Array.isArray(opts)) c.error(v, `site.services.${svc} must be a mapping of options`);
-          site.services = m as Record<string, Record<string, unknown>>;
-        }
-        break;
-      }
-      default:
-        c.error(pair.key as Node, `unknown field \`${key}\` in site${suggest(key, SITE_FIELDS)}; allowed: ${SITE_FIELDS.join(', ')}`);
+}
+
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+function policies(v: Obj | null | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(v ?? {}).map(([id, p]) => [id, parsePolicy(allBehaviours.find((b) => b.id === id)!, p)]));
+}
+
+function expectOf(v: Obj): Expect {
+  const e: Expect = {};
+  for (const [k, x] of Object.entries(v)) {
+    switch (k as keyof Expect) {
+      case 'ok': case 'noBehaviour': e[k as 'ok'] = x as boolean; break;
+      case 'reply': case 'variant': case 'match': e[k as 'reply'] = String(x); break;
+      case 'lines': case 'text': case 'notText': case 'dialog': case 'log': case 'behaviour': case 'suppressed': case 'warning':
+        e[k as 'text'] = list(x as string | string[]); break;
+      case 'rc': e.rc = list(x as number | number[]); break;
+      case 'status': e.status = x as number; break;
+      case 'occurrences': e.occurrences = x as { text: string; count: number }; break;
+      case 'json': e.json = x as Obj; break;
+      case 'refused': e.refused = x === true ? {} : typeof x === 'string' ? { rule: x } : (x as { rule?: string; code?: string }); break;
     }
   }
+  return e;
+}
+
+function stepOf(src: Source, v: Obj, path: string[]): Step {
+  const kind = stepKinds(v)[0]!;
+  const spec = KINDS[kind];
+  const value = kind === 'policy' ? policies(v[kind] as Obj) : coerce(spec.value, v[kind]);
+  const step: Step = {
+    kind, value, fields: {}, expect: v.expect ? expectOf(v.expect as Obj) : {}, implicitOk: v.expect === undefined,
+    timeoutMs: v.timeout !== undefined ? (parseDuration(v.timeout) as number) : DEFAULT_TIMEOUT_MS, pos: src.keyPos(path, kind),
+  };
+  if (v.name !== undefined) step.label = String(v.name);
+  if (v.save) step.save = v.save as Record<string, string>;
+  for (const [k, x] of Object.entries(v)) {
+    if (spec.actions && Object.hasOwn(spec.actions, k)) {
+      step.action = k;
+      step.arg = coerce(spec.actions[k]!, x);
+    } else if (k !== kind && Object.hasOwn(spec.fields, k)) {
+      if (spec.fields[k] === 'steps') step.steps = (x as Obj[]).map((s, i) => stepOf(src, s, [...path, k, String(i)]));
+      else step.fields[k] = coerce(spec.fields[k]!, x);
+    }
+  }
+  return step;
+}
+
+function siteOf(v: Obj | null | undefined): SiteSpec {
+  const site: SiteSpec = { topology: 'single', seed: 0, lenient: false, demo: true, policies: {} };
+  if (!v) return site;
+  if (v.topology) site.topology = v.topology as SiteSpec['topology'];
+  if (v.appServers !== undefined) site.appServers = v.appServers as number;
+  if (v.seed !== undefined) site.seed = v.seed as number;
+  if (v.lenient !== undefined) site.lenient = v.lenient as boolean;
+  if (v.demo !== undefined) site.demo = v.demo as boolean;
+  if (v.gatewayServer !== undefined) site.gatewayServer = String(v.gatewayServer);
+  if (v.policies) site.policies = policies(v.policies as Obj);
+  if (v.services) site.services = v.services as Record<string, Record<string, unknown>>;
   return site;
 }
 
-function checkExpect(c: Checker, kind: StepKind, node: Node | null): Expect {
-  const expect: Expect = {};
-  if (!isMap(node)) {
-    c.error(node, '`expect` must be a mapping, e.g. `expect: {reply: "+OK"}`');
-    return expect;
-  }
-  const allowed = KINDS[kind].expects;
-  for (const [key, pair] of c.pairs(node)) {
-    const v = pair.value as Node | null;
-    const k = key as keyof Expect;
-    if (!allowed.includes(k)) {
-      const all = Object.keys(KINDS).flatMap((x) => KINDS[x as StepKind].expects);
-      c.error(pair.key as Node, all.includes(k)
-        ? `\`${key}\` cannot be expected of a ${kind} step; allowed: ${allowed.join(', ') || '(none)'}`
-        : `unknown expectation \`${key}\`${suggest(key, allowed)}; allowed for a ${kind} step: ${allowed.join(', ') || '(none)'}`);
-      continue;
-    }
-    switch (k) {
-      case 'ok':
-      case 'noBehaviour': {
-        const b = c.value(v, 'bool', `expect.${k}`) as boolean | undefined;
-        if (b !== undefined) expect[k] = b;
-        break;
-      }
-      case 'reply':
-      case 'variant': {
-        const s = c.value(v, 'string', `expect.${k}`) as string | undefined;
-        if (s !== undefined) expect[k] = s;
-        break;
-      }
-      case 'match': {
-        const s = c.value(v, 'string', 'expect.match') as string | undefined;
-        if (s !== undefined) {
-          try {
-            new RegExp(s, 'u');
-            expect.match = s;
-          } catch (err) {
-            c.error(v, `expect.match is not a valid regular expression: ${(err as Error).message}`);
-          }
+/** What the steps say about each other: background loops started once and stopped by name, nothing in a loop that cannot loop. */
+function flowProblems(file: string, steps: Step[]): ValidationError[] {
+  const out: ValidationError[] = [];
+  const started = new Set<string>();
+  const walk = (list: Step[]) => {
+    for (const st of list) {
+      if (st.kind === 'background') {
+        for (const inner of st.steps ?? []) {
+          if (['background', 'stop', 'repeat', 'restore'].includes(inner.kind)) out.push({ file, ...st.pos, message: `a background loop cannot hold a ${inner.kind} step (line ${inner.pos.line})` });
         }
-        break;
-      }
-      case 'lines':
-      case 'text':
-      case 'notText':
-      case 'dialog':
-      case 'log': {
-        const t = c.texts(v, `expect.${k}`, k === 'dialog');
-        if (t) expect[k] = t;
-        break;
-      }
-      case 'occurrences': {
-        const o = c.value(v, 'map', 'expect.occurrences') as Record<string, unknown> | undefined;
-        if (o) {
-          if (typeof o.text !== 'string' || !Number.isInteger(o.count)) c.error(v, 'expect.occurrences needs `text` and an integer `count`');
-          else expect.occurrences = { text: o.text, count: o.count as number };
-        }
-        break;
-      }
-      case 'behaviour':
-      case 'suppressed': {
-        const ids = c.behaviourIds(v, `expect.${k}`);
-        if (ids) expect[k] = ids;
-        break;
-      }
-      case 'warning': {
-        const ids = c.ruleIds(v, 'expect.warning');
-        if (ids) expect.warning = ids;
-        break;
-      }
-      case 'status': {
-        const n = c.value(v, 'int', 'expect.status') as number | undefined;
-        if (n !== undefined && (n < 100 || n > 599)) c.error(v, 'expect.status must be an HTTP status (100-599)');
-        else if (n !== undefined) expect.status = n;
-        break;
-      }
-      case 'rc': {
-        const raw = (v as Node & { toJSON(): unknown } | null)?.toJSON();
-        const list = typeof raw === 'number' ? [raw] : Array.isArray(raw) ? raw : null;
-        if (!list || !list.length || !list.every((x) => Number.isInteger(x))) c.error(v, 'expect.rc must be an integer or a list of integers');
-        else expect.rc = list as number[];
-        break;
-      }
-      case 'json': {
-        const o = c.value(v, 'map', 'expect.json') as Record<string, unknown> | undefined;
-        if (o) expect.json = o;
-        break;
-      }
-      case 'refused': {
-        const raw = (v as Node & { toJSON(): unknown } | null)?.toJSON();
-        if (raw === true) expect.refused = {};
-        else if (typeof raw === 'string') {
-          if (c.ruleIds(v, 'expect.refused')) expect.refused = { rule: raw };
-        } else if (isMap(v)) {
-          const o = raw as Record<string, unknown>;
-          for (const key2 of Object.keys(o)) if (!['rule', 'code'].includes(key2)) c.error(v, `expect.refused: unknown field \`${key2}\` (allowed: rule, code)`);
-          if (o.rule !== undefined) {
-            const rule = c.ruleIds(isMap(v) ? (v.get('rule', true) as Node) : v, 'expect.refused.rule');
-            if (rule) expect.refused = { rule: rule[0] };
-          }
-          if (o.code !== undefined) {
-            if (typeof o.code !== 'string') c.error(v, 'expect.refused.code must be a text like E_SUSPEND_ORDER');
-            else expect.refused = { ...(expect.refused ?? {}), code: o.code };
-          }
-          expect.refused ??= {};
-        } else c.error(v, 'expect.refused must be true, a rule id, or {rule, code}');
-        break;
-      }
+        if (started.has(String(st.value))) out.push({ file, ...st.pos, message: `a background loop named ${JSON.stringify(st.value)} is already running; stop it first or use another name` });
+        started.add(String(st.value));
+      } else if (st.kind === 'stop') {
+        if (!started.has(String(st.value))) out.push({ file, ...st.pos, message: `no background loop named ${JSON.stringify(st.value)} was started before${suggest(String(st.value), [...started])}` });
+        started.delete(String(st.value));
+      } else if (st.steps) walk(st.steps);
     }
-  }
-  return expect;
-}
-
-function checkStep(c: Checker, node: Node | null): Step | null {
-  if (!isMap(node)) {
-    c.error(node, `a step must be a mapping like \`- operator: to tran suspend\`; the step kinds are: ${Object.keys(KINDS).join(', ')}`);
-    return null;
-  }
-  const pairs = c.pairs(node);
-  let kinds = [...pairs.keys()].filter((k) => Object.hasOwn(KINDS, k)) as StepKind[];
-  // `user` is a step kind and also a field of check, ame and desktop steps: the kind is the one whose fields hold the others.
-  if (kinds.length > 1) {
-    const owner = kinds.filter((k) => kinds.every((o) => o === k || Object.hasOwn(KINDS[k].fields, o) || Object.hasOwn(KINDS[k].actions ?? {}, o)));
-    if (owner.length === 1) kinds = owner;
-  }
-  if (kinds.length === 0) {
-    const unknown = [...pairs.keys()].filter((k) => !STEP_COMMON.includes(k));
-    const first = unknown[0];
-    c.error(first ? (pairs.get(first)!.key as Node) : node,
-      first ? `unknown step kind \`${first}\`${suggest(first, Object.keys(KINDS))}; the step kinds are: ${Object.keys(KINDS).join(', ')}`
-        : `the step has no kind; the step kinds are: ${Object.keys(KINDS).join(', ')}`);
-    return null;
-  }
-  if (kinds.length > 1) {
-    c.error(pairs.get(kinds[1]!)!.key as Node, `a step has one kind, this one has ${kinds.map((k) => `\`${k}\``).join(' and ')}; split it into two steps`);
-    return null;
-  }
-  const kind = kinds[0]!;
-  const spec = KINDS[kind];
-  const kindPair = pairs.get(kind)!;
-  const pos = c.pos(kindPair.key as Node);
-  const before = c.errors.length;
-  const value = c.value(kindPair.value as Node | null, spec.value, `\`${kind}\` (the ${spec.valueName})`);
-  const step: Step = { kind, value, fields: {}, expect: {}, implicitOk: true, timeoutMs: DEFAULT_TIMEOUT_MS, pos };
-  let actionPair: Pair | undefined;
-  for (const [key, pair] of pairs) {
-    if (key === kind) continue;
-    const v = pair.value as Node | null;
-    if (key === 'name') step.label = c.value(v, 'string', 'name') as string | undefined;
-    else if (key === 'save') {
-      const m = c.value(v, 'map', 'save') as Record<string, unknown> | undefined;
-      if (m) {
-        for (const [name, path] of Object.entries(m)) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) c.error(v, `save: ${JSON.stringify(name)} is not a variable name (letters, digits, _)`);
-          if (typeof path !== 'string' || !path) c.error(v, `save: ${name} needs a dotted path into the JSON answer, e.g. \`session\` or \`documents.0.id\``);
-        }
-        step.save = m as Record<string, string>;
-      }
-    } else if (key === 'timeout') {
-      const d = c.value(v, 'duration', 'timeout') as number | undefined;
-      if (d !== undefined) step.timeoutMs = d;
-    } else if (key === 'expect') {
-      step.expect = checkExpect(c, kind, v);
-      step.implicitOk = false;
-    } else if (spec.actions && Object.hasOwn(spec.actions, key)) {
-      if (actionPair) {
-        c.error(pair.key as Node, `a ${kind} step does one action, this one has \`${step.action}\` and \`${key}\`; split it into two steps`);
-        continue;
-      }
-      actionPair = pair;
-      step.action = key;
-      step.arg = c.value(v, spec.actions[key]!, `\`${key}\``);
-    } else if (Object.hasOwn(spec.fields, key)) {
-      if (spec.fields[key] === 'steps') {
-        if (!isSeq(v) || !v.items.length) c.error(v ?? (pair.key as Node), '`steps` must be a non-empty list of steps');
-        else step.steps = v.items.map((item) => checkStep(c, item as Node)).filter((s): s is Step => s !== null);
-      } else step.fields[key] = c.value(v, spec.fields[key]!, `\`${key}\``);
-    } else {
-      const allowed = [...Object.keys(spec.actions ?? {}), ...Object.keys(spec.fields), ...STEP_COMMON];
-      c.error(pair.key as Node, `unknown field \`${key}\` in a ${kind} step${suggest(key, allowed)}; allowed: ${allowed.join(', ')}`);
-    }
-  }
-  if (spec.actions && !step.action) {
-    c.error(kindPair.key as Node, `a ${kind} step needs an action: one of ${Object.keys(spec.actions).join(', ')}`);
-  }
-  if (c.errors.length > before) return null;
-  return checkKindDetails(c, step, kindPair, pairs) ? step : null;
-}
-
-/** Checks of one kind's value and fields beyond their types. */
-function checkKindDetails(c: Checker, step: Step, kindPair: Pair, pairs: Map<string, Pair>): boolean {
-  const before = c.errors.length;
-  const at = (key?: string) => (key && pairs.get(key) ? pairs.get(key)!.value as Node : kindPair.value as Node);
-  switch (step.kind) {
-    case 'operator': {
-      const op = parseOperator(String(step.value));
-      if (typeof op === 'string') c.error(at(), op);
-      break;
-    }
-    case 'until': {
-      const u = parseUntil(String(step.value));
-      if (typeof u === 'string') c.error(at(), u);
-      if (!pairs.has('timeout')) step.timeoutMs = DEFAULT_TIMEOUT_MS;
-      break;
-    }
-    case 'delay':
-      if ((step.value as number) > MAX_DELAY_MS) c.error(at(), `a delay is at most ${MAX_DELAY_MS / 1000} s`);
-      break;
-    case 'policy':
-      step.value = checkPolicies(c, kindPair.value as Node);
-      break;
-    case 'gateway': {
-      const [gw, op] = String(step.value).trim().split(/\s+/);
-      const ops: Record<string, string[]> = { x400: ['receive', 'reload', 'change-details'], fax: ['receive', 'reload', 'report'] };
-      if (!gw || !Object.hasOwn(ops, gw)) c.error(at(), `unknown gateway ${JSON.stringify(gw ?? '')}; write \`x400 receive|reload|change-details\` or \`fax receive|reload|report\``);
-      else if (!op || !ops[gw].includes(op)) c.error(at(), `unknown ${gw} operation ${JSON.stringify(op ?? '')}; one of: ${ops[gw].join(', ')}${suggest(op ?? '', ops[gw])}`);
-      break;
-    }
-    case 'searchpro':
-      if (String(step.value) !== 'index') c.error(at(), 'the SearchPro operation is `index`');
-      break;
-    case 'api': {
-      if (!/^(GET|POST|PUT|DELETE|PATCH) \/\S*$/.test(String(step.value).trim())) c.error(at(), 'an api step is `METHOD /path`, e.g. `POST /api/gateways/x400/receive`');
-      break;
-    }
-    case 'desktop':
-      if (!/^[a-z0-9-]+\/[a-z0-9-]+$/.test(String(step.arg))) c.error(at('call'), 'call must be `SERVICE/OPERATION`, e.g. `mail/delete-multiple`');
-      break;
-    case 'deliver': {
-      const m = step.value as Record<string, unknown>;
-      if (typeof m.to !== 'string') c.error(at(), 'deliver needs `to` (a user name)');
-      for (const k of Object.keys(m)) if (!['to', 'from', 'subject', 'body', 'raw'].includes(k)) c.error(at(), `deliver: unknown field \`${k}\` (allowed: to, from, subject, body, raw)`);
-      break;
-    }
-    case 'user': {
-      const m = step.value as Record<string, unknown>;
-      if (typeof m.name !== 'string' || typeof m.password !== 'string') c.error(at(), 'user needs `name` and `password`');
-      break;
-    }
-    case 'check': {
-      const what = String(step.value);
-      const spec = Object.hasOwn(CHECKS, what) ? CHECKS[what] : undefined;
-      if (!spec) {
-        c.error(at(), `unknown check ${JSON.stringify(what)}${suggest(what, Object.keys(CHECKS))}; one of: ${Object.keys(CHECKS).join(', ')}`);
-        break;
-      }
-      for (const r of spec.required) if (step.fields[r] === undefined) c.error(kindPair.key as Node, `check ${what} needs \`${r}\``);
-      for (const k of Object.keys(step.fields)) {
-        if (!spec.required.includes(k) && !spec.optional.includes(k)) c.error(pairs.get(k)!.key as Node, `\`${k}\` does not apply to check ${what}; allowed: ${[...spec.required, ...spec.optional].join(', ')}`);
-      }
-      if (what === 'fired' && typeof step.fields.behaviour === 'string') c.behaviourIds(at('behaviour'), 'behaviour');
-      if (what === 'hash' && ['remember', 'same', 'changed'].filter((k) => step.fields[k] !== undefined).length !== 1) {
-        c.error(kindPair.key as Node, 'check hash needs exactly one of `remember: NAME`, `same: NAME`, `changed: NAME`');
-      }
-      if (step.fields.site !== undefined && step.fields.site !== 'live' && step.fields.site !== 'restored') c.error(at('site'), '`site` is `live` (the default) or `restored`');
-      if ((what === 'messages' || what === 'staging' || what === 'fired' || what === 'logged') && step.fields.count === undefined && step.fields.min === undefined && step.fields.writes === undefined) {
-        c.error(kindPair.key as Node, `check ${what} needs \`${what === 'staging' ? 'writes' : 'count'}\` or \`min\``);
-      }
-      break;
-    }
-    case 'restore':
-      if (step.value !== 'last' && typeof step.value !== 'string') c.error(at(), 'restore is `last` (the backups this scenario took) or a directory');
-      break;
-    case 'background':
-      if (!step.steps) c.error(kindPair.key as Node, 'background needs `steps`');
-      for (const inner of step.steps ?? []) {
-        if (['background', 'stop', 'repeat', 'restore'].includes(inner.kind)) c.error(kindPair.key as Node, `a background loop cannot hold a ${inner.kind} step (line ${inner.pos.line})`);
-      }
-      break;
-    case 'repeat':
-      if (!step.steps) c.error(kindPair.key as Node, 'repeat needs `steps`');
-      if (typeof step.value === 'number' && (step.value < 1 || step.value > 1000)) c.error(at(), 'repeat runs from 1 to 1000 times');
-      break;
-    case 'pop3':
-    case 'imap':
-      if (step.action === 'top') {
-        const t = step.arg as Record<string, unknown>;
-        if (!Number.isInteger(t.msg)) c.error(at('top'), 'top needs `msg` (and optional `lines`)');
-      }
-      if (step.action === 'append') {
-        const a = step.arg as Record<string, unknown>;
-        for (const k of Object.keys(a)) if (!['mailbox', 'subject', 'body', 'raw', 'flags'].includes(k)) c.error(at('append'), `append: unknown field \`${k}\` (allowed: mailbox, subject, body, raw, flags)`);
-      }
-      if (step.action === 'flag') {
-        const f = step.arg as Record<string, unknown>;
-        if (!Number.isInteger(f.uid) || !Array.isArray(f.flags)) c.error(at('flag'), 'flag needs `uid` and `flags` (a list)');
-      }
-      break;
-    default:
-      break;
-  }
-  return c.errors.length === before;
+  };
+  walk(steps);
+  return out;
 }
 
 /** Parses and validates one scenario text. */
 export function parseScenario(file: string, text: string): { scenario?: Scenario; errors: ValidationError[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const c = new Checker(file, lines);
+  const src = new Source(file, doc, lines);
   if (doc.errors.length) {
-    for (const e of doc.errors) {
-      const p = lines.linePos(e.pos[0]);
-      c.errors.push({ file, line: Math.max(1, p.line), col: Math.max(1, p.col), message: `YAML: ${e.message.split('\n')[0]}` });
-    }
-    return { errors: c.errors };
+    return { errors: doc.errors.map((e) => ({ file, ...src.at(e.pos[0]), message: `YAML: ${e.message.split('\n')[0]}` })) };
   }
-  const root = doc.contents as Node | null;
-  if (!isMap(root)) {
-    c.error(root, 'a scenario is a mapping with `steps` (and optional name, description, tags, site)');
-    return { errors: c.errors };
-  }
-  const top = c.pairs(root);
-  for (const [key, pair] of top) if (!TOP_FIELDS.includes(key)) c.error(pair.key as Node, `unknown field \`${key}\`${suggest(key, TOP_FIELDS)}; a scenario has: ${TOP_FIELDS.join(', ')}`);
+  const keys = keyProblems(src);
+  if (keys.length) return { errors: keys };
+  const data = doc.toJS() as unknown;
+  const validate = scenarioValidator();
+  if (!validate(data)) return { errors: mapErrors(src, validate.errors ?? []) };
+  const root = data as Obj;
+  const steps = (root.steps as Obj[]).map((s, i) => stepOf(src, s, ['steps', String(i)]));
+  const flow = flowProblems(file, steps);
+  if (flow.length) return { errors: flow };
   const base = file.split(/[\\/]/).pop()!.replace(/\.ya?ml$/i, '');
-  const name = top.has('name') ? (c.value(top.get('name')!.value as Node, 'string', 'name') as string | undefined) ?? base : base;
-  const description = top.has('description') ? (c.value(top.get('description')!.value as Node, 'string', 'description') as string | undefined) : undefined;
-  let tags: string[] = [];
-  if (top.has('tags')) tags = c.texts(top.get('tags')!.value as Node, 'tags') ?? [];
-  const site = checkSite(c, top.get('site')?.value as Node | null | undefined);
-  const stepsNode = top.get('steps')?.value as Node | null | undefined;
-  const steps: Step[] = [];
-  if (!top.has('steps')) c.error(root, 'the scenario has no `steps`');
-  else if (!isSeq(stepsNode) || !stepsNode.items.length) c.error(stepsNode ?? (top.get('steps')!.key as Node), '`steps` must be a non-empty list of steps');
-  else for (const item of stepsNode.items) {
-    const s = checkStep(c, item as Node);
-    if (s) steps.push(s);
-  }
-  const started = new Set<string>();
-  const walk = (list: Step[]) => {
-    for (const st of list) {
-      if (st.kind === 'background') {
-        if (started.has(String(st.value))) c.errors.push({ file, ...st.pos, message: `a background loop named ${JSON.stringify(st.value)} is already running; stop it first or use another name` });
-        started.add(String(st.value));
-      } else if (st.kind === 'stop') {
-        if (!started.has(String(st.value))) c.errors.push({ file, ...st.pos, message: `no background loop named ${JSON.stringify(st.value)} was started before${suggest(String(st.value), [...started])}` });
-        started.delete(String(st.value));
-      } else if (st.steps) walk(st.steps);
-    }
+  const scenario: Scenario = {
+    file, name: root.name !== undefined ? String(root.name) : base,
+    ...(root.description !== undefined ? { description: String(root.description) } : {}),
+    tags: root.tags === undefined ? [] : list(root.tags as string | string[]), site: siteOf(root.site as Obj | null | undefined), steps,
   };
-  walk(steps);
-  if (c.errors.length) return { errors: c.errors };
-  return { scenario: { file, name, ...(description ? { description } : {}), tags, site, steps }, errors: [] };
+  return { scenario, errors: [] };
 }
 
 /** Reads and validates every file; throws ScenarioInvalid listing every problem when any file is bad. */
