@@ -60,10 +60,10 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 }
 
 /** Starts `twemu serve ARGS` and resolves when it prints `twemu ready`. */
-export function startServeProcess(args: string[], opts: { timeoutMs?: number } = {}): Promise<{ child: ReturnType<typeof spawn>; output: () => string; readyMs: number }> {
+export function startServeProcess(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ReturnType<typeof spawn>; output: () => string; readyMs: number }> {
   return new Promise((resolveStart, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -66,8 +66,11 @@ export async function parseStructure(raw: Buffer, depth = 0): Promise<MessageStr
   const byNode = new Map<unknown, MimePart>();
   let current: MimePart | null = null;
   let root: MimePart | null = null;
+  // Failing to load or build the splitter is an internal error (the command fails with SERVERBUG), never
+  // "one text part": only the splitter's own verdict on the bytes ('error') means a malformed message.
+  const splitter = new Splitter(NODE_LIMITS) as any;
+  let malformed = false;
   await new Promise<void>((resolve, reject) => {
-    const splitter = new Splitter(NODE_LIMITS) as any;
     splitter.on('data', (chunk: any) => {
       if (chunk.type === 'node') {
         const head: Buffer = chunk.getHeaders();
@@ -91,10 +94,14 @@ export async function parseStructure(raw: Buffer, depth = 0): Promise<MessageStr
         pos += chunk.value.length;
       }
     });
-    splitter.on('error', reject);
+    splitter.on('error', (err: unknown) => {
+      malformed = true;
+      reject(err);
+    });
     splitter.on('end', resolve);
     splitter.end(raw);
-  }).catch(() => {
+  }).catch((err: unknown) => {
+    if (!malformed) throw err;
     root = null; // malformed beyond what the splitter accepts: one text part, below
   });
   if (!root || pos !== raw.length) {

@@ -26,7 +26,8 @@ export const libmime = new Proxy({} as typeof libmimeType, {
 });
 
 export const Splitter = function LazySplitter(this: unknown, ...args: unknown[]) {
-  return new (libs().Splitter as unknown as new (...a: unknown[]) => object)(...args);
+  const Real = libs().Splitter as unknown as new (...a: unknown[]) => object;
+  return new Real(...args);
 } as unknown as typeof SplitterType;
 
 export const addressparser = ((...args: Parameters<typeof addressparserType>) => libs().addressparser(...args)) as typeof addressparserType;
