@@ -44,6 +44,8 @@ export const ERRORS = {
   E_FORBIDDEN: { status: 403, message: 'the operation needs an administrator' },
   E_SERVICE_UNAVAILABLE: { status: 403, ame: -6, message: 'the account may not use this service' },
   E_DELETE_SELF: { status: 400, ame: -2, message: 'an administrator cannot delete their own account' },
+  E_NOT_PERMITTED: { status: 403, ame: -5, message: 'the user may not do this (another user\'s data, a facility not permitted to them)' },
+  E_WRONG_SERVER: { status: 409, ame: -1, imap: 'UNAVAILABLE', message: 'the account\'s data is on another server' },
   // Directory
   E_NO_ACCOUNT: { status: 404, ame: -3, message: 'no such account' },
   E_ACCOUNT_NAME: { status: 400, ame: -2, message: 'the account name is malformed' },
@@ -65,6 +67,7 @@ export const ERRORS = {
   E_FACILITY: { status: 400, ame: -2, message: 'the facility name is malformed' },
   E_FACILITY_EXISTS: { status: 400, ame: -2, message: 'the facility already exists' },
   E_NO_FACILITY: { status: 404, ame: -3, message: 'no such facility' },
+  E_CLASH: { status: 409, ame: -5, message: 'the facility is already reserved for an overlapping time' },
   // Forum, library, memos, bookmarks
   E_FORUM: { status: 400, ame: -2, message: 'the forum name is malformed' },
   E_NO_FORUM: { status: 404, ame: -3, message: 'no such forum' },

@@ -17,6 +17,7 @@ import type { Account, NewAccount } from './store/directory.js';
 import type { Store } from './store/index.js';
 import { seedDemoData } from './demo.js';
 import { resolveClock, type Clock } from './clock.js';
+import { accessOptions, createDomain, type Domain } from './domain/index.js';
 import { startPop3 } from '../protocols/pop3/index.js';
 import { startImap } from '../protocols/imap/index.js';
 import { startWeb } from '../protocols/web/index.js';
@@ -79,6 +80,8 @@ export class Site {
   readonly log: Logger;
   readonly token: string;
   readonly extensions: SiteExtension[];
+  /** The domain services (access, calendar, directory, forum, library, mail): every business rule, once. */
+  readonly domain: Domain<SiteServer>;
   private listeners: Listener[] = [];
   private control: Listener | null = null;
   private endpointsValue: Endpoints | null = null;
@@ -87,6 +90,7 @@ export class Site {
   constructor(config: SiteConfig & { topology?: Topology }) {
     const dataDir = resolve(config.dataDir);
     this.clock = resolveClock(config.clock);
+    accessOptions(config.services?.access); // a bad setting is one error before any database is opened
     mkdirSync(dataDir, { recursive: true });
     const siteFile = join(dataDir, SITE_FILE);
     let layout: SiteFile;
@@ -109,6 +113,7 @@ export class Site {
     this.log = createLogger(config.logLevel);
     this.catalog = new Catalog({ seed: config.seed, policies: config.policies });
     for (const s of layout.servers) this.servers.push(new SiteServer(this, s.name, s.role));
+    this.domain = createDomain<SiteServer>(this);
     if (fresh) {
       if (config.demo) seedDemoData(this);
       writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);

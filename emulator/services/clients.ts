@@ -5,6 +5,7 @@ import type { Account, ServiceName, ServiceSet } from '../store/directory.js';
 import { SERVICE_NAMES } from '../store/directory.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 import { encodeHeader, rfc822Date } from './options.js';
+import { valueOrThrow, type Located } from '../domain/index.js';
 
 // The desktop clients' operations (administrator guide 19.3.1: TeamWARE Admin,
 // Directory, Mail, Calendar, Forum, the integration kit, the client level-up
@@ -193,10 +194,14 @@ function directoryOperation(op: ClientOperation, ctx: ClientContext, rowId: stri
   return fired(['directory.busy'], busy.messages, 'not-applied');
 }
 
-function ownReservation(site: Site, user: Account, id: number) {
-  const r = site.homeStore(user).calendar.get(id);
-  if (!r || r.owner !== user.name) throw new NotFound('E_NO_RESERVATION', `no reservation ${id} of ${user.name}`);
-  return r;
+/** The refusal of a domain outcome as the catalogue's error (4xx on the control API). */
+const valueOf = valueOrThrow;
+
+/** The user's reservation (another user's is not found: no peeking by id). */
+function ownReservation(site: Site, user: Account, ref: { id: number; server?: string }): Located {
+  const r = site.domain.calendar.own(user.name, ref);
+  if (!r.ok && r.refused !== 'bad-input') throw new NotFound('E_NO_RESERVATION', `no reservation ${ref.id} of ${user.name}`);
+  return valueOf(r);
 }
 
 function mustAccount(site: Site, name: string): Account {
@@ -226,11 +231,10 @@ const ops: ClientOperation[] = [
       const facilityId = int(ctx.body, 'facilityId');
       const permitted = strList(ctx.body, 'permitted', { required: true })!;
       for (const u of permitted) mustAccount(ctx.site, u);
-      const calendar = ctx.site.sharedServer.store.calendar;
-      if (!calendar.facility(facilityId)) throw new NotFound('E_NO_FACILITY', `no facility ${facilityId}`);
+      if (!ctx.site.domain.calendar.facility(facilityId)) throw new NotFound('E_NO_FACILITY', `no facility ${facilityId}`);
       const gate = ctx.site.directoryServer.gate('admin.calendar-update', ctxOf(this, ctx.user));
       if (!gate.allowed) return fired(['admin.calendar-update'], gate.messages, 'not-updated');
-      return { ok: true, facility: calendar.setPermitted(facilityId, permitted) };
+      return { ok: true, facility: valueOf(ctx.site.domain.calendar.setPermitted(facilityId, permitted)) };
     },
   },
   {
@@ -372,57 +376,51 @@ const ops: ClientOperation[] = [
       const folder = str(ctx.body, 'folder', { max: 200 }) ?? 'INBOX';
       const uids = intList(ctx.body, 'uids');
       const home = ctx.site.homeServer(ctx.user);
-      const mail = home.store.mail;
-      mail.ensureDefaultFolders(ctx.user.name);
-      const f = mail.folder(ctx.user.name, folder);
-      if (!f) throw new NotFound('E_NO_FOLDER', `no folder ${JSON.stringify(folder)}`);
+      ctx.site.domain.mail.mailbox(ctx.user);
+      const f = ctx.site.domain.mail.folder(ctx.user, folder);
+      if (!f.ok) throw new NotFound('E_NO_FOLDER', f.message);
       const gate = home.gate('mail.delete-multiple', ctxOf(this, ctx.user));
       if (!gate.allowed) return fired(['mail.delete-multiple'], gate.messages, 'not-moved', { notMoved: uids });
-      if (f.name === 'WasteBox') return { ok: true, removed: mail.expunge(ctx.user.name, 'WasteBox', uids) };
-      const { pairs } = mail.copy(ctx.user.name, f.name, uids, 'WasteBox', { move: true });
-      return { ok: true, moved: pairs.map(([uid, wasteUid]) => ({ uid, wasteBoxUid: wasteUid })), notFound: uids.filter((u) => !pairs.some(([x]) => x === u)) };
+      const done = valueOf(ctx.site.domain.mail.delete(ctx.user, f.value, uids));
+      if (done.permanently) return { ok: true, removed: done.removed };
+      return { ok: true, moved: done.moved.map(([uid, wasteUid]) => ({ uid, wasteBoxUid: wasteUid })), notFound: uids.filter((u) => !done.moved.some(([x]) => x === u)) };
     },
   },
 
   // TeamWARE Calendar -------------------------------------------------------------
   {
     service: 'calendar', operation: 'open-reservation', client: 'TeamWARE Calendar', admin: false,
-    description: 'Opens a reservation. Body: {"id": N}. Suspended home server: calendar.open-reservation (back to the main window, no message).',
+    description: 'Opens a reservation. Body: {"id": N, "server"?: the server holding it (a facility reservation: the shared server)}. Suspended server holding it: calendar.open-reservation (back to the main window, no message).',
     run(ctx) {
-      only(ctx.body, ['id']);
-      const id = int(ctx.body, 'id');
-      const r = ownReservation(ctx.site, ctx.user, id);
-      const gate = ctx.site.homeServer(ctx.user).gate('calendar.open-reservation', ctxOf(this, ctx.user));
+      only(ctx.body, ['id', 'server']);
+      const r = ownReservation(ctx.site, ctx.user, { id: int(ctx.body, 'id'), server: str(ctx.body, 'server', { max: 40 }) });
+      const gate = ctx.site.server(r.server).gate('calendar.open-reservation', ctxOf(this, ctx.user));
       if (!gate.allowed) return fired(['calendar.open-reservation'], gate.messages, 'returned-to-main-window');
       return { ok: true, reservation: r };
     },
   },
   {
     service: 'calendar', operation: 'update-reservation', client: 'TeamWARE Calendar', admin: false,
-    description: 'Updates a reservation. Body: {"id": N, "title"?, "start"?, "end"?, "note"?}. Suspended home server: calendar.update-reservation.',
+    description: 'Updates a reservation. Body: {"id": N, "server"?, "title"?, "start"?, "end"?, "note"?}. A facility reservation must stay free of clashes (409). Suspended server holding it: calendar.update-reservation.',
     run(ctx) {
-      only(ctx.body, ['id', 'title', 'start', 'end', 'note']);
-      const id = int(ctx.body, 'id');
+      only(ctx.body, ['id', 'server', 'title', 'start', 'end', 'note']);
       const patch = Object.fromEntries((['title', 'start', 'end', 'note'] as const).filter((k) => ctx.body[k] !== undefined).map((k) => [k, str(ctx.body, k, { max: 2000 })]));
-      ownReservation(ctx.site, ctx.user, id);
-      const home = ctx.site.homeServer(ctx.user);
-      const gate = home.gate('calendar.update-reservation', ctxOf(this, ctx.user));
+      const r = ownReservation(ctx.site, ctx.user, { id: int(ctx.body, 'id'), server: str(ctx.body, 'server', { max: 40 }) });
+      const gate = ctx.site.server(r.server).gate('calendar.update-reservation', ctxOf(this, ctx.user));
       if (!gate.allowed) return fired(['calendar.update-reservation'], gate.messages, 'not-updated');
-      return { ok: true, reservation: home.store.calendar.update(id, patch) };
+      return { ok: true, reservation: valueOf(ctx.site.domain.calendar.update(ctx.user.name, r, patch)) };
     },
   },
   {
     service: 'calendar', operation: 'delete-reservation', client: 'TeamWARE Calendar', admin: false,
-    description: 'Deletes a reservation. Body: {"id": N}. Suspended home server: calendar.delete-reservation.',
+    description: 'Deletes a reservation. Body: {"id": N, "server"?}. Suspended server holding it: calendar.delete-reservation.',
     run(ctx) {
-      only(ctx.body, ['id']);
-      const id = int(ctx.body, 'id');
-      ownReservation(ctx.site, ctx.user, id);
-      const home = ctx.site.homeServer(ctx.user);
-      const gate = home.gate('calendar.delete-reservation', ctxOf(this, ctx.user));
+      only(ctx.body, ['id', 'server']);
+      const r = ownReservation(ctx.site, ctx.user, { id: int(ctx.body, 'id'), server: str(ctx.body, 'server', { max: 40 }) });
+      const gate = ctx.site.server(r.server).gate('calendar.delete-reservation', ctxOf(this, ctx.user));
       if (!gate.allowed) return fired(['calendar.delete-reservation'], gate.messages, 'not-deleted');
-      home.store.calendar.delete(id);
-      return { ok: true, deleted: id };
+      valueOf(ctx.site.domain.calendar.delete(ctx.user.name, r));
+      return { ok: true, deleted: r.id };
     },
   },
 
@@ -443,13 +441,13 @@ const ops: ClientOperation[] = [
       only(ctx.body, ['session']);
       const token = str(ctx.body, 'session', { required: true, max: 200 })!;
       requireSession(ctx.site, ctx.user, 'forum', token);
-      const shared = ctx.site.sharedServer;
-      const gate = shared.gate('forum.refresh', ctxOf(this, ctx.user));
+      const forum = ctx.site.domain.forum;
+      const gate = forum.server.gate('forum.refresh', ctxOf(this, ctx.user));
       if (!gate.allowed) {
         sessions(ctx.site).delete(token);
         return fired(['forum.refresh'], gate.messages, 'forum-list-not-shown', { forums: [], loginRequired: true });
       }
-      return { ok: true, forums: shared.store.forum.forums() };
+      return { ok: true, forums: forum.forums() };
     },
   },
 
@@ -459,7 +457,7 @@ const ops: ClientOperation[] = [
     description: 'Lists the library documents with their lock state. Works while suspended (the seed documents nothing for the library client).',
     run(ctx) {
       only(ctx.body, []);
-      return { ok: true, documents: ctx.site.sharedServer.store.library.documents().map(({ body: _b, ...d }) => d) };
+      return { ok: true, documents: ctx.site.domain.library.documents().map(({ body: _b, ...d }) => d) };
     },
   },
   {
@@ -467,7 +465,9 @@ const ops: ClientOperation[] = [
     description: 'Locks a library document for the user (check-out). Body: {"id": N}. Works while suspended (the seed documents nothing for it).',
     run(ctx) {
       only(ctx.body, ['id']);
-      const { body: _b, ...doc } = ctx.site.sharedServer.store.library.lock(int(ctx.body, 'id'), ctx.user.name);
+      const locked = ctx.site.domain.library.lock(int(ctx.body, 'id'), ctx.user.name);
+      if (!locked.ok && locked.refused === 'not-permitted') throw new BadRequest('E_LOCKED', locked.message);
+      const { body: _b, ...doc } = valueOf(locked);
       return { ok: true, document: doc };
     },
   },
@@ -494,9 +494,7 @@ const ops: ClientOperation[] = [
         'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', 'X-Mailer: TeamWARE Simple MAPI (twemu)', '',
         text.replace(/\r?\n/g, '\r\n'), '',
       ].join('\r\n');
-      const delivered = to.map((a) => ctx.site.deliver(a.name, raw));
-      home.store.mail.ensureDefaultFolders(ctx.user.name);
-      home.store.mail.append(ctx.user.name, 'OUTBOX', Buffer.from(raw, 'utf8'), { flags: ['\\Seen'] });
+      const { delivered } = ctx.site.domain.mail.send(ctx.user, to, raw);
       return { ok: true, sent: true, delivered };
     },
   },
@@ -517,10 +515,9 @@ const ops: ClientOperation[] = [
     description: 'Migrates the client: unlocks the library documents the user has locked. Suspended shared server: levelup.migrate (server-error: nothing done; unlock-failed: the dialog says the unlock failed, yet it completed).',
     run(ctx) {
       only(ctx.body, []);
-      const shared = ctx.site.sharedServer;
-      const library = shared.store.library;
-      const unlockMine = () => library.documents().filter((d) => d.lockedBy === ctx.user.name).map((d) => library.unlock(d.id).id);
-      const gate = shared.gate('levelup.migrate', ctxOf(this, ctx.user));
+      const library = ctx.site.domain.library;
+      const unlockMine = () => library.unlockAllOf(ctx.user.name);
+      const gate = library.server.gate('levelup.migrate', ctxOf(this, ctx.user));
       if (!gate.allowed) {
         if (gate.decision.variantName === 'unlock-failed') {
           // 19.3.1: with this message, the documents' unlock has in fact completed normally.

@@ -25,8 +25,9 @@ export class Store {
   readonly library: LibraryRepo;
   readonly webdata: WebDataRepo;
 
+  /** `dir`: the server's folder (its twoffice.db); `':memory:'`: an in-memory SQLite database (unit tests; no backup, no staging area). */
   constructor(dir: string, opts: { staging?: boolean } = {}) {
-    this.database = new ServerDatabase(join(dir, DB_FILE), opts);
+    this.database = new ServerDatabase(dir === ':memory:' ? dir : join(dir, DB_FILE), opts);
     this.directory = new DirectoryRepo(this.database);
     this.mail = new MailRepo(this.database);
     this.calendar = new CalendarRepo(this.database);

@@ -10,7 +10,7 @@ export const AME_CODES = [
   { rc: -2, name: 'E_ARGUMENT', http: 400, meaning: 'bad argument: body not a JSON object, a required argument missing, a value of the wrong type or out of range, an unknown argument' },
   { rc: -3, name: 'E_NOT_FOUND', http: 200, meaning: 'not found: user, folder, message, reservation, forum, post or document' },
   { rc: -4, name: 'E_AUTH', http: 401, meaning: 'authentication failed: HTTP Basic credentials missing or wrong' },
-  { rc: -5, name: 'E_REFUSED', http: 200, meaning: 'refused: the document is locked by another user, the reservation belongs to another user, or the caller is not permitted to use the facility' },
+  { rc: -5, name: 'E_REFUSED', http: 200, meaning: 'refused: the document is locked by another user, the reservation belongs to another user, the caller is not permitted to use the facility, or the facility is already reserved for an overlapping time' },
   { rc: -6, name: 'E_SERVICE_NOT_PERMITTED', http: 200, meaning: 'the caller\'s account may not use this service (Directory: services)' },
   { rc: -7, name: 'E_NO_FUNCTION', http: 404, meaning: 'no such function' },
   { rc: -9, name: 'E_SUSPENDED', http: 200, meaning: 'the service is suspended (online backup): the call found the service suspended when it started (seed: ame.server-call)' },

@@ -8,8 +8,9 @@ import type { Site } from '../../emulator/site.js';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Account } from '../../emulator/store/directory.js';
 import { checkFolderName, DEFAULT_FOLDERS, FOLDER_NAME_MAX } from '../../emulator/store/mail.js';
+import { valueOrThrow } from '../../emulator/domain/index.js';
 import { AmeError, RC } from './codes.js';
-import type { AmeFunctionInfo, AmeFunctionName, AmeFunctions, DirectoryUser, LibraryDocument } from './types.js';
+import type { AmeFunctionInfo, AmeFunctionName, AmeFunctions, LibraryDocument } from './types.js';
 
 export const HOLD_MS_MAX = 10_000;
 export const DEFAULT_MAIL_DOMAIN = 'teamware.example';
@@ -70,9 +71,7 @@ const shared = (ctx: CallContext) => [ctx.site.sharedServer];
 const directory = (ctx: CallContext) => [ctx.site.directoryServer];
 
 function mustFolder(ctx: CallContext, name: string): string {
-  const f = ctx.site.homeStore(ctx.account).mail.folder(ctx.account.name, name);
-  if (!f) throw new AmeError(RC.NOT_FOUND, `no folder ${JSON.stringify(name)}`);
-  return f.name;
+  return value(ctx.site.domain.mail.folder(ctx.account, name));
 }
 
 /** Header fields of a raw message (unfolded; RFC 2047 encoded words are left as they are). */
@@ -102,30 +101,22 @@ const USER = /^[A-Za-z0-9._-]{1,32}$/;
 const DOMAIN = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function resolveRecipients(ctx: CallContext, list: string | string[] | undefined): Account[] {
-  const out: Account[] = [];
-  for (const r of list === undefined ? [] : Array.isArray(list) ? list : [list]) {
-    const local = r.trim().replace(/^.*<([^>]*)>\s*$/, '$1').split('@')[0]!;
-    const account = USER.test(local) ? ctx.site.account(local) : null;
-    if (!account) throw new AmeError(RC.NOT_FOUND, `no user ${JSON.stringify(r)}: nothing was sent`);
-    if (!out.some((a) => a.name === account.name)) out.push(account);
-  }
-  return out;
-}
-
-function publicUser(a: Account): DirectoryUser {
-  return { name: a.name, displayName: a.displayName, department: a.department, homeServer: a.homeServer, isAdmin: a.isAdmin, services: { ...a.services } };
+  const found = ctx.site.domain.directory.recipients(list === undefined ? [] : Array.isArray(list) ? list : [list]);
+  if (!found.ok) throw new AmeError(RC.NOT_FOUND, `${found.message}: nothing was sent`);
+  return found.value;
 }
 
 function docView(d: { id: number; title: string; lockedBy: string | null; updatedAt: string }): LibraryDocument {
   return { id: d.id, title: d.title, lockedBy: d.lockedBy, updatedAt: d.updatedAt };
 }
 
-function ownReservation(ctx: CallContext, rid: number) {
-  const cal = ctx.site.homeStore(ctx.account).calendar;
-  const r = cal.get(rid);
-  if (!r) throw new AmeError(RC.NOT_FOUND, `no reservation ${rid}`);
-  if (r.owner !== ctx.account.name) throw new AmeError(RC.REFUSED, `reservation ${rid} belongs to another user`);
-  return { cal, r };
+/** The value of a domain outcome; a refusal becomes the catalogue's error, whose AME rc the plugin answers with. */
+const value = valueOrThrow;
+
+/** The server holding the caller's reservation `id` (home when there is none: the call then answers -3 or -5). */
+function reservationServers(ctx: CallContext, a: { id: number; server?: string }): SiteServer[] {
+  const r = ctx.site.domain.calendar.own(ctx.account.name, a);
+  return r.ok ? [ctx.site.server(r.value.server)] : home(ctx);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -172,7 +163,7 @@ export const FUNCTIONS: Registry = {
     args: { folder: folder(), offset: { type: 'integer', minimum: 0, description: 'messages to skip (default 0)' }, limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'at most this many (default 100)' } },
     required: [], servers: home,
     run(ctx, a) {
-      const mail = ctx.site.homeStore(ctx.account).mail;
+      const mail = ctx.site.domain.mail.mailbox(ctx.account);
       const name = mustFolder(ctx, a.folder ?? 'INBOX');
       const all = mail.messages(ctx.account.name, name);
       const page = all.slice(a.offset ?? 0, (a.offset ?? 0) + (a.limit ?? 100));
@@ -191,7 +182,7 @@ export const FUNCTIONS: Registry = {
     args: { folder: folder(), uid, peek: { type: 'boolean', description: 'do not mark the message \\Seen (default false)' } },
     required: ['uid'], servers: home,
     run(ctx, a) {
-      const mail = ctx.site.homeStore(ctx.account).mail;
+      const mail = ctx.site.domain.mail.mailbox(ctx.account);
       const name = mustFolder(ctx, a.folder ?? 'INBOX');
       const raw = mail.raw(ctx.account.name, name, a.uid);
       if (!raw) throw new AmeError(RC.NOT_FOUND, `no message with UID ${a.uid} in ${name}`);
@@ -208,14 +199,14 @@ export const FUNCTIONS: Registry = {
     servers: (ctx, a) => {
       const out = [ctx.site.homeServer(ctx.account), ctx.site.directoryServer];
       for (const r of [a.to, a.cc].flat()) {
-        const account = typeof r === 'string' ? ctx.site.account(r.trim().replace(/^.*<([^>]*)>\s*$/, '$1').split('@')[0]!) : null;
+        const account = typeof r === 'string' ? ctx.site.domain.access.account(r.trim().replace(/^.*<([^>]*)>\s*$/, '$1').split('@')[0]!) : null;
         if (account && !out.includes(ctx.site.homeServer(account))) out.push(ctx.site.homeServer(account));
       }
       return [...new Set(out)];
     },
     run(ctx, a) {
       const to = resolveRecipients(ctx, a.to);
-      const cc = resolveRecipients(ctx, a.cc).filter((r) => !to.includes(r));
+      const cc = resolveRecipients(ctx, a.cc).filter((r) => !to.some((t) => t.name === r.name));
       const domain = ctx.config.mailDomain;
       const messageId = `<ame-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}@${domain}>`;
       const addr = (r: Account) => displayAddress(r.displayName, `${r.name}@${domain}`);
@@ -229,11 +220,8 @@ export const FUNCTIONS: Registry = {
         'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit',
         '', a.body.replace(/\r?\n/g, '\r\n'), '',
       ].join('\r\n');
-      const delivered = [...to, ...cc].map((r) => ({ user: r.name, uid: ctx.site.deliver(r.name, raw).uid }));
-      const mail = ctx.site.homeStore(ctx.account).mail;
-      mail.ensureDefaultFolders(ctx.account.name);
-      const { uid: outboxUid } = mail.append(ctx.account.name, 'OUTBOX', Buffer.from(raw, 'utf8'), { flags: ['\\Seen'] });
-      return { messageId, delivered, outboxUid };
+      const sent = ctx.site.domain.mail.send(ctx.account, [...to, ...cc], raw);
+      return { messageId, delivered: sent.delivered.map((d) => ({ user: d.user, uid: d.uid })), outboxUid: sent.outboxUid };
     },
   },
   mail_delete: {
@@ -241,15 +229,15 @@ export const FUNCTIONS: Registry = {
     description: 'Deletes messages: moves them to WasteBox (ごみ箱); from WasteBox itself they are removed for good. -3 when none of the UIDs exists; otherwise 0, with the missing ones listed.',
     args: { folder: folder(), uids }, required: ['uids'], servers: home,
     run(ctx, a) {
-      const mail = ctx.site.homeStore(ctx.account).mail;
+      const mail = ctx.site.domain.mail.mailbox(ctx.account);
       const name = mustFolder(ctx, a.folder ?? 'INBOX');
       const present = new Set(mail.messages(ctx.account.name, name).map((m) => m.uid));
       const wanted = [...new Set(a.uids)];
       const found = wanted.filter((u) => present.has(u));
       if (!found.length) throw new AmeError(RC.NOT_FOUND, `none of the UIDs ${wanted.join(', ')} is in ${name}`);
-      const permanently = name === 'WasteBox';
-      const deleted = permanently ? mail.expunge(ctx.account.name, name, found) : mail.copy(ctx.account.name, name, found, 'WasteBox', { move: true }).pairs.map(([u]) => u);
-      return { folder: name, deleted, missing: wanted.filter((u) => !present.has(u)), permanently };
+      const done = value(ctx.site.domain.mail.delete(ctx.account, name, found));
+      const deleted = done.permanently ? done.removed : done.moved.map(([u]) => u);
+      return { folder: name, deleted, missing: wanted.filter((u) => !present.has(u)), permanently: done.permanently };
     },
   },
   mail_move: {
@@ -257,7 +245,7 @@ export const FUNCTIONS: Registry = {
     description: 'Moves messages to another of the caller\'s folders; answers their new UIDs. -3 when a folder or every UID is missing.',
     args: { folder: folder(), uids, to: folder('destination folder') }, required: ['uids', 'to'], servers: home,
     run(ctx, a) {
-      const mail = ctx.site.homeStore(ctx.account).mail;
+      const mail = ctx.site.domain.mail.mailbox(ctx.account);
       const name = mustFolder(ctx, a.folder ?? 'INBOX');
       const dest = mustFolder(ctx, a.to);
       if (dest === name) throw new AmeError(RC.ARGUMENT, 'source and destination folder are the same');
@@ -271,42 +259,30 @@ export const FUNCTIONS: Registry = {
   },
   calendar_list: {
     name: 'calendar_list', service: 'calendar', codes: [],
-    description: 'Lists the caller\'s reservations (personal schedule), optionally those ending at or after `from` and starting before `to`.',
-    args: { from: dateTime('from'), to: dateTime('to') }, required: [], servers: home,
-    run: (ctx, a) => ({ reservations: ctx.site.homeStore(ctx.account).calendar.list(ctx.account.name, { from: a.from, to: a.to }) }),
+    description: 'Lists the caller\'s reservations (personal schedule and facility reservations, each with the `server` holding it), optionally those ending at or after `from` and starting before `to`.',
+    args: { from: dateTime('from'), to: dateTime('to') }, required: [], servers: (ctx) => ctx.site.domain.calendar.serversOf(ctx.account.name),
+    run: (ctx, a) => ({ reservations: ctx.site.domain.calendar.list(ctx.account.name, { from: a.from, to: a.to }) }),
   },
   calendar_create: {
     name: 'calendar_create', service: 'calendar', codes: [RC.NOT_FOUND, RC.REFUSED],
-    description: 'Creates a reservation in the caller\'s schedule; `facilityId` reserves a facility too (-3 if there is no such facility, -5 if the caller is not permitted to use it (利用許可)).',
+    description: 'Creates a reservation in the caller\'s schedule; `facilityId` reserves a facility too, kept with the facility on the shared server (-3 if there is no such facility, -5 if the caller is not permitted to use it (利用許可) or it is already reserved for an overlapping time).',
     args: { title: text('title'), start: dateTime('start'), end: dateTime('end'), note: { type: 'string', maxLength: 2000, description: 'note' }, facilityId: id('facility') },
-    required: ['title', 'start', 'end'], servers: (ctx, a) => [...home(ctx), ...(a.facilityId ? shared(ctx) : [])],
-    run(ctx, a) {
-      if (a.facilityId !== undefined) {
-        const facility = ctx.site.sharedServer.store.calendar.facility(a.facilityId);
-        if (!facility) throw new AmeError(RC.NOT_FOUND, `no facility ${a.facilityId}`);
-        // The same rule as the web pages' 設備予約: only the users the department administrator permitted.
-        if (!facility.permitted.includes(ctx.account.name)) throw new AmeError(RC.REFUSED, `account ${ctx.account.name} is not permitted to use facility ${a.facilityId} (${facility.name})`);
-      }
-      return { reservation: ctx.site.homeStore(ctx.account).calendar.create(ctx.account.name, { title: a.title, start: a.start, end: a.end, note: a.note, facilityId: a.facilityId }) };
-    },
+    required: ['title', 'start', 'end'], servers: (ctx, a) => [ctx.site.domain.calendar.placement(ctx.account.name, a.facilityId)],
+    run: (ctx, a) => ({ reservation: value(ctx.site.domain.calendar.create(ctx.account.name, { title: a.title, start: a.start, end: a.end, note: a.note, facilityId: a.facilityId })) }),
   },
   calendar_update: {
     name: 'calendar_update', service: 'calendar', codes: [RC.NOT_FOUND, RC.REFUSED],
-    description: 'Changes a reservation of the caller (title, start, end, note). -3 if there is no such reservation, -5 if it is another user\'s.',
-    args: { id: id('reservation'), title: text('title'), start: dateTime('start'), end: dateTime('end'), note: { type: 'string', maxLength: 2000, description: 'note' } },
-    required: ['id'], servers: home,
-    run(ctx, a) {
-      const { cal } = ownReservation(ctx, a.id);
-      const patch = Object.fromEntries(Object.entries({ title: a.title, start: a.start, end: a.end, note: a.note }).filter(([, v]) => v !== undefined));
-      return { reservation: cal.update(a.id, patch) };
-    },
+    description: 'Changes a reservation of the caller (title, start, end, note). `server` names the server holding it where the id is on two of the caller\'s servers (calendar_list shows it). -3 if there is no such reservation, -5 if it is another user\'s or its facility is already reserved for the new time.',
+    args: { id: id('reservation'), server: text('server holding the reservation (calendar_list)', 32), title: text('title'), start: dateTime('start'), end: dateTime('end'), note: { type: 'string', maxLength: 2000, description: 'note' } },
+    required: ['id'], servers: reservationServers,
+    run: (ctx, a) => ({ reservation: value(ctx.site.domain.calendar.update(ctx.account.name, { id: a.id, server: a.server }, { title: a.title, start: a.start, end: a.end, note: a.note })) }),
   },
   calendar_delete: {
     name: 'calendar_delete', service: 'calendar', codes: [RC.NOT_FOUND, RC.REFUSED],
-    description: 'Deletes a reservation of the caller. -3 if there is no such reservation, -5 if it is another user\'s.',
-    args: { id: id('reservation') }, required: ['id'], servers: home,
+    description: 'Deletes a reservation of the caller (`server` as for calendar_update). -3 if there is no such reservation, -5 if it is another user\'s.',
+    args: { id: id('reservation'), server: text('server holding the reservation (calendar_list)', 32) }, required: ['id'], servers: reservationServers,
     run(ctx, a) {
-      ownReservation(ctx, a.id).cal.delete(a.id);
+      value(ctx.site.domain.calendar.delete(ctx.account.name, { id: a.id, server: a.server }));
       return { id: a.id };
     },
   },
@@ -314,77 +290,50 @@ export const FUNCTIONS: Registry = {
     name: 'forum_list', service: 'forum', codes: [],
     description: 'Lists the forums with their number of posts.',
     args: {}, required: [], servers: shared,
-    run: (ctx) => ({ forums: ctx.site.sharedServer.store.forum.forums() }),
+    run: (ctx) => ({ forums: ctx.site.domain.forum.forums() }),
   },
   forum_read: {
     name: 'forum_read', service: 'forum', codes: [RC.NOT_FOUND],
     description: 'Reads a forum\'s posts (oldest first), or only the post `postId`. -3 if the forum or the post does not exist.',
     args: { forumId: id('forum'), postId: id('post') }, required: ['forumId'], servers: shared,
-    run(ctx, a) {
-      const forums = ctx.site.sharedServer.store.forum;
-      const forum = forums.forum(a.forumId);
-      if (!forum) throw new AmeError(RC.NOT_FOUND, `no forum ${a.forumId}`);
-      const posts = forums.posts(a.forumId).filter((p) => a.postId === undefined || p.id === a.postId);
-      if (a.postId !== undefined && !posts.length) throw new AmeError(RC.NOT_FOUND, `no post ${a.postId} in forum ${a.forumId}`);
-      return { forum, posts };
-    },
+    run: (ctx, a) => value(ctx.site.domain.forum.posts(a.forumId, a.postId)),
   },
   forum_post: {
     name: 'forum_post', service: 'forum', codes: [RC.NOT_FOUND],
     description: 'Posts to a forum as the caller. -3 if the forum does not exist.',
     args: { forumId: id('forum'), title: text('title'), body: { type: 'string', maxLength: 100_000, description: 'body' } },
     required: ['forumId', 'title', 'body'], servers: shared,
-    run(ctx, a) {
-      const forums = ctx.site.sharedServer.store.forum;
-      if (!forums.forum(a.forumId)) throw new AmeError(RC.NOT_FOUND, `no forum ${a.forumId}`);
-      return { post: forums.createPost(a.forumId, ctx.account.name, { title: a.title, body: a.body }) };
-    },
+    run: (ctx, a) => ({ post: value(ctx.site.domain.forum.post(a.forumId, ctx.account.name, { title: a.title, body: a.body })) }),
   },
   directory_lookup: {
     name: 'directory_lookup', service: 'directory', codes: [RC.NOT_FOUND],
     description: 'Looks up a user in the Directory (no password). -3 if there is no such user.',
     args: { name: text('account name', 32) }, required: ['name'], servers: directory,
-    run(ctx, a) {
-      const account = ctx.site.directory.get(a.name);
-      if (!account) throw new AmeError(RC.NOT_FOUND, `no user ${JSON.stringify(a.name)}`);
-      return { user: publicUser(account) };
-    },
+    run: (ctx, a) => ({ user: value(ctx.site.domain.directory.lookup(a.name)) }),
   },
   directory_list: {
     name: 'directory_list', service: 'directory', codes: [],
     description: 'Lists the users in the Directory, optionally of one department.',
     args: { department: text('department', 100) }, required: [], servers: directory,
-    run: (ctx, a) => ({ users: ctx.site.directory.list().filter((u) => a.department === undefined || u.department === a.department).map(publicUser) }),
+    run: (ctx, a) => ({ users: ctx.site.domain.directory.list(a.department) }),
   },
   library_list: {
     name: 'library_list', service: 'library', codes: [],
     description: 'Lists the library documents with their lock state.',
     args: {}, required: [], servers: shared,
-    run: (ctx) => ({ documents: ctx.site.sharedServer.store.library.documents().map(docView) }),
+    run: (ctx) => ({ documents: ctx.site.domain.library.documents().map(docView) }),
   },
   library_lock: {
     name: 'library_lock', service: 'library', codes: [RC.NOT_FOUND, RC.REFUSED],
     description: 'Locks a document for the caller (again: no change). -3 if there is no such document, -5 if another user holds the lock.',
     args: { id: id('document') }, required: ['id'], servers: shared,
-    run(ctx, a) {
-      const lib = ctx.site.sharedServer.store.library;
-      const doc = lib.document(a.id);
-      if (!doc) throw new AmeError(RC.NOT_FOUND, `no document ${a.id}`);
-      if (doc.lockedBy && doc.lockedBy !== ctx.account.name) throw new AmeError(RC.REFUSED, `document ${a.id} is locked by ${doc.lockedBy}`);
-      return { document: docView(lib.lock(a.id, ctx.account.name)) };
-    },
+    run: (ctx, a) => ({ document: docView(value(ctx.site.domain.library.lock(a.id, ctx.account.name))) }),
   },
   library_unlock: {
     name: 'library_unlock', service: 'library', codes: [RC.NOT_FOUND, RC.REFUSED],
     description: 'Unlocks a document (not locked: no change). -3 if there is no such document, -5 if another user holds the lock and the caller is not an administrator.',
     args: { id: id('document') }, required: ['id'], servers: shared,
-    run(ctx, a) {
-      const lib = ctx.site.sharedServer.store.library;
-      const doc = lib.document(a.id);
-      if (!doc) throw new AmeError(RC.NOT_FOUND, `no document ${a.id}`);
-      if (doc.lockedBy && doc.lockedBy !== ctx.account.name && !ctx.account.isAdmin) throw new AmeError(RC.REFUSED, `document ${a.id} is locked by ${doc.lockedBy}`);
-      return { document: docView(doc.lockedBy ? lib.unlock(a.id) : doc) };
-    },
+    run: (ctx, a) => ({ document: docView(value(ctx.site.domain.library.unlock(a.id, ctx.account))) }),
   },
   ame_version: {
     name: 'ame_version', service: 'local', codes: [],

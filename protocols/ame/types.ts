@@ -11,7 +11,7 @@ export interface ServerCallArgs {
 }
 
 export interface MailSummary { uid: number; size: number; date: string; flags: string[]; from: string; to: string; subject: string }
-export interface Reservation { id: number; owner: string; title: string; start: string; end: string; facilityId: number | null; note: string }
+export interface Reservation { id: number; owner: string; title: string; start: string; end: string; facilityId: number | null; note: string; /** The server holding it (facility reservations: the shared server). */ server: string }
 export interface ForumInfo { id: number; name: string; posts: number }
 export interface Post { id: number; forumId: number; author: string; title: string; body: string; createdAt: string }
 export interface DirectoryUser { name: string; displayName: string; department: string; homeServer: string; isAdmin: boolean; services: Record<string, boolean> }
@@ -24,11 +24,11 @@ export interface AmeFunctions {
   mail_send: { args: ServerCallArgs & { to: string | string[]; cc?: string | string[]; subject: string; body: string }; result: { messageId: string; delivered: Array<{ user: string; uid: number }>; outboxUid: number } };
   mail_delete: { args: ServerCallArgs & { folder?: string; uids: number[] }; result: { folder: string; deleted: number[]; missing: number[]; permanently: boolean } };
   mail_move: { args: ServerCallArgs & { folder?: string; uids: number[]; to: string }; result: { folder: string; to: string; moved: Array<{ uid: number; newUid: number }>; missing: number[] } };
-  // calendar (the caller's home server)
+  // calendar (personal reservations on the home server, facility reservations on the shared server)
   calendar_list: { args: ServerCallArgs & { from?: string; to?: string }; result: { reservations: Reservation[] } };
   calendar_create: { args: ServerCallArgs & { title: string; start: string; end: string; note?: string; facilityId?: number }; result: { reservation: Reservation } };
-  calendar_update: { args: ServerCallArgs & { id: number; title?: string; start?: string; end?: string; note?: string }; result: { reservation: Reservation } };
-  calendar_delete: { args: ServerCallArgs & { id: number }; result: { id: number } };
+  calendar_update: { args: ServerCallArgs & { id: number; server?: string; title?: string; start?: string; end?: string; note?: string }; result: { reservation: Reservation } };
+  calendar_delete: { args: ServerCallArgs & { id: number; server?: string }; result: { id: number } };
   // forum (the shared server)
   forum_list: { args: ServerCallArgs; result: { forums: ForumInfo[] } };
   forum_read: { args: ServerCallArgs & { forumId: number; postId?: number }; result: { forum: ForumInfo; posts: Post[] } };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isDateTime, type Reservation, type Facility } from '../../../emulator/store/calendar.js';
+import type { CalendarDetail, CalendarRefusal, Located, Refused } from '../../../emulator/domain/index.js';
 import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { InputError, fieldsOf, id, queryOf, route, text, type Ctx, type Fields, type WebDeps } from '../context.js';
@@ -46,53 +47,40 @@ function hhmm(r: Reservation): string {
 
 export function scheduleRoutes(app: FastifyInstance, deps: WebDeps): void {
   const site = deps.site;
-  const homeAndShared = (c: Ctx) => [site.homeServer(c.user), site.sharedServer];
-  const facilities = () => site.sharedServer.store.calendar.facilities();
-  const facilityName = (fid: number | null) => (fid ? site.sharedServer.store.calendar.facility(fid)?.name ?? `#${fid}` : '');
-  /**
-   * Where a user's reservations live: personal ones on the home server,
-   * facility reservations with the facility (the shared server). One server
-   * on a single-server site.
-   */
-  const servers = (c: Ctx) => [...new Set([site.homeServer(c.user), site.sharedServer])];
-  type Located = Reservation & { server: string };
-  const mine = (c: Ctx, range: { from: string; to: string }): Located[] => servers(c)
-    .flatMap((s) => s.store.calendar.list(c.user, range).map((r) => ({ ...r, server: s.name })))
-    .sort((a, b) => a.start.localeCompare(b.start) || a.id - b.id);
+  const calendar = site.domain.calendar;
+  const homeAndShared = (c: Ctx) => calendar.serversOf(c.user);
+  const facilities = () => calendar.facilities();
+  const facilityName = (fid: number | null) => (fid ? calendar.facility(fid)?.name ?? `#${fid}` : '');
+  const mine = (c: Ctx, range: { from: string; to: string }): Located[] => calendar.list(c.user, range);
   const ref = (r: Located) => ({ id: r.id, server: r.server });
+
+  /** The page for a refusal of the calendar service (the rules are the domain's; the words are the web client's). */
+  const refused = (r: Refused<CalendarRefusal> & CalendarDetail, back: string, what: 'reservation' | 'facility'): never => {
+    switch (r.refused) {
+      case 'clash': throw new InputError(`設備「${r.facility!.name}」はその時間帯に予約されています。(${hhmm(r.clash!)})`, 409, back);
+      case 'not-permitted':
+        if (r.facility) throw new InputError(`設備「${r.facility.name}」の利用は許可されていません。`, 403, back);
+        throw new InputError('指定された予約はありません。', 404, '/schedule/list'); // another user's: no hint that it exists
+      case 'not-found': throw new InputError(what === 'facility' ? '指定された設備はありません。' : '指定された予約はありません。', 404, what === 'facility' ? back : '/schedule/list');
+      default: throw new InputError(`入力に誤りがあります。(${r.message})`, 400, back);
+    }
+  };
 
   /** The user's own reservation; another user's id is "not found" (no hint that it exists). */
   const own = (c: Ctx, fields: Fields): Located => {
-    const rid = id(fields.id);
-    const name = text(fields, 'server', 40) || site.homeServer(c.user).name;
-    const server = servers(c).find((s) => s.name === name);
-    const r = server?.store.calendar.get(rid);
-    if (!server || !r || r.owner !== c.user) throw new InputError('指定された予約はありません。', 404, '/schedule/list');
-    return { ...r, server: server.name };
+    const r = calendar.own(c.user, { id: id(fields.id), server: text(fields, 'server', 40) || site.homeServer(c.user).name });
+    return r.ok ? r.value : refused(r, '/schedule/list', 'reservation');
   };
-  /** The store a reservation belongs in. */
-  const storeFor = (c: Ctx, facilityId: number | null) => (facilityId ? site.sharedServer : site.homeServer(c.user));
 
-  /** Checks a form and returns the reservation input; a facility must be permitted and free. */
-  const validate = (c: Ctx, form: ReservationForm, back: string, except?: Located) => {
+  /** Checks the form's own fields and returns the reservation input (the facility's rules are the calendar service's). */
+  const validate = (form: ReservationForm, back: string) => {
     if (!form.title.trim()) throw new InputError('件名を入力してください。', 400, back);
     if (!DATE.test(form.date) || !isDateTime(`${form.date}T12:00`)) throw new InputError('日付は 2026-11-26 の形式で入力してください。', 400, back);
     if (!TIME.test(form.start) || !TIME.test(form.end)) throw new InputError('時刻は 10:00 の形式で入力してください。', 400, back);
     if (form.end <= form.start) throw new InputError('終了時刻は開始時刻より後にしてください。', 400, back);
-    const start = `${form.date}T${form.start}`;
-    const end = `${form.date}T${form.end}`;
-    let facilityId: number | null = null;
-    if (form.facility) {
-      facilityId = id(form.facility, 'facility');
-      const fac = site.sharedServer.store.calendar.facility(facilityId);
-      if (!fac) throw new InputError('指定された設備はありません。', 404, back);
-      if (!fac.permitted.includes(c.user)) throw new InputError(`設備「${fac.name}」の利用は許可されていません。`, 403, back);
-      const clash = facilityReservations(facilityId).find((r) => !(except && r.id === except.id && r.server === except.server) && r.start < end && start < r.end);
-      if (clash) throw new InputError(`設備「${fac.name}」はその時間帯に予約されています。(${hhmm(clash)})`, 409, back);
-    }
-    return { title: form.title, start, end, note: form.note, facilityId };
+    return { title: form.title, start: `${form.date}T${form.start}`, end: `${form.date}T${form.end}`, note: form.note, facilityId: form.facility ? id(form.facility, 'facility') : null };
   };
-  const facilityReservations = (fid: number): Located[] => site.mailServers.flatMap((s) => s.store.calendar.forFacility(fid).map((r) => ({ ...r, server: s.name })));
+  const facilityReservations = (fid: number): Located[] => calendar.facilityReservations(fid);
 
   const reservationRows = (rs: Located[]) => rs.length
     ? rs.map((r) => html`<tr><td>${hhmm(r)}</td><td><a href="/schedule/view${query(ref(r))}">${r.title}</a></td><td>${facilityName(r.facilityId)}</td></tr>\n`)
@@ -141,7 +129,7 @@ ${days.map((d) => {
 <tr><th>件名</th><td><input type="text" name="title" size="40" maxlength="200" value="${form.title}"></td></tr>
 <tr><th>日付</th><td><input type="date" name="date" value="${form.date}"></td></tr>
 <tr><th>時刻</th><td><input type="time" name="start" value="${form.start}"> - <input type="time" name="end" value="${form.end}"></td></tr>
-<tr><th>設備</th><td><select name="facility"><option value="">なし</option>${facilities().filter((f: Facility) => f.permitted.includes(c.user) || String(f.id) === form.facility)
+<tr><th>設備</th><td><select name="facility"><option value="">なし</option>${facilities().filter((f: Facility) => calendar.mayReserve(c.user, f) || String(f.id) === form.facility)
     .map((f: Facility) => html`<option value="${f.id}"${String(f.id) === form.facility ? html` selected` : ''}>${f.name}</option>`)}</select></td></tr>
 <tr><th>メモ</th><td><textarea name="note" rows="4" cols="40">
 ${form.note}</textarea></td></tr>
@@ -156,10 +144,10 @@ ${form.note}</textarea></td></tr>
   });
   route(app, deps, 'POST', '/schedule/create', { data: homeAndShared, back: (c) => `/schedule/new${query({ ...readForm(fieldsOf(c.req)) })}` }, (c) => {
     const form = readForm(fieldsOf(c.req));
-    const input = validate(c, form, `/schedule/new${query({ ...form })}`);
-    const server = storeFor(c, input.facilityId);
-    const r = server.store.calendar.create(c.user, input);
-    return { redirect: `/schedule/view${query({ id: r.id, server: server.name })}` };
+    const back = `/schedule/new${query({ ...form })}`;
+    const r = calendar.create(c.user, validate(form, back));
+    if (!r.ok) return refused(r, back, 'facility');
+    return { redirect: `/schedule/view${query(ref(r.value))}` };
   });
 
   route(app, deps, 'GET', '/schedule/edit', { data: homeAndShared, back: (c) => `/schedule/view${query({ id: text(queryOf(c.req), 'id', 10), server: text(queryOf(c.req), 'server', 40) })}` }, (c) => {
@@ -168,25 +156,21 @@ ${form.note}</textarea></td></tr>
   });
   route(app, deps, 'POST', '/schedule/update', { data: homeAndShared, back: (c) => `/schedule/edit${query({ id: text(fieldsOf(c.req), 'id', 10), server: text(fieldsOf(c.req), 'server', 40) })}` }, (c) => {
     const r = own(c, fieldsOf(c.req));
-    const input = validate(c, readForm(fieldsOf(c.req)), `/schedule/edit${query(ref(r))}`, r);
-    const target = storeFor(c, input.facilityId);
-    if (target.name === r.server) {
-      target.store.calendar.update(r.id, input);
-      return { redirect: `/schedule/view${query(ref(r))}` };
-    }
-    // A facility added or removed moves the reservation between the home and the shared server.
-    const moved = target.store.calendar.create(c.user, input);
-    site.server(r.server).store.calendar.delete(r.id);
-    return { redirect: `/schedule/view${query({ id: moved.id, server: target.name })}` };
+    const back = `/schedule/edit${query(ref(r))}`;
+    // A facility added or removed moves the reservation between the home and the shared server (the calendar service's placement).
+    const updated = calendar.update(c.user, ref(r), validate(readForm(fieldsOf(c.req)), back));
+    if (!updated.ok) return refused(updated, back, 'facility');
+    return { redirect: `/schedule/view${query(ref(updated.value))}` };
   });
   route(app, deps, 'POST', '/schedule/delete', { data: homeAndShared, back: (c) => `/schedule/view${query({ id: text(fieldsOf(c.req), 'id', 10), server: text(fieldsOf(c.req), 'server', 40) })}` }, (c) => {
     const r = own(c, fieldsOf(c.req));
-    site.server(r.server).store.calendar.delete(r.id);
+    const deleted = calendar.delete(c.user, ref(r));
+    if (!deleted.ok) return refused(deleted, '/schedule/list', 'reservation');
     return { redirect: `/schedule/list${query({ date: r.start.slice(0, 10) })}` };
   });
 
   // 設備予約: the facilities' calendars for a day, and reserving one.
-  route(app, deps, 'GET', '/facility/list', { data: () => [site.sharedServer] }, (c) => {
+  route(app, deps, 'GET', '/facility/list', { data: () => [calendar.facilityServer] }, (c) => {
     const date = dateOf(queryOf(c.req).date, site.clock.now());
     const all = facilities();
     return page('設備予約', html`<h1>設備予約 - ${dateLabel(date)}</h1>
@@ -195,13 +179,13 @@ ${form.note}</textarea></td></tr>
 ${all.map((f) => {
     const rs = facilityReservations(f.id).filter((r) => r.start.slice(0, 10) === date);
     return html`<tr><td>${f.name}</td><td>${f.department}</td><td>${rs.length ? rs.map((r) => html`${hhmm(r)} ${r.owner}<br>`) : html`<span class="muted">なし</span>`}</td>
-<td>${f.permitted.includes(c.user) ? html`<a href="/facility/reserve${query({ id: f.id, date })}">予約</a>` : html`<span class="muted">利用不可</span>`}</td></tr>\n`;
+<td>${calendar.mayReserve(c.user, f) ? html`<a href="/facility/reserve${query({ id: f.id, date })}">予約</a>` : html`<span class="muted">利用不可</span>`}</td></tr>\n`;
   })}</table>`);
   });
   route(app, deps, 'GET', '/facility/reserve', { data: homeAndShared, back: () => '/facility/list' }, (c) => {
     const q = queryOf(c.req);
     const fid = id(q.id, 'id');
-    const fac = site.sharedServer.store.calendar.facility(fid);
+    const fac = calendar.facility(fid);
     if (!fac) throw new InputError('指定された設備はありません。', 404, '/facility/list');
     const form = readForm(q);
     return reservationForm(c, `設備予約 - ${fac.name}`, '/schedule/create',

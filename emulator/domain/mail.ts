@@ -1,0 +1,54 @@
+// Mail: a user's folders live on their home server. Deleting moves to
+// WasteBox (ごみ箱); deleting in WasteBox removes for good. Sending delivers
+// to each recipient's INBOX on their home server and keeps a copy in the
+// sender's OUTBOX (送信メール).
+
+import type { Account } from '../store/directory.js';
+import type { MailRepo } from '../store/mail.js';
+import { ok, refuse, type Outcome } from './outcome.js';
+import type { DomainServer, DomainSite } from './ports.js';
+
+export const WASTEBOX = 'WasteBox';
+
+export class MailService<S extends DomainServer> {
+  constructor(private readonly site: DomainSite<S>) {}
+
+  /** The user's mailbox (their home server's mail repository), default folders ensured. */
+  mailbox(user: string | Account): MailRepo {
+    const account = typeof user === 'string' ? this.site.directory.get(user) : user;
+    const mail = this.site.homeServer(user).store.mail;
+    if (account) mail.ensureDefaultFolders(account.name);
+    return mail;
+  }
+
+  /** A folder of the user's by name (INBOX in any case), with its stored name. */
+  folder(user: Account, name: string): Outcome<string, 'not-found'> {
+    const f = this.site.homeServer(user).store.mail.folder(user.name, name);
+    return f ? ok(f.name) : refuse('not-found', `no folder ${JSON.stringify(name)}`);
+  }
+
+  /**
+   * Deletes messages: to WasteBox, or removed for good in WasteBox. `removed`
+   * or `moved` ([uid, WasteBox uid]) say what happened; missing UIDs are left out.
+   */
+  delete(user: Account, folder: string, uids: number[]): Outcome<{ folder: string; permanently: boolean; removed: number[]; moved: Array<[number, number]> }, 'not-found'> {
+    const f = this.folder(user, folder);
+    if (!f.ok) return f;
+    const mail = this.mailbox(user);
+    if (f.value === WASTEBOX) return ok({ folder: f.value, permanently: true, removed: mail.expunge(user.name, WASTEBOX, uids), moved: [] });
+    const { pairs } = mail.copy(user.name, f.value, uids, WASTEBOX, { move: true });
+    return ok({ folder: f.value, permanently: false, removed: [], moved: pairs });
+  }
+
+  /** Delivers `raw` to every recipient and files a copy (\Seen) in the sender's OUTBOX. */
+  send(from: Account, to: Account[], raw: string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number } {
+    const delivered = to.map((r) => {
+      const home = this.site.homeServer(r);
+      home.store.mail.ensureDefaultFolders(r.name);
+      const { uid } = home.store.mail.append(r.name, 'INBOX', Buffer.from(raw, 'utf8'));
+      return { user: r.name, server: home.name, uid };
+    });
+    const { uid: outboxUid } = this.mailbox(from).append(from.name, 'OUTBOX', Buffer.from(raw, 'utf8'), { flags: ['\\Seen'] });
+    return { delivered, outboxUid };
+  }
+}
