@@ -79,11 +79,12 @@ export class MailRepo {
     return f;
   }
 
-  createFolder(owner: string, name: string): Folder {
+  /** A new folder; subscribed unless `subscribed: false` (IMAP CREATE leaves subscribing to the client, RFC 3501 6.3.3). */
+  createFolder(owner: string, name: string, opts: { subscribed?: boolean } = {}): Folder {
     checkFolderName(name);
     if (this.folder(owner, name)) throw new BadRequest('E_FOLDER_EXISTS', `folder ${JSON.stringify(name)} already exists`);
     this.sdb.write({ service: 'mail', operation: 'folder-create', object: `${owner}/${name}` }, () => {
-      this.sdb.prepare('INSERT INTO folders (owner, name, uid_validity) VALUES (?, ?, ?)').run(owner, canonical(name), newUidValidity());
+      this.sdb.prepare('INSERT INTO folders (owner, name, uid_validity, subscribed) VALUES (?, ?, ?, ?)').run(owner, canonical(name), newUidValidity(), opts.subscribed === false ? 0 : 1);
     });
     return this.folder(owner, name)!;
   }

@@ -16,6 +16,8 @@ export class SelectedMailbox {
   uidNext = 1;
   /** Another session changed this mailbox since the last look. */
   dirty = false;
+  /** The keywords told to the client in `* FLAGS` (by lower-case name), in the order told. */
+  private keywords = new Map<string, string>();
 
   constructor(private readonly mail: MailRepo, readonly owner: string, readonly name: string, readonly readOnly: boolean) {}
 
@@ -29,10 +31,9 @@ export class SelectedMailbox {
     for (const m of msgs) this.flags.set(m.uid, m.flags);
     this.recent = recentAmong(this.mail, this.owner, this.name, folder.uidValidity, this.uids, !this.readOnly);
     const firstUnseen = msgs.findIndex((m) => !m.flags.includes('\\Seen'));
-    const keywords = [...new Set(msgs.flatMap((m) => m.flags.filter((f) => !f.startsWith('\\'))))];
+    this.learnKeywords(msgs.map((m) => m.flags));
     const out: Untagged[] = [
-      data(`FLAGS (${[...SYSTEM_FLAGS, ...keywords].join(' ')})`),
-      status('OK', 'Flags permitted', `PERMANENTFLAGS (${this.readOnly ? '' : [...SYSTEM_FLAGS, ...keywords, '\\*'].join(' ')})`),
+      ...this.flagsResponses(),
       data(msgs.length, 'EXISTS'),
       data(this.recent.size, 'RECENT'),
     ];
@@ -65,9 +66,40 @@ export class SelectedMailbox {
     return 0;
   }
 
-  /** Notes flags this session set itself (no FETCH update owed for them). */
-  noteFlags(metas: MessageMeta[]): void {
+  /**
+   * Notes flags this session set itself (no FETCH update owed for them);
+   * returns the `* FLAGS` / PERMANENTFLAGS responses owed first when a new
+   * keyword came into use.
+   */
+  noteFlags(metas: MessageMeta[]): Untagged[] {
     for (const m of metas) if (this.flags.has(m.uid)) this.flags.set(m.uid, m.flags);
+    return this.learnKeywords(metas.map((m) => m.flags)) ? this.flagsResponses() : [];
+  }
+
+  /** Adds the keywords among `lists` the client has not been told of; whether there were any. */
+  private learnKeywords(lists: string[][]): boolean {
+    let learnt = false;
+    for (const flags of lists) {
+      for (const f of flags) {
+        if (f.startsWith('\\') || this.keywords.has(f.toLowerCase())) continue;
+        this.keywords.set(f.toLowerCase(), f);
+        learnt = true;
+      }
+    }
+    return learnt;
+  }
+
+  /**
+   * `* FLAGS` and `* OK [PERMANENTFLAGS]`: at SELECT and again whenever a new
+   * keyword comes into use, before any FETCH that shows it (RFC 3501 7.2.6:
+   * a client may only see flags it was told of).
+   */
+  private flagsResponses(): Untagged[] {
+    const keywords = [...this.keywords.values()];
+    return [
+      data(`FLAGS (${[...SYSTEM_FLAGS, ...keywords].join(' ')})`),
+      status('OK', 'Flags permitted', `PERMANENTFLAGS (${this.readOnly ? '' : [...SYSTEM_FLAGS, ...keywords, '\\*'].join(' ')})`),
+    ];
   }
 
   /** Removes UIDs this session expunged itself; returns their message numbers as told (descending order safe). */
@@ -104,6 +136,9 @@ export class SelectedMailbox {
     else if (gone.length) this.dirty = true;
     const last = this.uids.length ? this.uids[this.uids.length - 1]! : 0;
     const added: number[] = [];
+    // New keywords are announced before the FETCH responses that show them.
+    const flagsAt = out.length;
+    if (this.learnKeywords(msgs.map((m) => m.flags))) out.splice(flagsAt, 0, ...this.flagsResponses());
     for (const m of msgs) {
       const known = this.flags.get(m.uid);
       if (m.uid > last && !known) {

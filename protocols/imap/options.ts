@@ -14,6 +14,8 @@ export interface ImapOptions {
   maxConnections: number;
   /** How long a client may take to send an announced literal, ms. */
   literalTimeoutMs: number;
+  /** BAD answers in a row after which the session is closed with `* BYE`. */
+  maxBadCommands: number;
 }
 
 export const IMAP_DEFAULTS: ImapOptions = {
@@ -23,6 +25,7 @@ export const IMAP_DEFAULTS: ImapOptions = {
   maxLineLength: 64 * 1024,
   maxConnections: 2000,
   literalTimeoutMs: 60_000,
+  maxBadCommands: 20,
 };
 
 /** Reads `site.config.services.imap`; every mistake is one clear error. */

@@ -1,11 +1,15 @@
 import type { CommandUnit } from './framer.js';
-import { SyntaxError, type ParsedCommand, type Token } from './types.js';
+import { ArgumentRefused, ImapSyntaxError, type ArgSpec, type ParsedCommand, type Token } from './types.js';
+import { decodeMailbox } from './utf7.js';
 
 // Command unit -> typed tree (RFC 3501 9). Quoted strings with `\\` and `\"`
-// escapes, `{n}` / `{n+}` literals, parenthesised lists, and atoms; a `[`
-// inside an atom runs to its matching `]` (`BODY[HEADER.FIELDS (SUBJECT)]<0.10>`).
+// escapes, `{n}` / `{n+}` literals, parenthesised lists, and atoms; after
+// `BODY` / `BODY.PEEK` a `[` runs to its matching `]`
+// (`BODY[HEADER.FIELDS (SUBJECT)]<0.10>`); anywhere else `[` is an atom character.
 
 const TAG = /^[\x21-\x7e]+$/;
+/** Fetch attributes whose `[section]` may hold spaces and lists. */
+const SECTION_ATOM = /^BODY(\.PEEK)?$/i;
 const TAG_FORBIDDEN = /[(){%*"\\+]/;
 
 class Cursor {
@@ -47,7 +51,7 @@ class Cursor {
 }
 
 function fail(message: string): never {
-  throw new SyntaxError(message);
+  throw new ImapSyntaxError(message);
 }
 
 /** Splits off the tag, for replies to units that do not parse. */
@@ -142,7 +146,7 @@ function readAtom(c: Cursor): Token {
     const b = c.peek();
     if (b === null || b === 0x20 || b === 0x29) break;
     if (b === 0x28 || b === 0x22 || b === 0x7b || b < 0x20 || b === 0x7f) fail('invalid character in atom');
-    if (b === 0x5b) {
+    if (b === 0x5b && SECTION_ATOM.test(out)) {
       // A section: runs to the matching `]`, spaces and lists included.
       let level = 0;
       for (;;) {
@@ -160,6 +164,64 @@ function readAtom(c: Cursor): Token {
   if (!out) fail('empty argument');
   if (out.toUpperCase() === 'NIL') return { type: 'nil' };
   return { type: 'atom', value: out };
+}
+
+// ---- the argument schema, checked once in dispatch ---------------------------
+
+const KIND_TEXT: Record<ArgSpec['kind'], string> = {
+  astring: 'a string', mailbox: 'a mailbox name', pattern: 'a mailbox pattern', atom: 'an atom', 'sequence-set': 'a sequence set',
+  list: 'a parenthesised list', literal: 'a literal', any: 'an argument',
+};
+
+/** Checks a command's arguments against its schema: BAD (ImapSyntaxError) or NO (ArgumentRefused) on a mismatch. */
+export function checkArgs(specs: readonly ArgSpec[], args: Token[], command: string): void {
+  const rest = specs[specs.length - 1]?.rest ? specs[specs.length - 1]! : null;
+  const min = specs.filter((s) => !s.optional).length;
+  const max = rest ? Infinity : specs.length;
+  const usage = () => `${command}${specs.map((s) => ` ${s.optional ? '[' : '<'}${s.name}${s.rest ? '...' : ''}${s.optional ? ']' : '>'}`).join('')}`;
+  if (args.length < min) fail(`missing arguments: ${usage()}`);
+  if (args.length > max) fail(`too many arguments: ${usage()}`);
+  args.forEach((t, i) => {
+    const spec = specs[Math.min(i, specs.length - 1)]!;
+    if (spec.kind === 'sequence-set' && t.type === 'atom' && !fits(spec, t)) fail(`invalid sequence set ${JSON.stringify(t.value.slice(0, 60))}`);
+    if (!fits(spec, t)) fail(`${spec.name} must be ${KIND_TEXT[spec.kind]}: ${usage()}`);
+    if (spec.kind === 'mailbox') mailboxName(t);
+  });
+}
+
+function fits(spec: ArgSpec, t: Token): boolean {
+  switch (spec.kind) {
+    case 'astring':
+    case 'mailbox':
+    case 'pattern':
+      return t.type === 'atom' || t.type === 'string' || t.type === 'nil';
+    case 'atom':
+      return t.type === 'atom';
+    case 'sequence-set':
+      return t.type === 'atom' && isSequenceSet(t.value);
+    case 'list':
+      return t.type === 'list';
+    case 'literal':
+      return t.type === 'string' && t.literal;
+    case 'any':
+      return true;
+  }
+}
+
+/**
+ * A mailbox argument as the store names it (Unicode): modified UTF-7 on the
+ * wire (RFC 3501 5.1.3), or 8-bit UTF-8 in a literal or quoted string as some
+ * clients send; INBOX in any case. A name that is neither is refused with NO.
+ */
+export function mailboxName(t: Token | undefined): string {
+  const wire = astring(t, 'mailbox name');
+  const raw = t && t.type === 'string' ? t.value.toString('latin1') : wire;
+  let name: string | null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\x80-\xff]/.test(raw)) name = t && t.type === 'string' && Buffer.from(t.value.toString('utf8'), 'utf8').equals(t.value) ? wire : null;
+  else name = decodeMailbox(wire);
+  if (name === null) throw new ArgumentRefused('Mailbox name is not valid modified UTF-7', 'CANNOT');
+  return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
 }
 
 // ---- argument helpers for command handlers ---------------------------------
@@ -181,11 +243,6 @@ export function atom(t: Token | undefined, what: string): string {
 export function list(t: Token | undefined, what: string): Token[] {
   if (!t || t.type !== 'list') fail(`${what} must be a parenthesised list`);
   return t.items;
-}
-
-export function argCount(args: Token[], min: number, max = min): void {
-  if (args.length < min) fail(`missing arguments (expected ${min === max ? min : `${min} to ${max}`})`);
-  if (args.length > max) fail(`too many arguments (expected ${min === max ? min : `${min} to ${max}`})`);
 }
 
 /** A sequence set (RFC 3501 9: `1,3:5,7:*`) as ranges; `*` is `max` (the largest number in use). */

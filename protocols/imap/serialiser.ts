@@ -1,4 +1,5 @@
 import type { Tagged, Untagged, Value } from './types.js';
+import { encodeMailbox } from './utf7.js';
 
 // The one place replies become bytes: tags, status codes, quoting and literals.
 
@@ -44,9 +45,15 @@ function pushValue(out: Out, v: Value): void {
 /** Status texts are one line whatever a client put in a name it sent (no CRLF injection). */
 // eslint-disable-next-line no-control-regex
 const oneLine = (text: string): string => text.replace(/[\x00-\x1f\x7f]/g, ' ');
+/**
+ * Our status texts are 7-bit (RFC 3501 9: text is TEXT-CHAR): a run of other
+ * characters (a folder name from the store's messages) goes out in modified
+ * UTF-7, as the name would in a LIST. Catalog texts (`exact`) go out as they are.
+ */
+const sevenBit = (text: string): string => oneLine(text).replace(/[^\x20-\x7e]+/g, (run) => encodeMailbox(run));
 
 export function serialiseUntagged(u: Untagged): Buffer {
-  if (u.kind === 'status') return Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${oneLine(u.text)}\r\n`, 'utf8');
+  if (u.kind === 'status') return Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${sevenBit(u.text)}\r\n`, 'utf8');
   const out = new Out();
   out.text = '* ';
   u.values.forEach((v, i) => {
@@ -59,7 +66,7 @@ export function serialiseUntagged(u: Untagged): Buffer {
 
 export function serialiseTagged(tag: string, t: Tagged): Buffer {
   if ('exact' in t) return Buffer.from(`${tag} ${oneLine(t.exact)}\r\n`, 'utf8');
-  return Buffer.from(`${tag} ${t.status}${t.code ? ` [${t.code}]` : ''} ${oneLine(t.text)}\r\n`, 'utf8');
+  return Buffer.from(`${tag} ${t.status}${t.code ? ` [${t.code}]` : ''} ${sevenBit(t.text)}\r\n`, 'utf8');
 }
 
 export function serialiseContinuation(text: string): Buffer {

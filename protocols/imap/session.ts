@@ -6,9 +6,9 @@ import type { Change } from '../../emulator/store/database.js';
 import type { MailRepo } from '../../emulator/store/mail.js';
 import { ERRORS, TwemuError, errorSpec } from '../../emulator/errors.js';
 import { Framer, type CommandUnit, type LiteralAnnounce, type LiteralVerdict } from './framer.js';
-import { parseCommand, tagOfUnit } from './parser.js';
+import { checkArgs, parseCommand, tagOfUnit } from './parser.js';
 import { serialiseContinuation, serialiseTagged, serialiseUntagged } from './serialiser.js';
-import { SyntaxError, type ImapState, type ParsedCommand, type Reply, type Tagged, type Untagged } from './types.js';
+import { ArgumentRefused, ImapSyntaxError, type ImapState, type ParsedCommand, type Reply, type Tagged, type Untagged } from './types.js';
 import type { ImapOptions } from './options.js';
 import { COMMANDS } from './commands/index.js';
 import type { SelectedMailbox } from './mailbox.js';
@@ -37,6 +37,8 @@ export class Session {
   authWaiting: { tag: string; handle: (line: string) => Reply } | null = null;
   readonly framer: Framer;
   private autologout: NodeJS.Timeout | null = null;
+  /** BAD answers in a row; at `maxBadCommands` the session ends. */
+  private badInARow = 0;
   private closed = false;
   private onChange = (c: Change) => this.changed(c);
   private offState: (() => void) | null = null;
@@ -46,7 +48,10 @@ export class Session {
       unit: (u) => this.unit(u),
       literal: (a) => this.literal(a),
       continueLiteral: () => this.raw(serialiseContinuation('Ready for literal data')),
-      lineTooLong: (tag) => this.raw(Buffer.from(`${tag ?? '*'} BAD Command line too long (limit ${options.maxLineLength} bytes)\r\n`)),
+      lineTooLong: (tag) => {
+        this.raw(Buffer.from(`${tag ?? '*'} BAD Command line too long (limit ${options.maxLineLength} bytes)\r\n`));
+        this.countBad(true);
+      },
       literalTimeout: () => this.end('Literal data not received in time'),
       write: (text) => this.raw(Buffer.from(text)),
       close: () => this.close(),
@@ -155,6 +160,12 @@ export class Session {
       const why = spec.states.includes('not-authenticated') ? 'already logged in' : this.state === 'not-authenticated' ? 'log in first' : 'select a mailbox first';
       return { tagged: { status: 'BAD', text: `${cmd.uid ? 'UID ' : ''}${cmd.name} is not valid in the ${this.state} state; ${why}` } };
     }
+    try {
+      checkArgs(cmd.uid && spec.uidArgs ? spec.uidArgs : spec.args, cmd.args, `${cmd.uid ? 'UID ' : ''}${cmd.name}`);
+    } catch (err) {
+      if (err instanceof ArgumentRefused) return { tagged: { status: 'NO', code: err.code, text: err.message } };
+      return { tagged: { status: 'BAD', text: `Syntax error: ${(err as Error).message}` } };
+    }
     if (!this.server.suspended) this.inFlight = true;
     if (spec.store === 'store' && this.state !== 'not-authenticated' && this.server.suspended && this.inFlight) {
       // Emulator default: a session logged in before the suspension (the seed is silent).
@@ -164,7 +175,8 @@ export class Session {
     try {
       return await spec.handle(this, cmd);
     } catch (err) {
-      if (err instanceof SyntaxError) return { tagged: { status: 'BAD', text: `Syntax error: ${err.message}` } };
+      if (err instanceof ImapSyntaxError) return { tagged: { status: 'BAD', text: `Syntax error: ${err.message}` } };
+      if (err instanceof ArgumentRefused) return { tagged: { status: 'NO', code: err.code, text: err.message } };
       if (err instanceof TwemuError) {
         return { tagged: { status: 'NO', code: errorSpec(err.code).imap, text: err.message } };
       }
@@ -238,6 +250,21 @@ export class Session {
   async send(untagged: Untagged[], tag: string, tagged: Tagged): Promise<void> {
     for (const u of untagged) if (!this.socket.write(serialiseUntagged(u))) await this.drain();
     this.raw(serialiseTagged(tag, tagged));
+    this.countBad('status' in tagged && tagged.status === 'BAD');
+  }
+
+  /**
+   * The bad-command limit: after `maxBadCommands` BAD answers in a row
+   * (syntax errors, unknown commands, commands in the wrong state, over-long
+   * lines) the session ends with `* BYE`, as Dovecot does; any other answer
+   * starts the count again.
+   */
+  private countBad(isBad: boolean): void {
+    if (!isBad) {
+      this.badInARow = 0;
+      return;
+    }
+    if (++this.badInARow >= this.options.maxBadCommands) this.end(`Too many invalid commands (${this.options.maxBadCommands} in a row)`);
   }
 
   raw(buf: Buffer): void {

@@ -66,10 +66,34 @@ export interface ParsedCommand {
 /** Whether the store must be asked (in-flight gate) before the command runs. */
 export type StoreUse = 'none' | 'store';
 
-/** One command, as data: its name, the states it is valid in, and a handler returning a reply. */
+/**
+ * What one argument must be (RFC 3501 9), checked once in dispatch before the
+ * handler runs (as wildduck's validateCommand does):
+ * - `astring`: atom, quoted string or literal; `NIL` is the text "NIL" here;
+ * - `mailbox`: an astring naming a mailbox: valid modified UTF-7 (RFC 3501 5.1.3)
+ *   or 8-bit UTF-8, else the command is refused with NO;
+ * - `pattern`: a mailbox pattern (LIST/LSUB), may hold `%` and `*`;
+ * - `atom`, `sequence-set` (`1,3:5,7:*`), `list` (parenthesised), `literal`;
+ * - `any`: the handler parses it (SEARCH keys, FETCH items, flags, LIST options).
+ */
+export type ArgKind = 'astring' | 'mailbox' | 'pattern' | 'atom' | 'sequence-set' | 'list' | 'literal' | 'any';
+export interface ArgSpec {
+  name: string;
+  kind: ArgKind;
+  /** May be left out (only trailing arguments). */
+  optional?: boolean;
+  /** Takes every remaining argument (at least one unless optional). */
+  rest?: boolean;
+}
+
+/** One command, as data: its name, the states it is valid in, its arguments and a handler returning a reply. */
 export interface CommandSpec {
   name: string;
   states: readonly ImapState[];
+  /** The arguments, checked in dispatch; a mismatch is BAD (a bad mailbox name NO) and the handler never runs. */
+  args: readonly ArgSpec[];
+  /** The arguments of the UID variant, when they differ (UID EXPUNGE takes a UID set). */
+  uidArgs?: readonly ArgSpec[];
   /** `store`: touches the mail store (answered with the in-flight behaviour while suspended). */
   store: StoreUse;
   /** Has a UID variant (`UID FETCH`, ...). */
@@ -78,9 +102,17 @@ export interface CommandSpec {
 }
 
 /** An error in the arguments of a command: answered with BAD. */
-export class SyntaxError extends Error {
+export class ImapSyntaxError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ImapSyntaxError';
+  }
+}
+
+/** An argument that parses but cannot be used (a mailbox name that is not valid modified UTF-7): answered with NO. */
+export class ArgumentRefused extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+    this.name = 'ImapArgumentRefused';
   }
 }

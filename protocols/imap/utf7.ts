@@ -22,8 +22,18 @@ export function encodeMailbox(name: string): string {
   return out;
 }
 
-/** Decodes modified UTF-7; returns null when the name is not valid modified UTF-7. */
+/**
+ * Decodes modified UTF-7; returns null when the name is not valid modified
+ * UTF-7: an unterminated or empty-looking shift (`&`, `&Jjo`), characters
+ * outside the base64 set (`&ZZZ-` is fine, `&Z!-` is not), an odd byte count,
+ * a lone surrogate (`&2AA-`), 8-bit or control characters, or any form the
+ * encoder would not write (printable ASCII inside a shift, non-zero pad bits,
+ * two shifts in a row): every name has one spelling, so SELECT and DELETE
+ * find what CREATE made.
+ */
 export function decodeMailbox(wire: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x20-\x7e]/.test(wire)) return null;
   let out = '';
   for (let i = 0; i < wire.length; i++) {
     const ch = wire[i]!;
@@ -38,10 +48,12 @@ export function decodeMailbox(wire: string): string | null {
     else {
       if (!/^[A-Za-z0-9+,]+$/.test(b64)) return null;
       const bytes = Buffer.from(b64.replace(/,/g, '/'), 'base64');
-      if (bytes.length % 2) return null;
+      if (bytes.length % 2 || bytes.length === 0) return null;
       for (let j = 0; j < bytes.length; j += 2) out += String.fromCharCode(bytes.readUInt16BE(j));
     }
     i = end;
   }
-  return out;
+  // A high surrogate must be followed by a low one, and a low one preceded by a high one.
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(out)) return null;
+  return encodeMailbox(out) === wire ? out : null;
 }

@@ -1,5 +1,5 @@
 import type { Session } from '../session.js';
-import { argCount, atom } from '../parser.js';
+import { atom } from '../parser.js';
 import { bad, no, type CommandSpec, type Reply } from '../types.js';
 import { logIn } from './auth.js';
 
@@ -16,11 +16,10 @@ function plain(session: Session, response: string): Reply {
 }
 
 export const authenticate: CommandSpec = {
-  name: 'AUTHENTICATE',
+  name: 'AUTHENTICATE', args: [{ name: 'mechanism', kind: 'atom' }, { name: 'initial response', kind: 'astring', optional: true }],
   states: ['not-authenticated'],
   store: 'none',
   handle(session, cmd) {
-    argCount(cmd.args, 1, 2);
     const mechanism = atom(cmd.args[0], 'SASL mechanism').toUpperCase();
     if (mechanism !== 'PLAIN') return no(`Unsupported authentication mechanism ${mechanism.slice(0, 20)}`, 'CANNOT');
     const initial = cmd.args[1];

@@ -1,13 +1,12 @@
-import { argCount } from '../parser.js';
+
 import { ok, type CommandSpec } from '../types.js';
 import { expungeDeleted } from './expunge.js';
 
 // CLOSE (RFC 3501 6.4.2): removes the \Deleted messages silently (not in
 // EXAMINE), then leaves the selected state.
 export const close: CommandSpec = {
-  name: 'CLOSE', states: ['selected'], store: 'store',
+  name: 'CLOSE', args: [], states: ['selected'], store: 'store',
   handle(session, cmd) {
-    argCount(cmd.args, 0);
     if (!session.selected!.readOnly) {
       session.updates(false);
       expungeDeleted(session, null);

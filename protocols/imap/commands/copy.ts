@@ -1,7 +1,7 @@
-import { argCount, atom } from '../parser.js';
+import { atom } from '../parser.js';
 import { data, no, ok, status, type CommandSpec, type ParsedCommand, type Reply } from '../types.js';
 import type { Session } from '../session.js';
-import { mailboxArg, resolveSet } from './util.js';
+import { mailboxArg, resolveSet, shown } from './util.js';
 
 /** A UID set in compact form for COPYUID (`4:6,9`). */
 export function uidSet(uids: number[]): string {
@@ -17,16 +17,14 @@ export function uidSet(uids: number[]): string {
 }
 
 export function copyOrMove(session: Session, cmd: ParsedCommand, move: boolean): Reply {
-  argCount(cmd.args, 2);
   const box = session.selected!;
   const targets = resolveSet(session, atom(cmd.args[0], 'sequence set'), cmd.uid);
   const dest = mailboxArg(cmd.args[1]);
   const folder = session.mail.folder(session.user, dest);
-  if (!folder) return no(`Mailbox does not exist: ${dest}`, 'TRYCREATE');
+  if (!folder) return no(`Mailbox does not exist: ${shown(dest)}`, 'TRYCREATE');
   if (move && box.readOnly) return no('The mailbox is read-only (EXAMINE)', 'READ-ONLY');
   const verb = `${cmd.uid ? 'UID ' : ''}${cmd.name}`;
   if (!targets.length) return ok(`${verb} completed (no messages)`);
-  if (move && folder.name === box.name) return no('Source and destination are the same mailbox', 'CANNOT');
   const { uidValidity, pairs } = session.mail.copy(session.user, box.name, targets.map((t) => t.uid), folder.name, { move });
   const code = pairs.length ? `COPYUID ${uidValidity} ${uidSet(pairs.map((p) => p[0]))} ${uidSet(pairs.map((p) => p[1]))}` : undefined;
   if (!move) return ok(`${verb} completed`, code);
@@ -39,6 +37,6 @@ export function copyOrMove(session: Session, cmd: ParsedCommand, move: boolean):
 }
 
 export const copy: CommandSpec = {
-  name: 'COPY', states: ['selected'], store: 'store', uid: true,
+  name: 'COPY', args: [{ name: 'sequence set', kind: 'sequence-set' }, { name: 'mailbox', kind: 'mailbox' }], states: ['selected'], store: 'store', uid: true,
   handle: (session, cmd) => copyOrMove(session, cmd, false),
 };

@@ -1,4 +1,4 @@
-import { argCount, atom } from '../parser.js';
+import { atom } from '../parser.js';
 import { data, no, ok, type CommandSpec } from '../types.js';
 import type { Session } from '../session.js';
 import { resolveSet } from './util.js';
@@ -13,9 +13,8 @@ export function expungeDeleted(session: Session, only: Set<number> | null): numb
 }
 
 export const expunge: CommandSpec = {
-  name: 'EXPUNGE', states: ['selected'], store: 'store', uid: true,
+  name: 'EXPUNGE', args: [], uidArgs: [{ name: 'UID set', kind: 'sequence-set' }], states: ['selected'], store: 'store', uid: true,
   handle(session, cmd) {
-    argCount(cmd.args, cmd.uid ? 1 : 0);
     if (session.selected!.readOnly) return no('The mailbox is read-only (EXAMINE)', 'READ-ONLY');
     // Flags other sessions set count too: look at the store first.
     session.updates(false);

@@ -1,9 +1,9 @@
 import { libmime } from '../mimelibs.js';
 import type { Session } from '../session.js';
-import { argCount, atom } from '../parser.js';
+import { atom } from '../parser.js';
 import { envelopeOf, structureOf } from '../cache.js';
 import { bodyStructure, envelope, findPart, headerFields, type MimePart } from '../mime.js';
-import { SyntaxError, data, literal, ok, no, quoted, type CommandSpec, type Token, type Untagged, type Value } from '../types.js';
+import { ImapSyntaxError, data, literal, ok, no, quoted, type CommandSpec, type Token, type Untagged, type Value } from '../types.js';
 import { resolveSet, type Target } from './util.js';
 
 /** One requested FETCH item, parsed (RFC 3501 6.4.5). */
@@ -28,31 +28,31 @@ export function parseItem(text: string): Item {
   const upper = text.toUpperCase();
   if (SIMPLE.has(upper)) return { kind: upper } as Item;
   const m = SECTION.exec(text);
-  if (!m) throw new SyntaxError(`unknown FETCH item ${text.slice(0, 60)}`);
+  if (!m) throw new ImapSyntaxError(`unknown FETCH item ${text.slice(0, 60)}`);
   const peek = m[1]!.toUpperCase() === 'BODY.PEEK';
   const spec = m[2]!.trim();
   const partial: [number, number] | null = m[3] !== undefined ? [Number(m[3]), Number(m[4])] : null;
-  if (partial && partial[1] === 0) throw new SyntaxError('a partial fetch needs a non-zero length');
+  if (partial && partial[1] === 0) throw new ImapSyntaxError('a partial fetch needs a non-zero length');
   const sm = /^((?:\d+\.)*\d+)?\.?(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)?(?:\s+\((.*)\))?$/i.exec(spec);
-  if (!sm) throw new SyntaxError(`invalid section ${spec.slice(0, 60)}`);
+  if (!sm) throw new ImapSyntaxError(`invalid section ${spec.slice(0, 60)}`);
   const part = sm[1] ? sm[1].split('.').map(Number) : [];
-  if (part.some((n) => n < 1)) throw new SyntaxError('part numbers start at 1');
+  if (part.some((n) => n < 1)) throw new ImapSyntaxError('part numbers start at 1');
   const textPart = (sm[2] ?? '').toUpperCase();
-  if (textPart === 'MIME' && !part.length) throw new SyntaxError('MIME needs a part number');
-  if (/^HEADER\.FIELDS/.test(textPart) && sm[3] === undefined) throw new SyntaxError('HEADER.FIELDS needs a list of fields');
-  if (!/^HEADER\.FIELDS/.test(textPart) && sm[3] !== undefined) throw new SyntaxError(`invalid section ${spec.slice(0, 60)}`);
+  if (textPart === 'MIME' && !part.length) throw new ImapSyntaxError('MIME needs a part number');
+  if (/^HEADER\.FIELDS/.test(textPart) && sm[3] === undefined) throw new ImapSyntaxError('HEADER.FIELDS needs a list of fields');
+  if (!/^HEADER\.FIELDS/.test(textPart) && sm[3] !== undefined) throw new ImapSyntaxError(`invalid section ${spec.slice(0, 60)}`);
   const fields = sm[3] ? sm[3].trim().split(/\s+/).filter(Boolean).map((f) => f.replace(/^"|"$/g, '')) : [];
-  if (/^HEADER\.FIELDS/.test(textPart) && !fields.length) throw new SyntaxError('HEADER.FIELDS needs at least one field');
+  if (/^HEADER\.FIELDS/.test(textPart) && !fields.length) throw new ImapSyntaxError('HEADER.FIELDS needs at least one field');
   const what = textPart === 'HEADER.FIELDS' ? 'FIELDS' : textPart === 'HEADER.FIELDS.NOT' ? 'FIELDS.NOT' : (textPart as '' | 'HEADER' | 'TEXT' | 'MIME');
   const name = `BODY[${part.join('.')}${part.length && textPart ? '.' : ''}${textPart}${fields.length ? ` (${fields.map((f) => f.toUpperCase()).join(' ')})` : ''}]`;
   return { kind: 'section', name, peek, part, what, fields, partial };
 }
 
 export function parseItems(t: Token | undefined): Item[] {
-  if (!t) throw new SyntaxError('missing FETCH items');
+  if (!t) throw new ImapSyntaxError('missing FETCH items');
   if (t.type === 'atom' && MACROS[t.value.toUpperCase()]) return MACROS[t.value.toUpperCase()]!.map(parseItem);
   const tokens = t.type === 'list' ? t.items : [t];
-  if (!tokens.length) throw new SyntaxError('empty FETCH item list');
+  if (!tokens.length) throw new ImapSyntaxError('empty FETCH item list');
   return tokens.map((x) => parseItem(atom(x, 'FETCH item')));
 }
 
@@ -167,9 +167,8 @@ function headerEnd(raw: Buffer): number {
 }
 
 export const fetch: CommandSpec = {
-  name: 'FETCH', states: ['selected'], store: 'store', uid: true,
+  name: 'FETCH', args: [{ name: 'sequence set', kind: 'sequence-set' }, { name: 'items', kind: 'any' }], states: ['selected'], store: 'store', uid: true,
   handle(session, cmd) {
-    argCount(cmd.args, 2);
     const targets = resolveSet(session, atom(cmd.args[0], 'sequence set'), cmd.uid);
     const items = parseItems(cmd.args[1]);
     if (!session.selected) return no('No mailbox selected');

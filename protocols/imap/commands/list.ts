@@ -1,10 +1,10 @@
 import { astring } from '../parser.js';
 import { wireName } from '../mailbox.js';
-import { SyntaxError, data, ok, quoted, type CommandSpec, type ParsedCommand, type Token, type Untagged } from '../types.js';
+import { ImapSyntaxError, data, ok, quoted, type CommandSpec, type ParsedCommand, type Token, type Untagged } from '../types.js';
 import type { Session } from '../session.js';
 import { decodeMailbox } from '../utf7.js';
+import { DELIMITER, isInferior, levels } from '../hierarchy.js';
 
-const DELIMITER = '/';
 /** SPECIAL-USE (RFC 6154): the product's 送信メール and ごみ箱. */
 const SPECIAL: Record<string, string> = { OUTBOX: '\\Sent', WasteBox: '\\Trash' };
 
@@ -48,6 +48,12 @@ export function patternMatches(pattern: string, name: string): boolean {
  * SPECIAL-USE: `LIST (SPECIAL-USE) "" "*"`, `LIST (SUBSCRIBED) "" "*"` and a
  * trailing `RETURN (...)` (RFC 5258 / 6154), which is accepted and ignored:
  * special-use attributes are always returned.
+ *
+ * Every level of the hierarchy is listed: a name above folders that is not a
+ * folder itself is `\Noselect \HasChildren` (RFC 3501 6.3.8). LSUB lists the
+ * subscribed folders, and for a pattern without `*` the unsubscribed levels
+ * above subscribed folders that the pattern stops at, as `\Noselect`
+ * (RFC 3501 6.3.9: `LSUB "" %` with `foo/bar` subscribed returns `foo`).
  */
 export function list(session: Session, cmd: ParsedCommand, subscribedOnly: boolean) {
   const args = [...cmd.args];
@@ -56,38 +62,52 @@ export function list(session: Session, cmd: ParsedCommand, subscribedOnly: boole
   if (cmd.name === 'LIST' && first?.type === 'list') {
     args.shift();
     for (const t of first.items) {
-      if (t.type !== 'atom') throw new SyntaxError('selection options must be atoms');
+      if (t.type !== 'atom') throw new ImapSyntaxError('selection options must be atoms');
       selection.add(t.value.toUpperCase());
     }
   }
   if (cmd.name === 'LIST' && args.length === 4 && args[2]?.type === 'atom' && args[2].value.toUpperCase() === 'RETURN' && args[3]?.type === 'list') args.splice(2, 2);
-  if (args.length !== 2) throw new SyntaxError(`${cmd.name} takes a reference and a mailbox pattern`);
+  if (args.length !== 2) throw new ImapSyntaxError(`${cmd.name} takes a reference and a mailbox pattern`);
   const subscribed = subscribedOnly || selection.has('SUBSCRIBED');
   const reference = decodeMailbox(astring(args[0], 'reference')) ?? '';
   const patterns: Token[] = args[1]!.type === 'list' ? args[1]!.items : [args[1]!];
-  const fulls = patterns.map((p) => reference + (decodeMailbox(astring(p, 'mailbox pattern')) ?? ''));
+  const fulls = patterns.map((p) => {
+    const raw = astring(p, 'mailbox pattern');
+    return reference + (decodeMailbox(raw) ?? raw);
+  });
   if (fulls.length === 1 && fulls[0] === reference && patterns.length === 1 && astring(patterns[0], 'pattern') === '') {
     return ok(`${cmd.name} completed`, undefined, [data(cmd.name, ['\\Noselect'], quoted(DELIMITER), quoted(''))]);
   }
-  const folders = session.mail.folders(session.user);
-  const names = new Set(folders.map((f) => f.name));
+  // INBOX is case-insensitive (RFC 3501 5.1): `inbox`, `Inbox*` find it; `%box` does not.
+  const matches = (name: string) => fulls.some((full) => patternMatches(full, name) || (name === 'INBOX' && /^inbox/i.test(full) && patternMatches(`INBOX${full.slice(5)}`, 'INBOX')));
+  const all = levels(session.mail.folders(session.user));
   const out: Untagged[] = [];
-  for (const f of folders) {
-    if (subscribed && !f.subscribed) continue;
-    if (selection.has('SPECIAL-USE') && !SPECIAL[f.name]) continue;
-    // INBOX is case-insensitive (RFC 3501 5.1): `inbox`, `Inbox*` find it; `%box` does not.
-    const matches = fulls.some((full) => patternMatches(full, f.name) || (f.name === 'INBOX' && /^inbox/i.test(full) && patternMatches(`INBOX${full.slice(5)}`, 'INBOX')));
-    if (!matches) continue;
-    const hasChildren = [...names].some((n) => n.startsWith(`${f.name}${DELIMITER}`));
-    const attrs = [hasChildren ? '\\HasChildren' : '\\HasNoChildren'];
-    if (SPECIAL[f.name]) attrs.push(SPECIAL[f.name]!);
-    if (selection.has('SUBSCRIBED') && f.subscribed) attrs.push('\\Subscribed');
-    out.push(data(cmd.name, attrs, quoted(DELIMITER), wireName(f.name)));
+  if (subscribed) {
+    const subscribedNames = all.filter((l) => l.folder?.subscribed).map((l) => l.name);
+    const stopsAtLevels = !fulls.some((f) => f.includes('*'));
+    for (const l of all) {
+      const isSubscribed = !!l.folder?.subscribed;
+      if (!matches(l.name)) continue;
+      if (!isSubscribed && !(stopsAtLevels && subscribedNames.some((n) => isInferior(n, l.name)))) continue;
+      if (selection.has('SPECIAL-USE') && !SPECIAL[l.name]) continue;
+      const attrs: string[] = isSubscribed ? [l.hasChildren ? '\\HasChildren' : '\\HasNoChildren'] : ['\\Noselect', '\\HasChildren'];
+      if (isSubscribed && SPECIAL[l.name]) attrs.push(SPECIAL[l.name]!);
+      if (selection.has('SUBSCRIBED') && isSubscribed) attrs.push('\\Subscribed');
+      out.push(data(cmd.name, attrs, quoted(DELIMITER), wireName(l.name)));
+    }
+    return ok(`${cmd.name} completed`, undefined, out);
+  }
+  for (const l of all) {
+    if (selection.has('SPECIAL-USE') && !SPECIAL[l.name]) continue;
+    if (!matches(l.name)) continue;
+    const attrs = l.folder ? [l.hasChildren ? '\\HasChildren' : '\\HasNoChildren'] : ['\\Noselect', '\\HasChildren'];
+    if (SPECIAL[l.name]) attrs.push(SPECIAL[l.name]!);
+    out.push(data(cmd.name, attrs, quoted(DELIMITER), wireName(l.name)));
   }
   return ok(`${cmd.name} completed`, undefined, out);
 }
 
 export const listCommand: CommandSpec = {
-  name: 'LIST', states: ['authenticated', 'selected'], store: 'store',
+  name: 'LIST', args: [{ name: 'reference', kind: 'any' }, { name: 'mailbox pattern', kind: 'any', rest: true }], states: ['authenticated', 'selected'], store: 'store',
   handle: (session, cmd) => list(session, cmd, false),
 };

@@ -1,12 +1,11 @@
-import { argCount } from '../parser.js';
+
 import { status, type CommandSpec } from '../types.js';
 
 export const logout: CommandSpec = {
-  name: 'LOGOUT',
+  name: 'LOGOUT', args: [],
   states: ['not-authenticated', 'authenticated', 'selected'],
   store: 'none',
   handle(_session, cmd) {
-    argCount(cmd.args, 0);
     return { untagged: [status('BYE', 'Logging out')], tagged: { status: 'OK', text: 'LOGOUT completed' }, close: true };
   },
 };

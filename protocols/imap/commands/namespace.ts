@@ -1,11 +1,10 @@
-import { argCount } from '../parser.js';
+
 import { data, ok, quoted, type CommandSpec } from '../types.js';
 
 // NAMESPACE (RFC 2342): one personal namespace, `/` as the delimiter.
 export const namespace: CommandSpec = {
-  name: 'NAMESPACE', states: ['authenticated', 'selected'], store: 'none',
+  name: 'NAMESPACE', args: [], states: ['authenticated', 'selected'], store: 'none',
   handle(_session, cmd) {
-    argCount(cmd.args, 0);
     return ok('NAMESPACE completed', undefined, [data('NAMESPACE', [[quoted(''), quoted('/')]], null, null)]);
   },
 };

@@ -2,7 +2,7 @@ import type { Session } from '../session.js';
 import { inRanges, isSequenceSet, parseSequenceSet } from '../parser.js';
 import { structureOf } from '../cache.js';
 import { decodedHeader, decodedText } from '../mime.js';
-import { SyntaxError, data, no, ok, type CommandSpec, type Token } from '../types.js';
+import { ImapSyntaxError, data, no, ok, type CommandSpec, type Token } from '../types.js';
 import type { MessageMeta } from '../../../emulator/store/mail.js';
 import { libmime } from '../mimelibs.js';
 
@@ -30,34 +30,36 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 function text(t: Token | undefined, what: string): string {
-  if (!t) throw new SyntaxError(`missing ${what}`);
+  if (!t) throw new ImapSyntaxError(`missing ${what}`);
   if (t.type === 'atom') return t.value;
   if (t.type === 'string') return t.value.toString('utf8');
-  throw new SyntaxError(`${what} must be a string`);
+  // NIL is an astring like any other word here (RFC 3501 9: `SUBJECT NIL` looks for "NIL").
+  if (t.type === 'nil') return 'NIL';
+  throw new ImapSyntaxError(`${what} must be a string`);
 }
 
 /** A date (`1-Feb-1994`) as a UTC day number. */
 function day(t: Token | undefined): number {
   const m = /^(\d{1,2})-([A-Za-z]{3})-(\d{4})$/.exec(text(t, 'date'));
   const month = m ? MONTHS.indexOf(m[2]!.toLowerCase()) : -1;
-  if (!m || month < 0) throw new SyntaxError('dates look like 1-Feb-2026');
+  if (!m || month < 0) throw new ImapSyntaxError('dates look like 1-Feb-2026');
   return Math.floor(Date.UTC(Number(m[3]), month, Number(m[1])) / 86_400_000);
 }
 
 const MAX_DEPTH = 64;
 
 function parseKey(tokens: Token[], pos: { i: number }, depth = 0): Key {
-  if (depth > MAX_DEPTH) throw new SyntaxError('search keys nested too deeply');
+  if (depth > MAX_DEPTH) throw new ImapSyntaxError('search keys nested too deeply');
   const t = tokens[pos.i++];
-  if (!t) throw new SyntaxError('missing search key');
+  if (!t) throw new ImapSyntaxError('missing search key');
   if (t.type === 'list') {
-    if (!t.items.length) throw new SyntaxError('empty search key list');
+    if (!t.items.length) throw new ImapSyntaxError('empty search key list');
     const inner = { i: 0 };
     const keys: Key[] = [];
     while (inner.i < t.items.length) keys.push(parseKey(t.items, inner, depth + 1));
     return { k: 'and', keys };
   }
-  if (t.type !== 'atom') throw new SyntaxError('a search key must be an atom');
+  if (t.type !== 'atom') throw new ImapSyntaxError('a search key must be an atom');
   const name = t.value.toUpperCase();
   const arg = () => tokens[pos.i++];
   if (name === 'ALL') return { k: 'all' };
@@ -73,18 +75,18 @@ function parseKey(tokens: Token[], pos: { i: number }, depth = 0): Key {
   if (dm) return { k: 'date', field: dm[1] ? 'sent' : 'internal', op: dm[2]!.toLowerCase() as 'before', day: day(arg()) };
   if (name === 'LARGER' || name === 'SMALLER') {
     const n = text(arg(), name);
-    if (!/^\d{1,15}$/.test(n)) throw new SyntaxError(`${name} needs a number`);
+    if (!/^\d{1,15}$/.test(n)) throw new ImapSyntaxError(`${name} needs a number`);
     return { k: 'size', op: name.toLowerCase() as 'larger', n: Number(n) };
   }
   if (name === 'UID') {
     const set = text(arg(), 'UID set');
-    if (!isSequenceSet(set)) throw new SyntaxError('invalid UID set');
+    if (!isSequenceSet(set)) throw new ImapSyntaxError('invalid UID set');
     return { k: 'uid', set };
   }
   if (name === 'NOT') return { k: 'not', key: parseKey(tokens, pos, depth + 1) };
   if (name === 'OR') return { k: 'or', a: parseKey(tokens, pos, depth + 1), b: parseKey(tokens, pos, depth + 1) };
   if (isSequenceSet(t.value)) return { k: 'seq', set: t.value };
-  throw new SyntaxError(`unknown search key ${t.value.slice(0, 40)}`);
+  throw new ImapSyntaxError(`unknown search key ${t.value.slice(0, 40)}`);
 }
 
 const needsHeaders = (k: Key): boolean =>
@@ -132,7 +134,7 @@ async function run(session: Session, args: Token[], uid: boolean) {
     if (charset !== 'UTF-8' && charset !== 'US-ASCII') return no(`Charset ${charset.slice(0, 30)} is not supported`, 'BADCHARSET (UTF-8 US-ASCII)');
     tokens = tokens.slice(2);
   }
-  if (!tokens.length) throw new SyntaxError('missing search keys');
+  if (!tokens.length) throw new ImapSyntaxError('missing search keys');
   const pos = { i: 0 };
   const keys: Key[] = [];
   while (pos.i < tokens.length) keys.push(parseKey(tokens, pos));
@@ -169,7 +171,7 @@ async function run(session: Session, args: Token[], uid: boolean) {
 }
 
 export const search: CommandSpec = {
-  name: 'SEARCH', states: ['selected'], store: 'store', uid: true,
+  name: 'SEARCH', args: [{ name: 'search keys', kind: 'any', rest: true }], states: ['selected'], store: 'store', uid: true,
   handle: (session, cmd) => run(session, cmd.args, cmd.uid),
 };
 

@@ -1,24 +1,23 @@
-import { argCount, list } from '../parser.js';
+import { list } from '../parser.js';
 import { wireName } from '../mailbox.js';
-import { SyntaxError, data, no, ok, type CommandSpec, type Value } from '../types.js';
-import { mailboxArg } from './util.js';
+import { ImapSyntaxError, data, no, ok, type CommandSpec, type Value } from '../types.js';
+import { mailboxArg, shown } from './util.js';
 import { recentAmong } from '../recent.js';
 
 const ITEMS = ['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN'];
 
 export const statusCommand: CommandSpec = {
-  name: 'STATUS', states: ['authenticated', 'selected'], store: 'store',
+  name: 'STATUS', args: [{ name: 'mailbox', kind: 'mailbox' }, { name: 'status items', kind: 'list' }], states: ['authenticated', 'selected'], store: 'store',
   handle(session, cmd) {
-    argCount(cmd.args, 2);
     const name = mailboxArg(cmd.args[0]);
     const items = list(cmd.args[1], 'status items').map((t) => {
       const item = t.type === 'atom' ? t.value.toUpperCase() : '';
-      if (!ITEMS.includes(item)) throw new SyntaxError(`unknown STATUS item ${t.type === 'atom' ? t.value : '(non-atom)'}`);
+      if (!ITEMS.includes(item)) throw new ImapSyntaxError(`unknown STATUS item ${t.type === 'atom' ? t.value : '(non-atom)'}`);
       return item;
     });
-    if (!items.length) throw new SyntaxError('STATUS needs at least one item');
+    if (!items.length) throw new ImapSyntaxError('STATUS needs at least one item');
     const folder = session.mail.folder(session.user, name);
-    if (!folder) return no(`Mailbox does not exist: ${name}`, 'NONEXISTENT');
+    if (!folder) return no(`Mailbox does not exist: ${shown(name)}`, 'NONEXISTENT');
     const msgs = session.mail.messages(session.user, folder.name);
     const values: Value[] = [];
     for (const item of items) {

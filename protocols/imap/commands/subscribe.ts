@@ -1,14 +1,15 @@
-import { argCount } from '../parser.js';
-import { ok, type CommandSpec } from '../types.js';
-import { mailboxArg } from './util.js';
+
+import { no, ok, type CommandSpec } from '../types.js';
+import { mailboxArg, shown } from './util.js';
 
 // SUBSCRIBE (RFC 3501 6.3.6).
 
 export const subscribe: CommandSpec = {
-  name: 'SUBSCRIBE', states: ['authenticated', 'selected'], store: 'store',
+  name: 'SUBSCRIBE', args: [{ name: 'mailbox', kind: 'mailbox' }], states: ['authenticated', 'selected'], store: 'store',
   handle(session, cmd) {
-    argCount(cmd.args, 1);
-    session.mail.setSubscribed(session.user, mailboxArg(cmd.args[0]), true);
+    const name = mailboxArg(cmd.args[0]);
+    if (!session.mail.folder(session.user, name)) return no(`Mailbox does not exist: ${shown(name)}`, 'NONEXISTENT');
+    session.mail.setSubscribed(session.user, name, true);
     return ok('SUBSCRIBE completed');
   },
 };

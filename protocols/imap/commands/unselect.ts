@@ -1,11 +1,10 @@
-import { argCount } from '../parser.js';
+
 import { ok, type CommandSpec } from '../types.js';
 
 // UNSELECT (RFC 3638): leaves the selected state without expunging.
 export const unselect: CommandSpec = {
-  name: 'UNSELECT', states: ['selected'], store: 'none',
+  name: 'UNSELECT', args: [], states: ['selected'], store: 'none',
   handle(session, cmd) {
-    argCount(cmd.args, 0);
     session.selected = null;
     session.state = 'authenticated';
     return ok('UNSELECT completed');

@@ -1,14 +1,13 @@
 import type { Session } from '../session.js';
-import { astring, inRanges, parseSequenceSet } from '../parser.js';
-import { SyntaxError, type Token } from '../types.js';
-import { decodeMailbox } from '../utf7.js';
+import { inRanges, mailboxName, parseSequenceSet } from '../parser.js';
+import { encodeMailbox } from '../utf7.js';
+import { ImapSyntaxError, type Token } from '../types.js';
 
-/** A mailbox argument: modified UTF-7 on the wire, Unicode in the store; INBOX case-insensitive. */
-export function mailboxArg(t: Token | undefined): string {
-  const wire = astring(t, 'mailbox name');
-  const name = t && t.type === 'string' && t.literal && /[\x80-\xff]/.test(t.value.toString('latin1')) ? wire : decodeMailbox(wire) ?? wire;
-  return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
-}
+/** A mailbox argument (checked in dispatch): Unicode as the store names it; INBOX case-insensitive. */
+export const mailboxArg = (t: Token | undefined): string => mailboxName(t);
+
+/** A mailbox name as it appears in a response text: modified UTF-7, 7-bit like every response text. */
+export const shown = (name: string): string => encodeMailbox(name);
 
 export interface Target {
   seq: number;
@@ -27,9 +26,9 @@ export function resolveSet(session: Session, text: string, uid: boolean): Target
     });
     return out;
   }
-  if (text !== '*' && !text.includes('*') && box.exists === 0) throw new SyntaxError('no messages in the mailbox');
+  if (text !== '*' && !text.includes('*') && box.exists === 0) throw new ImapSyntaxError('no messages in the mailbox');
   const ranges = parseSequenceSet(text, box.exists);
-  for (const [, hi] of ranges) if (hi > box.exists && box.exists > 0) throw new SyntaxError(`message number ${hi} does not exist (the mailbox has ${box.exists})`);
+  for (const [, hi] of ranges) if (hi > box.exists && box.exists > 0) throw new ImapSyntaxError(`message number ${hi} does not exist (the mailbox has ${box.exists})`);
   box.uids.forEach((u, i) => {
     if (inRanges(ranges, i + 1)) out.push({ seq: i + 1, uid: u });
   });
@@ -40,14 +39,15 @@ export function resolveSet(session: Session, text: string, uid: boolean): Target
 export function flagList(tokens: Token[]): string[] {
   const SYSTEM = ['\\ANSWERED', '\\FLAGGED', '\\DELETED', '\\SEEN', '\\DRAFT'];
   return tokens.map((t) => {
-    if (t.type !== 'atom') throw new SyntaxError('flags must be atoms');
-    const f = t.value;
+    // `NIL` is a keyword like any other atom here (it is not a flag list).
+    if (t.type !== 'atom' && t.type !== 'nil') throw new ImapSyntaxError('flags must be atoms');
+    const f = t.type === 'nil' ? 'NIL' : t.value;
     if (f.startsWith('\\')) {
       const i = SYSTEM.indexOf(f.toUpperCase());
-      if (i < 0) throw new SyntaxError(`unknown system flag ${f}`);
+      if (i < 0) throw new ImapSyntaxError(`unknown system flag ${f}`);
       return ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'][i]!;
     }
-    if (!/^[!#$&'+,\-.0-9:;<=>?@A-Z^_`a-z|~]+$/.test(f)) throw new SyntaxError(`invalid keyword ${f}`);
+    if (!/^[!#$&'+,\-.0-9:;<=>?@A-Z^_`a-z|~]+$/.test(f)) throw new ImapSyntaxError(`invalid keyword ${f}`);
     return f;
   });
 }
