@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../../emulator/clock.js';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Site } from '../../emulator/site.js';
 import { html, SafeHtml } from './html.js';
-import { busyPage, errorPage, page } from './layout.js';
+import { busyPage, errorPage, formPage, page } from './layout.js';
 import { SESSION_COOKIE, csrfMatches, type SessionStore, type WebSession } from './session.js';
 
 /** Short-lived server-side payloads a frameset hands to its frames (e.g. the duplicated busy message). */
@@ -58,6 +58,12 @@ export interface RouteSpec {
   admin?: boolean;
   /** The operation does not touch any store (static pages, or pages that ask the catalog themselves): no web.busy here. */
   static?: boolean;
+  /**
+   * A POST route's form, as the user filled it in: when the submission is refused (web.busy, bad input, an
+   * expired page) the answer shows why and this form again with everything that was posted, whatever its
+   * length, so nothing typed is lost and the user sends it again when they can.
+   */
+  form?: (c: Ctx, posted: Fields) => SafeHtml;
 }
 
 /** Headers of every page: UTF-8, no caching of personal data, no framing by other sites, no scripts. */
@@ -114,6 +120,30 @@ export function busy(c: Ctx, messages: string[], back?: string): PageResult {
   return busyPage(messages, back);
 }
 
+/**
+ * Where 戻る on the busy page leads: the page's own target; a page reached by 戻る (`back=1`) that has none
+ * gets a 戻る to itself, so that 戻る never leads to a busy page without its own 戻る. A page opened directly
+ * keeps the seed's "no 戻る" (the user takes the browser's back button, 19.3.1).
+ */
+function busyBack(c: Ctx, spec: RouteSpec): string | undefined {
+  const own = spec.back?.(c);
+  if (own) return own;
+  return c.req.method === 'GET' && queryOf(c.req).back === '1' ? c.req.url : undefined;
+}
+
+/** A refused form submission: why, then the form again with what was posted. */
+function refusedForm(c: Ctx, spec: RouteSpec & { form: NonNullable<RouteSpec['form']> }, status: number, messages: string[], kind: 'busy' | 'error'): FastifyReply {
+  return sendHtml(c.reply, formPage(messages, kind, spec.form(c, fieldsOf(c.req))), status);
+}
+
+/** Without a session a form cannot be sent again here: the page says so and shows what was typed, to copy. */
+function keptInput(fields: Fields): SafeHtml {
+  const kept = Object.entries(fields).filter(([k, v]) => !k.startsWith('_') && typeof v === 'string' && v.length > 0) as Array<[string, string]>;
+  if (!kept.length) return html``;
+  return html`<h2>入力した内容</h2><p class="muted">もう一度ログインしてから、次の内容をコピーして入力し直してください。</p>
+${kept.map(([k, v]) => html`<p>${k}<br><textarea name="kept-${k}" readonly rows="${Math.min(12, v.split('\n').length + 1)}" cols="70">\n${v}</textarea></p>\n`)}`;
+}
+
 type Handler = (c: Ctx) => PageResult | Promise<PageResult>;
 
 /**
@@ -125,17 +155,28 @@ export function route(app: FastifyInstance, deps: WebDeps, method: 'GET' | 'POST
     method, url,
     handler: async (req, reply) => {
       const session = sessionOf(req, deps);
-      if (!session) return sendHtml(reply, loginRequired(), 401);
+      if (!session) return sendHtml(reply, method === 'POST' && spec.form ? html`${loginRequired()}${keptInput(fieldsOf(req))}` : loginRequired(), 401);
       const c: Ctx = { req, reply, deps, session, user: session.user };
+      const form = method === 'POST' && spec.form ? (spec as RouteSpec & { form: NonNullable<RouteSpec['form']> }) : null;
       if (method === 'POST' && !csrfMatches(session, (req.body as Record<string, unknown> | undefined)?._csrf)) {
+        if (form) return refusedForm(c, form, 403, ['画面の有効期限が切れました。入力した内容を確かめて、もう一度送信してください。(CSRF)'], 'error');
         return sendHtml(reply, errorPage('不正な要求です。画面を開き直してから、もう一度操作してください。(CSRF)'), 403);
       }
       if (spec.admin && !session.isAdmin) return sendHtml(reply, errorPage('この操作は管理者だけが利用できます。'), 403);
-      if (!spec.static) {
-        const gate = gateWeb(c, 'web.busy', spec.data?.(c) ?? []);
-        if (!gate.allowed) return sendResult(reply, busy(c, gate.messages, spec.back?.(c)));
+      try {
+        if (!spec.static) {
+          const gate = gateWeb(c, 'web.busy', spec.data?.(c) ?? []);
+          if (!gate.allowed && form) {
+            reply.header('x-twemu-behaviour', 'web.busy');
+            return refusedForm(c, form, 200, gate.messages, 'busy');
+          }
+          if (!gate.allowed) return sendResult(reply, busy(c, gate.messages, busyBack(c, spec)));
+        }
+        return sendResult(reply, await handler(c));
+      } catch (err) {
+        if (form && err instanceof InputError) return refusedForm(c, form, err.status, [err.message], 'error');
+        throw err;
       }
-      return sendResult(reply, await handler(c));
     },
   });
 }

@@ -76,6 +76,11 @@ export function busyPage(messages: string[], back?: string): SafeHtml {
   return page('TeamWARE Office', html`${messages.map((m) => html`<p class="busy">${m}</p>\n`)}${back ? html`<div class="buttons">${backButton(back)}</div>` : ''}`, { bodyClass: 'page busy-page' });
 }
 
+/** A refused form submission: the reason (the busy message, or what to correct), then the form as it was filled in. */
+export function formPage(messages: string[], kind: 'busy' | 'error', form: SafeHtml): SafeHtml {
+  return page('TeamWARE Office', html`${messages.map((m) => html`<p class="${kind}">${m}</p>\n`)}${form}`, { bodyClass: kind === 'busy' ? 'page busy-page' : 'page' });
+}
+
 /** A blank, grey frame (web.top-blank-frames). */
 export function blankPage(): SafeHtml {
   return html`<!DOCTYPE html>

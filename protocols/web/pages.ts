@@ -85,6 +85,8 @@ ${message ? html`<p class="error">${message}</p>` : ''}
   app.get('/top', async (req, reply) => {
     const session = sessionOf(req, deps);
     if (!session) return reply.redirect('/login', 303);
+    // A 戻る form to the top page submits `/top?` (or `?back=1`): the address bar shows the top page as it is.
+    if (req.url !== '/top') return reply.redirect('/top', 303);
     return sendHtml(reply, frameset('TeamWARE Office', { cols: '180,*' }, [{ name: 'menu', src: '/menu' }, { name: 'main', src: '/home' }]));
   });
   // Returning to the top page (web.top-blank-frames): the mail and personal schedule frames blank (grey).

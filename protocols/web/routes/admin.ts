@@ -48,7 +48,7 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
 ${site.directory.list().map((a) => html`<tr><td>${a.name}</td><td>${a.displayName}</td><td>${a.department}</td><td>${a.homeServer}</td><td>${a.services.web ? '○' : '-'}</td><td>${a.isAdmin ? '○' : ''}</td></tr>\n`)}
 </table>`));
 
-  route(app, deps, 'GET', '/admin/bookmarks', { admin: true, data: directory, back: () => '/admin/users' }, (c) => page('共有ブックマークの管理', html`<h1>共有ブックマークの管理</h1>
+  route(app, deps, 'GET', '/admin/bookmarks', { admin: true, data: directory, back: () => '/admin/menu' }, (c) => page('共有ブックマークの管理', html`<h1>共有ブックマークの管理</h1>
 <table class="list" id="admin-bookmarks"><tr><th>タイトル</th><th>URL</th><th>登録者</th><th></th></tr>
 ${site.directoryServer.store.webdata.bookmarks().map((b) => html`<tr><td>${b.title}</td><td>${b.url}</td><td>${b.createdBy}</td>
 <td><form method="post" action="/bookmark/delete">${csrfField(c.session.csrf)}<input type="hidden" name="from" value="admin"><input type="hidden" name="id" value="${b.id}"><button type="submit">削除</button></form></td></tr>\n`)}

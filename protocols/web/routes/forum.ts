@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
-import { InputError, fieldsOf, id, queryOf, route, text, type WebDeps } from '../context.js';
+import { InputError, fieldsOf, id, queryOf, route, text, type Ctx, type WebDeps } from '../context.js';
 import { formatDate } from './mail.js';
 
 export function forumRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -40,26 +40,29 @@ ${posts.length ? posts.map((p) => html`<tr><td><a href="/forum/post${query({ id:
 <div class="buttons"><a href="/forum/read${query({ id: f.id })}">記事一覧へ</a></div>`);
   });
 
-  route(app, deps, 'GET', '/forum/new', { data: shared, back: (c) => `/forum/read${query({ id: String(queryOf(c.req).forum ?? '') })}` }, (c) => {
-    const q = queryOf(c.req);
-    const f = mustForum(id(q.forum, 'forum'));
-    return page('記事の投稿', html`<h1>記事の投稿 - ${f.name}</h1>
-<form method="post" action="/forum/create">${csrfField(c.session.csrf)}<input type="hidden" name="forum" value="${f.id}">
-<table class="form"><tr><th>件名</th><td><input type="text" name="title" size="50" maxlength="200" value="${text(q, 'title', 200)}"></td></tr>
+  /** The post form; the forum's name comes from the store on the GET, and is not needed again to show what a refused 投稿 posted. */
+  const postForm = (c: Ctx, forum: { id: string | number; name?: string }, values: { title: string; body: string }) => html`<h1>記事の投稿${forum.name ? html` - ${forum.name}` : ''}</h1>
+<form method="post" action="/forum/create">${csrfField(c.session.csrf)}<input type="hidden" name="forum" value="${forum.id}">
+<table class="form"><tr><th>件名</th><td><input type="text" name="title" size="50" maxlength="200" value="${values.title}"></td></tr>
 <tr><td colspan="2"><textarea name="body" rows="10" cols="70">
-${text(q, 'body', 100_000)}</textarea></td></tr></table>
-<div class="buttons"><button type="submit">投稿</button> <a href="/forum/read${query({ id: f.id })}">キャンセル</a></div></form>`);
+${values.body}</textarea></td></tr></table>
+<div class="buttons"><button type="submit">投稿</button> <a href="/forum/read${query({ id: forum.id })}">キャンセル</a></div></form>`;
+  const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+
+  route(app, deps, 'GET', '/forum/new', { data: shared, back: (c) => `/forum/read${query({ id: String(queryOf(c.req).forum ?? '') })}` }, (c) => {
+    const f = mustForum(id(queryOf(c.req).forum, 'forum'));
+    return page('記事の投稿', postForm(c, f, { title: '', body: '' }));
   });
 
   route(app, deps, 'POST', '/forum/create', {
     data: shared,
-    back: (c) => { const f = fieldsOf(c.req); const body = text(f, 'body'); return `/forum/new${query({ forum: text(f, 'forum', 10), title: text(f, 'title', 200), body: body.length > 4000 ? undefined : body })}`; },
+    form: (c, f) => postForm(c, { id: str(f.forum) }, { title: str(f.title), body: str(f.body) }),
   }, (c) => {
     const f = fieldsOf(c.req);
     const forum = mustForum(id(f.forum, 'forum'));
     const title = text(f, 'title', 200);
     const body = text(f, 'body', 100_000);
-    if (!title.trim()) throw new InputError('件名を入力してください。', 400, `/forum/new${query({ forum: forum.id, body: body.length > 4000 ? undefined : body })}`);
+    if (!title.trim()) throw new InputError('件名を入力してください。');
     const p = forums().createPost(forum.id, c.user, { title, body });
     return { redirect: `/forum/post${query({ id: p.id })}` };
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { systemClock, type Clock } from '../../../emulator/clock.js';
 import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { InputError, fieldsOf, id, list, queryOf, route, text, type Ctx, type WebDeps } from '../context.js';
@@ -11,8 +12,6 @@ export const MAIL_DOMAIN = 'teamware.example';
 const MAX_RECIPIENTS = 50;
 /** Mails per page of a folder's list. */
 export const LIST_PAGE_SIZE = 50;
-/** Longest prefill a 戻る URL carries (a URL longer than Node's header limit would be refused). */
-const PREFILL_MAX = 4000;
 
 interface Summary { uid: number; from: string; to: string; subject: string; date: string; text: string; seen: boolean }
 
@@ -69,21 +68,16 @@ function encodeWord(text: string): string {
 }
 
 /** A new message as the web client writes it: UTF-8 text, base64 body (no line-length or dot issues). */
-export function buildMessage(from: string, to: string[], subject: string, body: string): Buffer {
+export function buildMessage(from: string, to: string[], subject: string, body: string, clock: Clock = systemClock): Buffer {
   const b64 = Buffer.from(body.replace(/\r?\n/g, '\r\n'), 'utf8').toString('base64').replace(/.{76}/g, '$&\r\n');
   return Buffer.from([
     `From: ${from}@${MAIL_DOMAIN}`,
     `To: ${to.map((t) => `${t}@${MAIL_DOMAIN}`).join(', ')}`,
     `Subject: ${encodeWord(subject)}`,
-    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    `Date: ${new Date(clock.now()).toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: <${randomBytes(9).toString('hex')}.web@${MAIL_DOMAIN}>`,
     'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: base64', '', b64, '',
   ].join('\r\n'), 'utf8');
-}
-
-function prefill(base: string, fields: Record<string, string>): string {
-  const total = Object.values(fields).reduce((n, v) => n + v.length, 0);
-  return `${base}${query(total > PREFILL_MAX ? { ...fields, body: undefined } : fields)}`;
 }
 
 export function mailRoutes(app: FastifyInstance, deps: WebDeps): void {
@@ -136,34 +130,36 @@ ${pages > 1 ? html`<p class="pager">${all.length}件 ${pageNo > 1 ? html`<a href
 <form method="post" action="/mail/delete">${csrfField(c.session.csrf)}<input type="hidden" name="folder" value="${folder}"><input type="hidden" name="uid" value="${uid}"><button type="submit">削除</button></form></div>`);
   });
 
+  /** The compose form, filled in: from the query (a reply's to and subject), or from what a refused 送信 posted. */
+  const composeForm = (c: Ctx, values: { to: string; subject: string; body: string }) => html`<h1>メールの作成</h1>
+<form method="post" action="/mail/send">${csrfField(c.session.csrf)}
+<table class="form">
+<tr><th>宛先</th><td><input type="text" name="to" size="50" maxlength="2000" value="${values.to}"> <span class="muted">(ユーザー名、複数はカンマ区切り)</span></td></tr>
+<tr><th>件名</th><td><input type="text" name="subject" size="50" maxlength="200" value="${values.subject}"></td></tr>
+<tr><td colspan="2"><textarea name="body" rows="14" cols="72">
+${values.body}</textarea></td></tr>
+</table>
+<div class="buttons"><button type="submit">送信</button> <a href="/mail/list">キャンセル</a></div>
+</form>`;
+
   route(app, deps, 'GET', '/mail/compose', { data: home, back: () => '/mail/list' }, (c) => {
     const q = queryOf(c.req);
     const signature = c.deps.site.homeStore(c.user).webdata.signature(c.user);
-    const body = q.body !== undefined ? text(q, 'body', 100_000) : signature ? `\n\n${signature.replace(/\r\n/g, '\n')}` : '';
-    return page('メールの作成', html`<h1>メールの作成</h1>
-<form method="post" action="/mail/send">${csrfField(c.session.csrf)}
-<table class="form">
-<tr><th>宛先</th><td><input type="text" name="to" size="50" maxlength="2000" value="${text(q, 'to', 2000)}"> <span class="muted">(ユーザー名、複数はカンマ区切り)</span></td></tr>
-<tr><th>件名</th><td><input type="text" name="subject" size="50" maxlength="200" value="${text(q, 'subject', 200)}"></td></tr>
-<tr><td colspan="2"><textarea name="body" rows="14" cols="72">
-${body}</textarea></td></tr>
-</table>
-<div class="buttons"><button type="submit">送信</button> <a href="/mail/list">キャンセル</a></div>
-</form>`);
+    const body = signature ? `\n\n${signature.replace(/\r\n/g, '\n')}` : '';
+    return page('メールの作成', composeForm(c, { to: text(q, 'to', 2000), subject: text(q, 'subject', 200), body }));
   });
 
   route(app, deps, 'POST', '/mail/send', {
     data: (c) => [c.deps.site.homeServer(c.user), ...recipientsOf(c).map((r) => c.deps.site.homeServer(r))],
-    back: (c) => { const f = fieldsOf(c.req); return prefill('/mail/compose', { to: str(f.to), subject: str(f.subject), body: str(f.body) }); },
+    form: (c, f) => composeForm(c, { to: str(f.to), subject: str(f.subject), body: str(f.body) }),
   }, (c) => {
     const f = fieldsOf(c.req);
     const to = recipientsOf(c);
     const subject = text(f, 'subject', 200);
     const body = text(f, 'body', 100_000);
-    const back = prefill('/mail/compose', { to: str(f.to), subject, body });
-    if (!to.length) throw new InputError('宛先を入力してください。', 400, back);
-    if (/[\r\n]/.test(subject)) throw new InputError('件名に改行は使えません。', 400, back);
-    const raw = buildMessage(c.user, to, subject, body);
+    if (!to.length) throw new InputError('宛先を入力してください。');
+    if (/[\r\n]/.test(subject)) throw new InputError('件名に改行は使えません。');
+    const raw = buildMessage(c.user, to, subject, body, c.deps.site.clock);
     for (const r of to) c.deps.site.deliver(r, raw);
     c.deps.site.homeStore(c.user).mail.append(c.user, 'OUTBOX', raw, { flags: ['\\Seen'] });
     return page('送信しました', html`<h1>メールの作成</h1><p class="notice" id="sent">メールを送信しました。(宛先: ${to.join(', ')})</p>
@@ -183,19 +179,19 @@ ${body}</textarea></td></tr>
   });
 
   // メールの署名 (web-service-specific data).
-  route(app, deps, 'GET', '/mail/signature', { data: home, back: () => '/mail/list' }, (c) => {
-    const q = queryOf(c.req);
-    const current = q.body !== undefined ? text(q, 'body', 4000) : c.deps.site.homeStore(c.user).webdata.signature(c.user).replace(/\r\n/g, '\n');
-    return page('メールの署名', html`<h1>メールの署名</h1>
-${q.saved ? html`<p class="notice">署名を保存しました。</p>` : ''}
+  const signatureForm = (c: Ctx, body: string) => html`<h1>メールの署名</h1>
 <form method="post" action="/mail/signature">${csrfField(c.session.csrf)}
 <textarea name="body" rows="6" cols="60" maxlength="4000" id="signature">
-${current}</textarea>
+${body}</textarea>
 <div class="buttons"><button type="submit">保存</button></div>
-</form>
-<h2>現在の署名</h2><pre class="body" id="signature-current">${c.deps.site.homeStore(c.user).webdata.signature(c.user)}</pre>`);
+</form>`;
+  route(app, deps, 'GET', '/mail/signature', { data: home, back: () => '/mail/list' }, (c) => {
+    const q = queryOf(c.req);
+    const signature = c.deps.site.homeStore(c.user).webdata.signature(c.user);
+    return page('メールの署名', html`${q.saved ? html`<p class="notice">署名を保存しました。</p>` : ''}${signatureForm(c, signature.replace(/\r\n/g, '\n'))}
+<h2>現在の署名</h2><pre class="body" id="signature-current">${signature}</pre>`);
   });
-  route(app, deps, 'POST', '/mail/signature', { data: home, back: (c) => prefill('/mail/signature', { body: str(fieldsOf(c.req).body) }) }, (c) => {
+  route(app, deps, 'POST', '/mail/signature', { data: home, form: (c, f) => signatureForm(c, str(f.body)) }, (c) => {
     const body = text(fieldsOf(c.req), 'body', 4000);
     c.deps.site.homeStore(c.user).webdata.setSignature(c.user, body.replace(/\r?\n/g, '\r\n'));
     return { redirect: '/mail/signature?saved=1' };
@@ -214,7 +210,7 @@ function recipientsOf(c: Ctx): string[] {
   const out: string[] = [];
   for (const n of names) {
     const account = n.length <= 64 ? c.deps.site.account(n) : null;
-    if (!account) throw new InputError(`宛先 ${n} は登録されていません。`, 400, prefill('/mail/compose', { to: raw, subject: str(fieldsOf(c.req).subject), body: str(fieldsOf(c.req).body) }));
+    if (!account) throw new InputError(`宛先 ${n} は登録されていません。`);
     if (!out.includes(account.name)) out.push(account.name);
   }
   return out;

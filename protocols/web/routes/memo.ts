@@ -15,13 +15,10 @@ export function memoRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (!m) throw new InputError('指定されたメモはありません。', 404, '/memo/list');
     return m;
   };
-  const checkMemo = (title: string, back: string) => {
-    if (!title.trim()) throw new InputError('タイトルを入力してください。', 400, back);
+  const checkMemo = (title: string) => {
+    if (!title.trim()) throw new InputError('タイトルを入力してください。');
   };
-  const prefill = (base: string, f: Record<string, unknown>, extra: Record<string, string> = {}) => {
-    const body = text(f, 'body', 20_000);
-    return `${base}${query({ ...extra, title: text(f, 'title', 200), body: body.length > 4000 ? undefined : body })}`;
-  };
+  const str = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
 
   route(app, deps, 'GET', '/memo/list', { data: home }, (c) => page('個人メモ', html`<h1>個人メモ</h1>
 <table class="list" id="memo-list"><tr><th>タイトル</th><th>更新日時</th></tr>
@@ -39,33 +36,30 @@ ${memos(c).memos(c.user).map((m) => html`<tr><td><a href="/memo/view${query({ id
 <a href="/memo/list">一覧へ戻る</a></div>`);
   });
 
-  const memoForm = (c: Ctx, heading: string, action: string, values: { id?: number; title: string; body: string }) => page(heading, html`<h1>${heading}</h1>
+  const memoForm = (c: Ctx, heading: string, action: string, values: { id?: string | number; title: string; body: string }) => html`<h1>${heading}</h1>
 <form method="post" action="${action}">${csrfField(c.session.csrf)}${values.id ? html`<input type="hidden" name="id" value="${values.id}">` : ''}
 <table class="form"><tr><th>タイトル</th><td><input type="text" name="title" size="50" maxlength="200" value="${values.title}"></td></tr>
 <tr><td colspan="2"><textarea name="body" rows="10" cols="70">
 ${values.body}</textarea></td></tr></table>
-<div class="buttons"><button type="submit">保存</button> <a href="/memo/list">キャンセル</a></div></form>`);
+<div class="buttons"><button type="submit">保存</button> <a href="/memo/list">キャンセル</a></div></form>`;
 
-  route(app, deps, 'GET', '/memo/new', { data: home, back: () => '/memo/list' }, (c) => {
-    const q = queryOf(c.req);
-    return memoForm(c, '個人メモの作成', '/memo/create', { title: text(q, 'title', 200), body: text(q, 'body', 20_000) });
-  });
-  route(app, deps, 'POST', '/memo/create', { data: home, back: (c) => prefill('/memo/new', fieldsOf(c.req)) }, (c) => {
+  route(app, deps, 'GET', '/memo/new', { data: home, back: () => '/memo/list' }, (c) => page('個人メモの作成', memoForm(c, '個人メモの作成', '/memo/create', { title: '', body: '' })));
+  route(app, deps, 'POST', '/memo/create', { data: home, form: (c, f) => memoForm(c, '個人メモの作成', '/memo/create', { title: str(f.title), body: str(f.body) }) }, (c) => {
     const f = fieldsOf(c.req);
     const title = text(f, 'title', 200);
-    checkMemo(title, prefill('/memo/new', f));
+    checkMemo(title);
     const m = memos(c).createMemo(c.user, { title, body: text(f, 'body', 20_000) });
     return { redirect: `/memo/view${query({ id: m.id })}` };
   });
   route(app, deps, 'GET', '/memo/edit', { data: home, back: (c) => `/memo/view${query({ id: String(queryOf(c.req).id ?? '') })}` }, (c) => {
     const m = own(c, id(queryOf(c.req).id));
-    return memoForm(c, '個人メモの編集', '/memo/update', { id: m.id, title: m.title, body: m.body });
+    return page('個人メモの編集', memoForm(c, '個人メモの編集', '/memo/update', { id: m.id, title: m.title, body: m.body }));
   });
-  route(app, deps, 'POST', '/memo/update', { data: home, back: (c) => `/memo/edit${query({ id: String(fieldsOf(c.req).id ?? '') })}` }, (c) => {
+  route(app, deps, 'POST', '/memo/update', { data: home, form: (c, f) => memoForm(c, '個人メモの編集', '/memo/update', { id: str(f.id), title: str(f.title), body: str(f.body) }) }, (c) => {
     const f = fieldsOf(c.req);
     const m = own(c, id(f.id));
     const title = text(f, 'title', 200);
-    checkMemo(title, `/memo/edit${query({ id: m.id })}`);
+    checkMemo(title);
     memos(c).updateMemo(c.user, m.id, { title, body: text(f, 'body', 20_000) });
     return { redirect: `/memo/view${query({ id: m.id })}` };
   });
@@ -78,26 +72,23 @@ ${values.body}</textarea></td></tr></table>
   // 共有ブックマーク: shared by every user (on the directory server); the creator or ADMIN may delete one.
   const directory = () => [site.directoryServer];
   const bookmarks = () => site.directoryServer.store.webdata;
-  route(app, deps, 'GET', '/bookmark/list', { data: directory }, (c) => {
-    const q = queryOf(c.req);
-    return page('共有ブックマーク', html`<h1>共有ブックマーク</h1>
+  const bookmarkForm = (c: Ctx, values: { title: string; url: string }) => html`<h2>ブックマークの追加</h2>
+<form method="post" action="/bookmark/create">${csrfField(c.session.csrf)}
+<table class="form"><tr><th>タイトル</th><td><input type="text" name="title" size="40" maxlength="200" value="${values.title}"></td></tr>
+<tr><th>URL</th><td><input type="text" name="url" size="60" maxlength="2000" value="${values.url}"></td></tr></table>
+<div class="buttons"><button type="submit">追加</button> <a href="/bookmark/list">一覧へ</a></div></form>`;
+  route(app, deps, 'GET', '/bookmark/list', { data: directory }, (c) => page('共有ブックマーク', html`<h1>共有ブックマーク</h1>
 <table class="list" id="bookmark-list"><tr><th>タイトル</th><th>URL</th><th>登録者</th><th></th></tr>
 ${bookmarks().bookmarks().map((b) => html`<tr><td><a href="${b.url}" target="_blank" rel="noopener noreferrer">${b.title}</a></td><td>${b.url}</td><td>${b.createdBy}</td>
 <td>${b.createdBy === c.user || c.session.isAdmin ? html`<form method="post" action="/bookmark/delete">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${b.id}"><button type="submit">削除</button></form>` : ''}</td></tr>\n`)}
 </table>
-<h2>ブックマークの追加</h2>
-<form method="post" action="/bookmark/create">${csrfField(c.session.csrf)}
-<table class="form"><tr><th>タイトル</th><td><input type="text" name="title" size="40" maxlength="200" value="${text(q, 'title', 200)}"></td></tr>
-<tr><th>URL</th><td><input type="text" name="url" size="60" maxlength="2000" value="${text(q, 'url', 2000)}"></td></tr></table>
-<div class="buttons"><button type="submit">追加</button></div></form>`);
-  });
-  route(app, deps, 'POST', '/bookmark/create', { data: directory, back: (c) => `/bookmark/list${query({ title: text(fieldsOf(c.req), 'title', 200), url: text(fieldsOf(c.req), 'url', 2000) })}` }, (c) => {
+${bookmarkForm(c, { title: '', url: '' })}`));
+  route(app, deps, 'POST', '/bookmark/create', { data: directory, form: (c, f) => bookmarkForm(c, { title: str(f.title), url: str(f.url) }) }, (c) => {
     const f = fieldsOf(c.req);
     const title = text(f, 'title', 200);
     const url = text(f, 'url', 2000);
-    const back = `/bookmark/list${query({ title, url })}`;
-    if (!title.trim()) throw new InputError('タイトルを入力してください。', 400, back);
-    if (!/^https?:\/\/[^\s"'<>]+$/i.test(url)) throw new InputError('URL は http:// または https:// で始めてください。', 400, back);
+    if (!title.trim()) throw new InputError('タイトルを入力してください。');
+    if (!/^https?:\/\/[^\s"'<>]+$/i.test(url)) throw new InputError('URL は http:// または https:// で始めてください。');
     bookmarks().createBookmark(c.user, { title, url });
     return { redirect: '/bookmark/list' };
   });
