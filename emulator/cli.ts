@@ -24,6 +24,7 @@ const USAGE = `usage: twemu <command> [options]
   status [--json] [--data DIR | --url URL]
   catalog [--json | --markdown] [--data DIR | --url URL] [--config FILE]
   scenario run FILE... [--junit FILE] [--seed N] | scenario run --list
+  record --upstream HOST:PORT [--listen HOST:PORT] --out FILE (see record --help)
 
 Data lives under ./data unless --data says otherwise.`;
 
@@ -188,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if ((rest.includes('--help') || rest.includes('-h')) && cmd !== 'record') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
@@ -210,6 +211,8 @@ export async function main(argv: string[]): Promise<number> {
       return status(rest);
     case 'catalog':
       return catalog(rest);
+    case 'record':
+      return (await import('../scenarios/record/cli.js')).recordCommand(rest);
     case 'scenario':
       // Loaded only for this command: the real clients it drives (imapflow, node-pop3) are heavy to import.
       return (await import('../scenarios/cli.js')).scenarioCommand(rest);

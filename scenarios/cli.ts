@@ -13,7 +13,7 @@ import { scenarioSchema } from './schema.js';
 import { runScenarios, stopAll, type ScenarioResult } from './runner.js';
 import { junitXml } from './junit.js';
 
-const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--jobs N] [--data DIR | --url URL [--token T]]\n' +
+const USAGE = 'twemu scenario run FILE... [--junit FILE] [--seed N] [--report FILE] [--soak DURATION] [--quiet] [--jobs N] [--password P] [--data DIR | --url URL [--token T]]\n' +
   '       twemu scenario run --list\n       twemu scenario validate FILE...\n       twemu scenario schema';
 
 /** The folder of the bundled scenarios (`scenarios/library/*.yaml` in the package). */
@@ -50,7 +50,7 @@ function options(argv: string[]) {
       args: argv, allowPositionals: true, strict: true,
       options: {
         junit: { type: 'string' }, seed: { type: 'string' }, report: { type: 'string' }, soak: { type: 'string' }, list: { type: 'boolean' },
-        quiet: { type: 'boolean' }, jobs: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
+        quiet: { type: 'boolean' }, jobs: { type: 'string' }, password: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       },
     });
   } catch (err) {
@@ -129,6 +129,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
     out(`${scenarios.length} scenario file(s) valid`);
     return 0;
   }
+  const password = values.password ?? (process.env.TWEMU_PASSWORD || undefined);
   const target = values.url || values.data ? { url: values.url, token: values.token, data: values.data } : undefined;
   // A target that cannot be found or reached (no endpoints.json, no token, nothing listening) is one line before anything runs.
   if (target) await callApi(findSite(target), 'GET', '/api/status');
@@ -140,7 +141,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   const results: ScenarioResult[] = await runScenarios(scenarios, {
-    seed, soakMs, jobs, ...(target ? { target } : {}),
+    seed, soakMs, jobs, ...(target ? { target } : {}), ...(password !== undefined ? { vars: { password } } : {}),
     out: values.quiet ? (line) => { if (/^(PASS|FAIL|scenario |  FAIL|     |  ERROR)/.test(line)) out(line); } : out,
   });
   const passed = results.filter((r) => r.passed).length;

@@ -53,6 +53,8 @@ export interface RunOptions {
   soakMs?: number;
   /** Progress output (a line at a time). */
   out: (line: string) => void;
+  /** Variables every scenario starts with (`${password}` of a recorded session: --password or TWEMU_PASSWORD). */
+  vars?: Record<string, string>;
 }
 
 export interface Mismatch {
@@ -249,6 +251,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return result;
   }
   const ctx = new Context(scenario, site, opts);
+  for (const [k, v] of Object.entries(opts.vars ?? {})) ctx.vars.set(k, v);
   running.dirs.add(ctx.tmp);
   try {
     ctx.startSeq = await ctx.lastSeq();
@@ -435,7 +438,10 @@ function substitute(ctx: Context, step: Step): Step {
     return v;
   };
   const lookup = (name: string) => {
-    if (!ctx.vars.has(name)) throw new Error(`\${${name}} is not set: an earlier step needs \`save: {${name}: PATH}\``);
+    if (!ctx.vars.has(name)) {
+      throw new Error(name === 'password' ? '${password} is not set: give --password P (or set TWEMU_PASSWORD) to replay a recorded session'
+        : `\${${name}} is not set: an earlier step needs \`save: {${name}: PATH}\``);
+    }
     return ctx.vars.get(name);
   };
   if (step.kind === 'repeat' || step.kind === 'background') return step;

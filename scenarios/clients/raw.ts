@@ -104,32 +104,11 @@ export class RawSession {
   /** The next CRLF-terminated line (IMAP literals {n} included in it); null when the server closed. */
   private async readLine(timeoutMs: number): Promise<string | null> {
     const deadline = Date.now() + timeoutMs;
-    let scanFrom = 0;
     for (;;) {
-      const i = this.buffer.indexOf('\r\n', scanFrom);
-      if (i >= 0) {
-        let end = i;
-        const head = this.buffer.subarray(0, i).toString('latin1');
-        const literal = this.protocol === 'imap' ? /\{(\d+)\}$/.exec(head) : null;
-        if (literal) {
-          const need = i + 2 + Number(literal[1]);
-          if (this.buffer.length < need) {
-            await this.waitData(deadline);
-            if (this.closed && this.buffer.length < need) return this.takeRest();
-            continue;
-          }
-          scanFrom = need;
-          const more = this.buffer.indexOf('\r\n', need);
-          if (more < 0) {
-            await this.waitData(deadline);
-            if (this.closed && this.buffer.indexOf('\r\n', need) < 0) return this.takeRest();
-            continue;
-          }
-          end = more;
-        }
-        const line = this.buffer.subarray(0, end).toString('utf8');
-        this.buffer = this.buffer.subarray(end + 2);
-        return line;
+      const next = splitLine(this.buffer, this.protocol);
+      if (next) {
+        this.buffer = this.buffer.subarray(next.used);
+        return next.line;
       }
       if (this.closed) return this.buffer.length ? this.takeRest() : null;
       await this.waitData(deadline);
@@ -156,5 +135,26 @@ export class RawSession {
         resolve();
       };
     });
+  }
+}
+
+/**
+ * The first complete line of a buffer, without its CRLF, and how many bytes it
+ * used; null while it is incomplete. For IMAP a line ending in a literal
+ * `{n}` goes on through the literal's n bytes to the next CRLF (one line for
+ * `* 1 FETCH (BODY[] {342}...)`), as the server's framing says. The replay
+ * client and the recorder both frame by this rule.
+ */
+export function splitLine(buffer: Buffer, protocol: 'pop3' | 'imap'): { line: string; used: number } | null {
+  let scanFrom = 0;
+  for (;;) {
+    const i = buffer.indexOf('\r\n', scanFrom);
+    if (i < 0) return null;
+    const head = buffer.subarray(scanFrom, i).toString('latin1');
+    const literal = protocol === 'imap' ? /\{(\d+)\+?\}$/.exec(head) : null;
+    if (!literal) return { line: buffer.subarray(0, i).toString('utf8'), used: i + 2 };
+    const need = i + 2 + Number(literal[1]);
+    if (buffer.length < need) return null;
+    scanFrom = need;
   }
 }

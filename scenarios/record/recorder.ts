@@ -1,0 +1,423 @@
+// `twemu record`: a recording proxy. A client is pointed at the proxy, the
+// proxy forwards every byte to the upstream server (a twemu site or any
+// POP3/IMAP/HTTP server) and writes what the client sent and what it was
+// answered as scenario steps: raw `send` steps with the replies as
+// expectations for POP3 and IMAP, `web` and `ame` steps for HTTP. Volatile
+// parts of the replies become patterns (volatile.ts); passwords become
+// `${password}`.
+
+import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+import { splitLine } from '../clients/raw.js';
+import { patternLine } from './volatile.js';
+
+export type Protocol = 'pop3' | 'imap' | 'http';
+
+/** A step as written to the file (plain data, stringified by the yaml library). */
+export type StepData = Record<string, unknown>;
+
+export interface RecorderOptions {
+  upstream: { host: string; port: number };
+  listen: { host: string; port: number };
+  /** The password to mask wherever the client sends it (besides PASS, LOGIN and password form fields, which are always masked). */
+  password?: string;
+  /** Scenario name (default: the file name). */
+  name?: string;
+  /** Told about every session start/end and every masked or unmaskable secret. */
+  note?: (line: string) => void;
+}
+
+const POP3_MULTI_ALWAYS = new Set(['CAPA', 'RETR', 'TOP']);
+const POP3_MULTI_NO_ARG = new Set(['LIST', 'UIDL']);
+/** How much of an HTTP answer is kept to find its title or rc (the client always gets all of it). */
+const MAX_HTTP_BODY = 2 * 1024 * 1024;
+
+interface Pending {
+  step: StepData;
+  tag?: string;
+  lines: string[];
+  /** POP3: the reply is multi-line when its status is +OK. */
+  multi?: boolean;
+  /** POP3: the command's verb (STAT, LIST, RETR... decide how the reply is framed and patterned). */
+  verb?: string;
+}
+
+/** The expectation of a reply: exact lines, or one anchored pattern when a line has volatile parts. */
+export function expectation(lines: string[], protocol: 'pop3' | 'imap', pop3Verb?: string): StepData {
+  const sizes = protocol === 'pop3' && (pop3Verb === 'STAT' || pop3Verb === 'LIST');
+  const content = protocol === 'pop3' && (pop3Verb === 'RETR' || pop3Verb === 'TOP') && lines[0]?.startsWith('+OK');
+  if (content) {
+    // The message itself is data, not the server's behaviour: the status line, any content, the terminator.
+    const first = patternLine(lines[0]!, { sizes });
+    return { match: `^${first.regex}\\n[\\s\\S]*\\n\\.$` };
+  }
+  const uids = protocol === 'pop3' && pop3Verb === 'UIDL';
+  const patterned = lines.map((l) => patternLine(l, { sizes, uids }));
+  if (!patterned.some((p) => p.volatile)) return { lines: [...lines] };
+  return { match: `^${patterned.map((p) => p.regex).join('\\n')}$` };
+}
+
+/** One POP3 or IMAP session through the proxy: the client's lines become `send` steps, the server's lines their expectations. */
+class MailSession {
+  private readonly pending: Pending[] = [];
+  private clientBuf = Buffer.alloc(0);
+  private serverBuf = Buffer.alloc(0);
+  /** IMAP: the client is sending a literal's bytes (after `+`), not lines. */
+  private literalLeft = 0;
+
+  constructor(readonly protocol: 'pop3' | 'imap', readonly name: string, private readonly rec: Recorder) {
+    const open: Pending = { step: { [protocol]: name, open: true }, lines: [] };
+    this.pending.push(open);
+    rec.push(open.step);
+  }
+
+  fromServer(chunk: Buffer): void {
+    this.serverBuf = Buffer.concat([this.serverBuf, chunk]);
+    for (let next = splitLine(this.serverBuf, this.protocol); next; next = splitLine(this.serverBuf, this.protocol)) {
+      this.serverBuf = this.serverBuf.subarray(next.used);
+      this.serverLine(next.line);
+    }
+  }
+
+  fromClient(chunk: Buffer): void {
+    this.clientBuf = Buffer.concat([this.clientBuf, chunk]);
+    for (;;) {
+      if (this.literalLeft > 0) {
+        const take = Math.min(this.literalLeft, this.clientBuf.length);
+        this.literalLeft -= take;
+        this.clientBuf = this.clientBuf.subarray(take);
+        if (this.literalLeft > 0) return;
+      }
+      const i = this.clientBuf.indexOf('\r\n');
+      if (i < 0) return;
+      const line = this.clientBuf.subarray(0, i).toString('utf8');
+      this.clientBuf = this.clientBuf.subarray(i + 2);
+      this.clientLine(line);
+    }
+  }
+
+  end(): void {
+    this.rec.push({ [this.protocol]: this.name, close: true });
+  }
+
+  private clientLine(line: string): void {
+    const literal = this.protocol === 'imap' ? /\{(\d+)\+?\}$/.exec(line) : null;
+    if (literal) {
+      // An upload (APPEND): the raw replay sends a line at a time and cannot send a literal; say so in the file.
+      this.literalLeft = Number(literal[1]);
+      this.rec.note(`${this.name}: a literal upload (${line.split(' ').slice(0, 3).join(' ')} ...) is not replayable as raw lines; recorded as a comment`);
+      this.rec.push({ [this.protocol]: this.name, send: 'NOOP-placeholder', name: `not recorded: ${this.mask(line)} (a literal upload)` }, true);
+      return;
+    }
+    const sent = this.mask(line);
+    const step: StepData = { [this.protocol]: this.name, send: sent };
+    if (this.protocol === 'imap') {
+      const tag = line.split(' ')[0] ?? '';
+      if (!tag || tag === 'DONE') {
+        this.rec.push(step);
+        return;
+      }
+      const p: Pending = { step, tag, lines: [] };
+      this.pending.push(p);
+      this.rec.push(step);
+      return;
+    }
+    const [verb, arg] = line.trim().split(/\s+/);
+    const v = (verb ?? '').toUpperCase();
+    const p: Pending = { step, lines: [], multi: POP3_MULTI_ALWAYS.has(v) || (POP3_MULTI_NO_ARG.has(v) && !arg), verb: v };
+    this.pending.push(p);
+    this.rec.push(step);
+  }
+
+  private serverLine(line: string): void {
+    const p = this.pending[0];
+    if (!p) return; // unsolicited (e.g. an IMAP untagged line between commands): part of the next reply in a replay; not asserted
+    p.lines.push(line);
+    if (p.step.open) return this.finish(); // a greeting is one line
+    if (this.protocol === 'imap') {
+      if (line.startsWith(`${p.tag} `) || line.startsWith('+')) this.finish();
+      return;
+    }
+    if (p.lines.length === 1 && !(p.multi && line.startsWith('+OK'))) return this.finish();
+    if (p.lines.length > 1 && line === '.') this.finish();
+  }
+
+  private finish(): void {
+    const p = this.pending.shift()!;
+    p.step.expect = expectation(p.lines, this.protocol, p.verb);
+  }
+
+  /** The client's line with its password as `${password}`. */
+  private mask(line: string): string {
+    let out = line;
+    if (this.protocol === 'pop3' && /^PASS /i.test(line)) out = `${line.slice(0, 5)}\${password}`;
+    else if (this.protocol === 'pop3' && /^APOP /i.test(line)) this.rec.note(`${this.name}: APOP sends a digest of the password and the greeting; it cannot be replayed against another greeting`);
+    else if (this.protocol === 'imap') {
+      const m = /^(\S+ LOGIN (?:"(?:[^"\\]|\\.)*"|\S+) )("(?:[^"\\]|\\.)*"|\S+)$/i.exec(line);
+      if (m) out = `${m[1]}${m[2]!.startsWith('"') ? '"${password}"' : '${password}'}`;
+      if (/^\S+ AUTHENTICATE /i.test(line)) this.rec.note(`${this.name}: AUTHENTICATE carries the password encoded; configure the client to use LOGIN (mbsync: AuthMechs LOGIN) for a replayable recording`);
+    }
+    if (this.rec.password && out.includes(this.rec.password)) out = out.split(this.rec.password).join('${password}');
+    return out;
+  }
+}
+
+/** The steps of the whole recording, in the order the client sent them, and the file they are written to. */
+export class Recorder {
+  readonly steps: StepData[] = [];
+  private readonly counts: Record<Protocol, number> = { pop3: 0, imap: 0, http: 0 };
+  private readonly server: Server;
+  private readonly http = createHttpServer((req, res) => void this.forwardHttp(req, res));
+  private readonly sockets = new Set<Socket>();
+  readonly password?: string;
+  /** Sessions finished so far. */
+  finished = 0;
+  private onFinish: (() => void) | null = null;
+  /** The web session's redirect to fold into the next GET (a browser follows it; the replay client does too). */
+  private lastRedirect: { step: StepData; location: string } | null = null;
+
+  constructor(private readonly opts: RecorderOptions, private readonly out: string) {
+    this.password = opts.password;
+    this.server = createTcpServer((client) => this.accept(client));
+  }
+
+  note(line: string): void {
+    this.opts.note?.(line);
+  }
+
+  push(step: StepData, comment = false): void {
+    if (comment) {
+      // Kept in the file as a step that does nothing but say what was left out.
+      this.steps.push({ delay: '1ms', name: String(step.name) });
+      return;
+    }
+    this.steps.push(step);
+  }
+
+  async start(): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
+    });
+    const a = this.server.address() as { address: string; port: number };
+    return { host: a.address, port: a.port };
+  }
+
+  /** Resolves when `n` sessions have ended. */
+  waitSessions(n: number): Promise<void> {
+    if (this.finished >= n) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onFinish = () => {
+        if (this.finished >= n) resolve();
+      };
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.write();
+  }
+
+  /** The scenario file of everything recorded so far. */
+  scenario(): Record<string, unknown> {
+    const name = this.opts.name ?? this.out.split(/[\\/]/).pop()!.replace(/\.ya?ml$/i, '');
+    const protocols = (Object.keys(this.counts) as Protocol[]).filter((p) => this.counts[p]);
+    return {
+      name,
+      description: `recorded by twemu record through ${this.opts.upstream.host}:${this.opts.upstream.port} (${protocols.join(', ') || 'no sessions'}); replay with --password or TWEMU_PASSWORD`,
+      tags: ['recorded', ...protocols],
+      steps: this.steps.length ? this.steps : [{ delay: '1ms', name: 'nothing was recorded' }],
+    };
+  }
+
+  write(): void {
+    const text = `# Recorded by \`twemu record\`. Volatile parts of the replies are patterns;\n# the password is \${password} (twemu scenario run --password P, or TWEMU_PASSWORD).\n${stringify(this.scenario(), { lineWidth: 0 })}`;
+    mkdirSync(dirname(this.out), { recursive: true });
+    writeFileSync(this.out, text);
+  }
+
+  private sessionEnded(): void {
+    this.finished++;
+    this.write();
+    this.onFinish?.();
+  }
+
+  private accept(client: Socket): void {
+    this.sockets.add(client);
+    client.on('close', () => this.sockets.delete(client));
+    const upstream = connect(this.opts.upstream.port, this.opts.upstream.host);
+    this.sockets.add(upstream);
+    upstream.on('close', () => this.sockets.delete(upstream));
+    let session: MailSession | null = null;
+    let decided = false;
+    const early: Buffer[] = [];
+    const fail = (err: Error) => {
+      this.note(`upstream ${this.opts.upstream.host}:${this.opts.upstream.port}: ${err.message}`);
+      client.destroy();
+    };
+    upstream.once('error', fail);
+    client.on('error', () => upstream.destroy());
+    // The server speaks first in POP3 and IMAP; the client speaks first in HTTP.
+    const onServer = (chunk: Buffer) => {
+      if (!decided) {
+        decided = true;
+        const text = chunk.toString('latin1');
+        const protocol = text.startsWith('+OK') || text.startsWith('-ERR') ? 'pop3' : 'imap';
+        session = new MailSession(protocol, `${protocol}${++this.counts[protocol]}`, this);
+        this.note(`${session.name}: ${protocol.toUpperCase()} session from ${client.remoteAddress}:${client.remotePort}`);
+        for (const e of early) session.fromClient(e);
+      }
+      session!.fromServer(chunk);
+      client.write(chunk);
+    };
+    const onClient = (chunk: Buffer) => {
+      if (!decided && /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/.test(chunk.toString('latin1', 0, Math.min(chunk.length, 2048)))) {
+        decided = true;
+        upstream.removeAllListeners('data');
+        upstream.removeAllListeners('close');
+        upstream.on('error', () => undefined);
+        upstream.destroy();
+        client.removeListener('data', onClient);
+        client.pause();
+        client.unshift(chunk);
+        this.http.emit('connection', client);
+        client.resume();
+        return;
+      }
+      if (!decided) early.push(chunk);
+      else session?.fromClient(chunk);
+      upstream.write(chunk);
+    };
+    upstream.on('data', onServer);
+    client.on('data', onClient);
+    let ended = false;
+    const end = () => {
+      if (ended || !session) return;
+      ended = true;
+      session.end();
+      this.note(`${session.name}: ended`);
+      this.sessionEnded();
+    };
+    upstream.on('close', () => {
+      client.end();
+      end();
+    });
+    client.on('close', () => {
+      if (!upstream.destroyed) upstream.end();
+      end();
+    });
+  }
+
+  private async forwardHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const headers = { ...req.headers, host: `${this.opts.upstream.host}:${this.opts.upstream.port}` };
+    const up = httpRequest({ host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path: req.url, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const kept: Buffer[] = [];
+      let size = 0;
+      answer.on('data', (c: Buffer) => {
+        if (size < MAX_HTTP_BODY) kept.push(c);
+        size += c.length;
+        res.write(c);
+      });
+      answer.on('end', () => {
+        res.end();
+        this.httpStep(req, body, answer.statusCode ?? 0, answer.headers, Buffer.concat(kept));
+        this.finished++;
+        this.write();
+        this.onFinish?.();
+      });
+    });
+    up.on('error', (err) => {
+      this.note(`upstream ${this.opts.upstream.host}:${this.opts.upstream.port}: ${err.message}`);
+      res.writeHead(502).end();
+    });
+    up.end(body);
+  }
+
+  /** One HTTP exchange as a step: the application execution module's calls as `ame` steps, the rest as a browser's `web` steps. */
+  private httpStep(req: IncomingMessage, body: Buffer, status: number, headers: IncomingMessage['headers'], answer: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = `${url.pathname}${url.search}`;
+    if (!this.counts.http) this.counts.http = 1;
+    const ame = /^\/ame\/([\w-]+)$/.exec(url.pathname);
+    if (ame) {
+      const auth = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+      const [user] = auth ? Buffer.from(auth[1]!, 'base64').toString('utf8').split(':') : [];
+      const step: StepData = { ame: `ame-${user ?? 'anonymous'}` };
+      if (ame[1] === 'functions') step.functions = true;
+      else {
+        step.call = ame[1];
+        if (user) Object.assign(step, { user, password: '${password}' });
+        const args = parseJson(body.toString('utf8'));
+        if (args && typeof args === 'object' && Object.keys(args).length) step.args = this.maskObject(args as Record<string, unknown>);
+      }
+      const json = parseJson(answer.toString('utf8')) as { rc?: number } | undefined;
+      step.expect = typeof json?.rc === 'number' ? { rc: json.rc } : { status };
+      this.push(step);
+      return;
+    }
+    const redirect = this.lastRedirect;
+    this.lastRedirect = null;
+    if (req.method === 'GET' && redirect && new URL(redirect.location, 'http://x').pathname === url.pathname) {
+      // The browser followed the previous answer's redirect; the replay client follows it by itself: the answer is that step's.
+      redirect.step.expect = webExpect(status, headers, answer);
+      return;
+    }
+    const step: StepData = { web: 'web1' };
+    if (req.method === 'POST') {
+      step.post = path;
+      const form = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
+      delete form._csrf; // the replay client sends the token of the page it got, as the browser did
+      for (const k of Object.keys(form)) if (/^(password|pass|passwd|pwd)$/i.test(k)) form[k] = '${password}';
+      if (Object.keys(form).length) step.form = this.maskObject(form);
+    } else if (req.method === 'GET') step.get = path;
+    else {
+      this.note(`web: ${req.method} ${path} is not a browser request the replay can make; left out`);
+      return;
+    }
+    const location = headers.location;
+    if (status >= 300 && status < 400 && location) this.lastRedirect = { step, location: String(location) };
+    else step.expect = webExpect(status, headers, answer);
+    this.push(step);
+  }
+
+  private maskObject<T extends Record<string, unknown>>(o: T): T {
+    if (!this.password) return o;
+    const pw = this.password;
+    return JSON.parse(JSON.stringify(o, (_k, v: unknown) => (typeof v === 'string' && v.includes(pw) ? v.split(pw).join('${password}') : v))) as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A page's expectation: its status, and its title when it has one (the rest of a page holds dates and data). */
+function webExpect(status: number, headers: IncomingMessage['headers'], body: Buffer): StepData {
+  const out: StepData = { status };
+  if (/html/i.test(String(headers['content-type'] ?? ''))) {
+    const title = /<title>([^<]*)<\/title>/i.exec(body.toString('utf8'))?.[1]?.trim();
+    if (title && !patternLine(title).volatile) out.text = title;
+  }
+  return out;
+}
+
+/** `host:port` (a bare port means 127.0.0.1). */
+export function parseAddress(text: string, what: string): { host: string; port: number } | string {
+  const m = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) return `${what} must be HOST:PORT (or a port), not ${JSON.stringify(text)}`;
+  return { host: m[1] || '127.0.0.1', port };
+}

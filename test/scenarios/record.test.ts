@@ -1,0 +1,198 @@
+// `twemu record` (the built CLI) in front of a site: a real client's session
+// (mbsync, a raw POP3 client, a browser's requests, an AME call) is written as
+// a scenario whose volatile parts are patterns and whose password is
+// ${password}; the file replays green against a fresh site.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CLI, runCli, startTestSite, tempDir } from '../helpers.js';
+import { patternLine } from '../../scenarios/record/volatile.js';
+import type { Emulator } from '../../emulator/index.js';
+
+const dir = tempDir('twemu-record-');
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startTestSite();
+});
+afterAll(async () => {
+  await emu.stop();
+  dir.remove();
+});
+
+function has(program: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `twemu record` and resolves with its listening port once it says so; `done` resolves with its exit. */
+function record(args: string[]): Promise<{ port: number; done: Promise<{ code: number | null; stdout: string; stderr: string }> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((d) => child.once('exit', (code) => d({ code, stdout, stderr })));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`twemu record did not start: ${stdout}${stderr}`));
+    }, 15_000);
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const m = /^twemu recording [\d.]+:(\d+) -> /m.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), done });
+      }
+    });
+  });
+}
+
+/** A line-at-a-time POP3 client: sends each command after the previous reply is complete. */
+async function pop3Session(port: number, commands: string[]): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  let buf = '';
+  const waitFor = (test: (b: string) => boolean) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no reply: ${buf}`)), 10_000);
+    const check = () => {
+      if (test(buf)) {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        resolve();
+      }
+    };
+    const onData = (c: Buffer) => {
+      buf += c.toString();
+      check();
+    };
+    socket.on('data', onData);
+    check();
+  });
+  await waitFor((b) => b.includes('\r\n'));
+  for (const c of commands) {
+    buf = '';
+    socket.write(`${c}\r\n`);
+    const multi = /^(RETR|TOP|CAPA)\b|^(LIST|UIDL)$/i.test(c);
+    await waitFor((b) => (multi && b.startsWith('+OK') ? b.endsWith('\r\n.\r\n') : b.includes('\r\n')));
+  }
+  await new Promise<void>((resolve) => socket.end(resolve));
+}
+
+describe('twemu record', { timeout: 120_000 }, () => {
+  it('an mbsync session through the proxy: the file masks the password, patterns UIDVALIDITY and message sizes, and replays green against a fresh site', async (t) => {
+    if (!has('mbsync')) {
+      if (process.env.CI === 'true') throw new Error('mbsync (Debian package isync) is missing');
+      t.skip();
+    }
+    const out = join(dir.path, 'mbsync.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
+    mkdirSync(join(dir.path, 'maildir'));
+    writeFileSync(join(dir.path, 'mbsyncrc'), [
+      'IMAPAccount tw', 'Host 127.0.0.1', `Port ${rec.port}`, 'User alice', 'Pass teamware', 'SSLType None', 'AuthMechs LOGIN', '',
+      'IMAPStore tw-remote', 'Account tw', '',
+      'MaildirStore tw-local', `Path ${dir.path}/maildir/`, `Inbox ${dir.path}/maildir/INBOX`, '',
+      'Channel tw', 'Far :tw-remote:', 'Near :tw-local:', 'Patterns INBOX', 'Create Near', 'SyncState *', '',
+    ].join('\n'));
+    await promisify(execFile)('mbsync', ['-q', '-c', join(dir.path, 'mbsyncrc'), 'tw'], { timeout: 30_000 });
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/step\(s\) from 1 session\(s\) written to /);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('teamware');
+    expect(text).toContain('send: 1 LOGIN "alice" "${password}"');
+    expect(text).toContain('UIDVALIDITY \\d+');
+    expect(text).toMatch(/BODY\\\[\\\] \\\{\\d\+\\\}/);
+    expect(text).toContain('close: true');
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+    const without = await runCli(['scenario', 'run', out], { env: { TWEMU_PASSWORD: '' } });
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('${password} is not set: give --password P (or set TWEMU_PASSWORD) to replay a recorded session');
+  });
+
+  it('a POP3 session: PASS masked, the greeting timestamp and sizes patterned, message contents not asserted; replays green', async () => {
+    const out = join(dir.path, 'pop3.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3}`, '--out', out, '--sessions', '1']);
+    await pop3Session(rec.port, ['USER bob', 'PASS teamware', 'STAT', 'LIST', 'UIDL', 'RETR 1', 'QUIT']);
+    expect((await rec.done).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('send: PASS ${password}');
+    expect(text).not.toContain('teamware');
+    expect(text).toMatch(/match: \^\\\+OK \\d\+ octets|match: \^\\\+OK 3 \\d\+\$/);
+    const replay = await runCli(['scenario', 'run', out], { env: { TWEMU_PASSWORD: 'teamware' } });
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
+  it('a browser and an application through the proxy: pages as web steps (form token and cookies left to the replay client, the password masked, a redirect folded), AME calls as ame steps with rc', async () => {
+    const web = emu.endpoints.servers[0]!.web.replace('http://', '');
+    const out = join(dir.path, 'web.yaml');
+    const rec = await record(['--upstream', web, '--out', out, '--sessions', '4']);
+    const base = `http://127.0.0.1:${rec.port}`;
+    const login = await fetch(`${base}/login`);
+    const page = await login.text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const posted = await fetch(`${base}/login`, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ user: 'alice', password: 'teamware', ...(csrf ? { _csrf: csrf } : {}) }).toString(),
+    });
+    const session = [cookie, ...posted.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
+    await (await fetch(new URL(posted.headers.get('location') ?? '/', base), { headers: { cookie: session } })).text();
+    const ame = await fetch(`${base}/ame/mail_list`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('bob:teamware').toString('base64')}`, 'content-type': 'application/json' }, body: '{}' });
+    expect((await ame.json()).rc).toBe(0);
+    expect((await rec.done).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('teamware');
+    expect(text).not.toContain('_csrf');
+    expect(text).toContain('password: ${password}');
+    expect(text).toMatch(/- web: web1\n\s+post: \/login\n/);
+    expect(text.match(/- web: web1/g)).toHaveLength(2); // the redirect's GET is the POST step's answer
+    expect(text).toMatch(/- ame: ame-bob\n\s+call: mail_list\n\s+user: bob\n\s+password: \$\{password\}\n\s+expect:\n\s+rc: 0/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
+  it('usage: --help describes it; a missing --upstream or --out is one line, exit 2', async () => {
+    const help = await runCli(['record', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('twemu record --upstream HOST:PORT [--listen HOST:PORT] --out FILE');
+    expect(help.stdout).toContain('${password}');
+    const none = await runCli(['record', '--out', 'x.yaml']);
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim()).toBe('twemu: record needs --upstream HOST:PORT (the server to record); see `twemu record --help`');
+    const bad = await runCli(['record', '--upstream', 'nohost:port', '--out', 'x.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('twemu: --upstream must be HOST:PORT (or a port), not "nohost:port"');
+  });
+});
+
+describe('volatile parts of a reply', () => {
+  it.each([
+    ['+OK twsv01 POP3 server ready <1234.1796024846@twsv01>', '+OK twsv01 POP3 server ready <99.1@twsv01>'],
+    ['* OK [UIDVALIDITY 1796024720] UIDs valid', '* OK [UIDVALIDITY 5] UIDs valid'],
+    ['* 2 RECENT', '* 0 RECENT'],
+    ['* 1 FETCH (UID 1 FLAGS (\\Seen))', '* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))'],
+    ['* 1 FETCH (INTERNALDATE "15-Jun-2026 12:00:00 +0000" RFC822.SIZE 387)', '* 1 FETCH (INTERNALDATE "1-Dec-2027 08:01:02 +0900" RFC822.SIZE 1024)'],
+    ['Date: Mon, 15 Jun 2026 12:00:00 +0000', 'Date: Tue, 1 Dec 2027 08:01:02 +0900'],
+    ['* 1 FETCH (UID 1 BODY[] {5}\r\nhello)', '* 1 FETCH (UID 1 BODY[] {11}\r\nhello world)'],
+  ])('%j matches its other session %j and not a different reply', (recorded, other) => {
+    const p = patternLine(recorded);
+    const re = new RegExp(`^${p.regex}$`, 'u');
+    expect(p.volatile).toBe(true);
+    expect(re.test(recorded)).toBe(true);
+    expect(re.test(other)).toBe(true);
+    expect(re.test(`${recorded.slice(0, 4)}X${recorded.slice(5)}`)).toBe(false);
+  });
+
+  it('a line without volatile parts stays exact; POP3 sizes are patterned only where they are sizes', () => {
+    expect(patternLine('* 3 EXISTS')).toEqual({ regex: '\\* 3 EXISTS', volatile: false });
+    expect(patternLine('+OK 3 1073', { sizes: true }).regex).toBe('\\+OK 3 \\d+');
+    expect(patternLine('+OK 3 1073').volatile).toBe(false);
+  });
+});
