@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { TwemuError } from './errors.js';
 import { checkClockSetting, type Clock, type ClockSetting } from './clock.js';
+import { checkTlsConfig, type TlsConfig } from './tls.js';
 
 export type Topology = 'single' | 'multi';
 
@@ -37,13 +38,15 @@ export interface SiteConfig {
   gatewayServer?: string;
   /** The site's time zone (IANA name) for times shown to people (the console); default the machine's. */
   timeZone?: string;
+  /** TLS: absent, a certificate created in DIR/tls/ at first start; `off`, plain text only; or `{cert, key, ca, loginRequiresTls}`. */
+  tls?: TlsConfig;
   /** Log to stderr (pino) at this level; `silent` by default in-process. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** The site's time: `{start: ISO}` starts it there (it runs on from it); in-process, any `{now()}`. Default: the machine's clock. */
   clock?: Clock | ClockSetting;
 }
 
-export const DEFAULT_PORTS = { control: 7070, pop3: 1110, imap: 1143, web: 8080 };
+export const DEFAULT_PORTS = { control: 7070, pop3: 1110, imap: 1143, web: 8080, smtp: 1587, pop3s: 1995, imaps: 1993 };
 
 export function defaultConfig(): SiteConfig {
   return {
@@ -52,7 +55,7 @@ export function defaultConfig(): SiteConfig {
   };
 }
 
-const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock', 'timeZone']));
+const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock', 'timeZone', 'tls']));
 
 /** Reads a config file; every mistake is one clear error. */
 export function readConfigFile(file: string): Partial<SiteConfig> {
@@ -89,6 +92,7 @@ export function checkConfig(data: Record<string, unknown>, where = 'config'): Pa
   if (c.demo !== undefined && typeof c.demo !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: demo must be true or false`);
   if (c.clock !== undefined) checkClockSetting(c.clock, where);
   if (c.timeZone !== undefined && !validTimeZone(c.timeZone)) throw new TwemuError('E_CONFIG', `${where}: timeZone must be an IANA time zone name such as "Asia/Tokyo" or "UTC"`);
+  if (data.tls !== undefined) c.tls = checkTlsConfig(data.tls, where);
   if (c.host !== undefined && typeof c.host !== 'string') throw new TwemuError('E_CONFIG', `${where}: host must be a string`);
   return c;
 }

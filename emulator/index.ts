@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   logLevel?: SiteConfig['logLevel'];
   /** The site's clock: `{now()}` (e.g. `new ManualClock(Date.parse('2026-06-15T12:00:00Z'))`) or `{start: ISO}`; default the machine's. */
   clock?: SiteConfig['clock'];
+  /** `off`, or `{cert, key, ca, loginRequiresTls}`; absent: a certificate created in the data directory. */
+  tls?: SiteConfig['tls'] | false;
 }
 
 /** A running emulated site, for a test suite. */

@@ -11,6 +11,8 @@ export interface ListenOptions {
   host: string;
   /** 0 for an ephemeral port. */
   port: number;
+  /** Implicit TLS (POP3S, IMAPS): every connection starts with the handshake. */
+  implicitTls?: boolean;
 }
 
 export type ListenerFactory = (server: SiteServer, opts: ListenOptions) => Promise<Listener>;

@@ -22,18 +22,26 @@ import { startPop3 } from '../protocols/pop3/index.js';
 import { startImap } from '../protocols/imap/index.js';
 import { startWeb } from '../protocols/web/index.js';
 import { startControl } from './control/app.js';
+import { loadSiteTls, type SiteTls } from './tls.js';
 
 export interface ServerEndpoints {
   name: string;
   role: ServerRole;
   pop3?: number;
   imap?: number;
+  /** Implicit TLS (absent with `tls: off`). */
+  pop3s?: number;
+  imaps?: number;
+  /** Mail submission (STARTTLS, AUTH). */
+  smtp?: number;
   web?: string;
   ame?: string;
 }
 
 export interface Endpoints {
   control: string;
+  /** The PEM certificate clients should trust (absent with `tls: off`). */
+  ca?: string;
   servers: ServerEndpoints[];
 }
 
@@ -85,6 +93,8 @@ export class Site {
   private listeners: Listener[] = [];
   private control: Listener | null = null;
   private endpointsValue: Endpoints | null = null;
+  /** The site's TLS certificate (loaded by start()); null with `tls: off`. */
+  tls: SiteTls | null = null;
   private stopped = false;
 
   constructor(config: SiteConfig & { topology?: Topology }) {
@@ -285,11 +295,17 @@ export class Site {
     return this.endpointsValue;
   }
 
-  private port(kind: 'control' | 'pop3' | 'imap' | 'web', index: number): number {
+  /**
+   * The port layout (docs/cli.md): the first three per server as they were
+   * (base+1+3i POP3, base+2+3i IMAP, base+3+3i web), the mail clients' TLS
+   * and submission ports from base+100 (base+101+3i SMTP, base+102+3i POP3S,
+   * base+103+3i IMAPS), so adding them moved no existing port.
+   */
+  private port(kind: 'control' | 'pop3' | 'imap' | 'web' | 'smtp' | 'pop3s' | 'imaps', index: number): number {
     const base = this.config.portBase;
     if (base === 0) return 0;
     if (base === null || base === undefined) return kind === 'control' ? DEFAULT_PORTS.control : DEFAULT_PORTS[kind] + index;
-    const offset = { control: 0, pop3: 1, imap: 2, web: 3 }[kind];
+    const offset = { control: 0, pop3: 1, imap: 2, web: 3, smtp: 101, pop3s: 102, imaps: 103 }[kind];
     return kind === 'control' ? base : base + offset + index * 3;
   }
 
@@ -297,10 +313,13 @@ export class Site {
     const host = this.config.host;
     const servers: ServerEndpoints[] = [];
     try {
+      this.tls = await loadSiteTls(this.config.tls, this.config.dataDir, { host, servers: this.servers.map((s) => s.name) });
       for (const [i, s] of this.servers.entries()) {
         const ep: ServerEndpoints = { name: s.name, role: s.role };
         if (s.runs('pop3')) ep.pop3 = s.ports.pop3 = await this.listen(startPop3(s, { host, port: this.port('pop3', i) }), 'POP3', s);
         if (s.runs('imap')) ep.imap = s.ports.imap = await this.listen(startImap(s, { host, port: this.port('imap', i) }), 'IMAP', s);
+        if (s.runs('pop3') && this.tls) ep.pop3s = await this.listen(startPop3(s, { host, port: this.port('pop3s', i), implicitTls: true }), 'POP3S', s);
+        if (s.runs('imap') && this.tls) ep.imaps = await this.listen(startImap(s, { host, port: this.port('imaps', i), implicitTls: true }), 'IMAPS', s);
         if (s.runs('web')) {
           s.ports.web = await this.listen(startWeb(s, { host, port: this.port('web', i) }), 'web', s);
           ep.web = `http://${urlHost(host)}:${s.ports.web}`;
@@ -316,7 +335,7 @@ export class Site {
       await this.stop();
       throw err;
     }
-    this.endpointsValue = { control: `http://${urlHost(host)}:${this.control.port}`, servers };
+    this.endpointsValue = { control: `http://${urlHost(host)}:${this.control.port}`, ...(this.tls ? { ca: this.tls.caFile } : {}), servers };
     writeFileAtomic(join(this.config.dataDir, ENDPOINTS_FILE), `${JSON.stringify(this.endpointsValue, null, 2)}\n`);
     this.events.emit({ type: 'info', message: `site started (${this.topology}, ${this.servers.length} server(s))` });
     return this.endpointsValue;

@@ -1,13 +1,19 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { Listener, ListenOptions } from '../../emulator/listeners.js';
+import { serverTls } from './tls.js';
 
-/** Listens on host:port; `close` stops accepting and destroys every open socket. */
-export async function listenTcp(opts: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listener & { server: Server }> {
+/**
+ * Listens on host:port; `close` stops accepting and destroys every open socket.
+ * With `tls`, every connection is TLS from its first byte (POP3S, IMAPS).
+ */
+export async function listenTcp(opts: ListenOptions & { tls?: SecureContext }, onConnection: (socket: Socket) => void): Promise<Listener & { server: Server }> {
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    onConnection(socket);
+    socket.on('error', () => undefined);
+    onConnection(opts.tls ? serverTls(socket, opts.tls) : socket);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

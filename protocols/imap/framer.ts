@@ -75,6 +75,19 @@ export class Framer {
     return this.buf.length;
   }
 
+  /**
+   * Forgets every byte received and not yet handed out (STARTTLS: commands the
+   * client pipelined in plain text are not run inside TLS, RFC 3501 6.2.1).
+   */
+  discardBuffered(): void {
+    this.buf = Buffer.alloc(0);
+    this.reset();
+    this.literalChunks = [];
+    this.remaining = -1;
+    this.discarding = null;
+    this.clearTimer();
+  }
+
   stop(): void {
     this.closed = true;
     this.clearTimer();

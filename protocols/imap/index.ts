@@ -15,7 +15,9 @@ import { Session } from './session.js';
 export const startImap: ListenerFactory = async (server, opts) => {
   const options = imapOptions(server.site.config.services?.imap);
   let open = 0;
-  return listenTcp(opts, (socket) => {
+  const tls = server.site.tls;
+  if (opts.implicitTls && !tls) throw new Error('IMAPS needs the site TLS certificate');
+  return listenTcp({ ...opts, tls: opts.implicitTls ? tls!.context : undefined }, (socket) => {
     socket.on('error', () => undefined);
     if (open >= options.maxConnections) {
       socket.end(`* BYE Too many connections (limit ${options.maxConnections}); try again later\r\n`);
@@ -27,6 +29,6 @@ export const startImap: ListenerFactory = async (server, opts) => {
     new Session(socket, server, options, () => {
       if (counted) open--;
       counted = false;
-    });
+    }, opts.implicitTls === true);
   });
 };

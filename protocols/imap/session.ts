@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import { serverTls } from '../common/tls.js';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Account } from '../../emulator/store/directory.js';
 import type { Change } from '../../emulator/store/database.js';
@@ -17,7 +18,22 @@ export const IN_FLIGHT_STORE = 'imap4.in-flight-store';
 
 /** Capabilities before and after login (advertised in the greeting and the login OK, RFC 3501 7.2.1). */
 export const CAPABILITIES = ['IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'UIDPLUS', 'MOVE', 'SPECIAL-USE', 'CHILDREN'];
-export const capabilityList = (state: ImapState): string => [...CAPABILITIES, ...(state === 'not-authenticated' ? ['AUTH=PLAIN'] : [])].join(' ');
+/**
+ * The capabilities in a state. Before login: STARTTLS where TLS is on and not
+ * yet in force; AUTH=PLAIN, or LOGINDISABLED where the site refuses
+ * plain-text logins (`tls.loginRequiresTls`, RFC 3501 6.2.3).
+ */
+export const capabilityList = (state: ImapState, session?: Pick<Session, 'secure' | 'server'>): string => {
+  if (state !== 'not-authenticated') return CAPABILITIES.join(' ');
+  const tls = session?.server.site.tls;
+  const starttls = tls && !session!.secure ? ['STARTTLS'] : [];
+  return [...CAPABILITIES, ...starttls, ...(plainLoginRefused(session) ? ['LOGINDISABLED'] : ['AUTH=PLAIN'])].join(' ');
+};
+
+/** With `tls.loginRequiresTls`, LOGIN and AUTHENTICATE before STARTTLS are refused. */
+export function plainLoginRefused(session: Pick<Session, 'secure' | 'server'> | undefined): boolean {
+  return !!session && !session.secure && session.server.site.tls?.loginRequiresTls === true;
+}
 
 const WRITE_CHUNK = 64 * 1024;
 
@@ -35,7 +51,9 @@ export class Session {
   idleTag: string | null = null;
   /** AUTHENTICATE waiting for the client's response line. */
   authWaiting: { tag: string; handle: (line: string) => Reply } | null = null;
-  readonly framer: Framer;
+  framer: Framer;
+  /** TLS is in force (IMAPS, or after STARTTLS). */
+  secure: boolean;
   private autologout: NodeJS.Timeout | null = null;
   /** BAD answers in a row; at `maxBadCommands` the session ends. */
   private badInARow = 0;
@@ -43,8 +61,20 @@ export class Session {
   private onChange = (c: Change) => this.changed(c);
   private offState: (() => void) | null = null;
 
-  constructor(readonly socket: Socket, readonly server: SiteServer, readonly options: ImapOptions, private readonly onEnd: () => void) {
-    this.framer = new Framer(options, {
+  constructor(public socket: Socket, readonly server: SiteServer, readonly options: ImapOptions, private readonly onEnd: () => void, secure = false) {
+    this.secure = secure;
+    this.framer = this.newFramer();
+    socket.on('data', (chunk: Buffer) => this.framer.push(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+    socket.setNoDelay(true);
+    this.touch();
+    this.raw(Buffer.from(`* OK [CAPABILITY ${capabilityList('not-authenticated', this)}] ${server.name} IMAP4rev1 server ready\r\n`));
+  }
+
+  private newFramer(): Framer {
+    const options = this.options;
+    return new Framer(options, {
       unit: (u) => this.unit(u),
       literal: (a) => this.literal(a),
       continueLiteral: () => this.raw(serialiseContinuation('Ready for literal data')),
@@ -56,12 +86,18 @@ export class Session {
       write: (text) => this.raw(Buffer.from(text)),
       close: () => this.close(),
     });
-    socket.on('data', (chunk: Buffer) => this.framer.push(chunk));
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
-    socket.setNoDelay(true);
-    this.touch();
-    this.raw(Buffer.from(`* OK [CAPABILITY ${capabilityList('not-authenticated')}] ${server.name} IMAP4rev1 server ready\r\n`));
+  }
+
+  /** STARTTLS completed with OK: bytes pipelined after it are dropped, the handshake starts. */
+  private startTls(): void {
+    const tls = this.server.site.tls;
+    if (!tls || this.closed) return;
+    this.framer.discardBuffered();
+    const secure = serverTls(this.socket, tls.context);
+    secure.on('data', (chunk: Buffer) => this.framer.push(chunk));
+    secure.on('close', () => this.close());
+    this.socket = secure;
+    this.secure = true;
   }
 
   get site() {
@@ -211,6 +247,7 @@ export class Session {
     }
     await this.send(untagged, tag, reply.tagged);
     if (reply.close) this.close();
+    else if (reply.startTls) this.startTls();
   }
 
   private async writeUntagged(reply: Reply): Promise<void> {

@@ -40,6 +40,8 @@ export interface Reply {
   continuation?: string;
   /** Close the connection after the tagged reply (LOGOUT). */
   close?: boolean;
+  /** STARTTLS: the TLS handshake starts once the tagged OK is written. */
+  startTls?: boolean;
 }
 
 export const ok = (text: string, code?: string, untagged?: Reply['untagged']): Reply => ({ tagged: { status: 'OK', code, text }, untagged });

@@ -4,6 +4,7 @@
 import type { Account } from '../../emulator/store/directory.js';
 import type { Pop3Context } from './command.js';
 import { Maildrop } from './maildrop.js';
+import { plainLoginRefused } from './commands/stls.js';
 import { bad, err, fromLine, ok, type Reply } from './replies.js';
 
 export const AUTH_FAILED = '[AUTH] invalid user name or password';
@@ -19,6 +20,8 @@ function failed(ctx: Pop3Context, name: string, operation: string, reason: strin
  */
 export async function login(ctx: Pop3Context, name: string, operation: 'PASS' | 'APOP', verify: (account: Account) => boolean): Promise<Reply> {
   const site = ctx.server.site;
+  const refused = plainLoginRefused(ctx);
+  if (refused) return err(refused);
   const account = site.account(name);
   if (!account || !verify(account)) {
     await ctx.delay(ctx.options.failedLoginDelayMs);

@@ -21,6 +21,8 @@ export interface Pop3Context {
   /** The authenticated user (TRANSACTION). */
   user: string | null;
   maildrop: Maildrop | null;
+  /** TLS is in force (POP3S, or after STLS). */
+  readonly secure: boolean;
   /** Waits (failed-login delay); resolves early when the session ends. */
   delay(ms: number): Promise<void>;
 }

@@ -11,7 +11,9 @@ import { Pop3Session } from './session.js';
 export const startPop3: ListenerFactory = async (server, opts) => {
   const options = pop3Options(server.site.config.services?.pop3);
   let open = 0;
-  return listenTcp(opts, (socket) => {
+  const tls = server.site.tls;
+  if (opts.implicitTls && !tls) throw new Error('POP3S needs the site TLS certificate');
+  return listenTcp({ ...opts, tls: opts.implicitTls ? tls!.context : undefined }, (socket) => {
     if (open >= options.maxConnections) {
       socket.on('error', () => undefined);
       socket.end('-ERR [SYS/TEMP] too many connections, try again later\r\n');
@@ -20,6 +22,6 @@ export const startPop3: ListenerFactory = async (server, opts) => {
     }
     open++;
     socket.once('close', () => open--);
-    new Pop3Session(socket, server, options).start();
+    new Pop3Session(socket, server, options, opts.implicitTls === true).start();
   });
 };

@@ -14,6 +14,8 @@ export interface Reply {
   close?: boolean;
   /** The command was bad (unknown, bad arguments, wrong state, failed login): counts towards the limit. */
   bad?: boolean;
+  /** STLS: start the TLS handshake once the reply is written. */
+  startTls?: boolean;
 }
 
 export const ok = (text: string, extra: Partial<Reply> = {}): Reply => ({ ok: true, text, ...extra });

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { serverTls } from '../common/tls.js';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Pop3Context, Pop3State } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -27,7 +28,7 @@ export class Pop3Session implements Pop3Context {
   user: string | null = null;
   maildrop: Maildrop | null = null;
   readonly timestamp: string;
-  private readonly framer: LineFramer;
+  private framer: LineFramer;
   private queue: Framed[] = [];
   private busy = false;
   private closed = false;
@@ -35,7 +36,7 @@ export class Pop3Session implements Pop3Context {
   private readonly waiting = new Set<() => void>();
   private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly socket: Socket, readonly server: SiteServer, readonly options: Pop3Options) {
+  constructor(private socket: Socket, readonly server: SiteServer, readonly options: Pop3Options, public secure = false) {
     this.framer = new LineFramer(options.maxLineLength);
     // RFC 1939 section 7: a timestamp unique to this greeting, for APOP.
     this.timestamp = `<${process.pid}.${++sessionSeq}.${randomBytes(4).toString('hex')}@${server.name}>`;
@@ -133,6 +134,27 @@ export class Pop3Session implements Pop3Context {
     if (r.bad && ++this.badCommands >= this.options.maxBadCommands) r = err('too many bad commands, closing connection', { close: true });
     if (this.socket.writable) this.socket.write(serialise(r));
     if (r.close) this.close();
+    else if (r.startTls) this.startTls();
+  }
+
+  /**
+   * STLS accepted: the handshake starts now. Lines the client pipelined after
+   * STLS are dropped, not run (RFC 2595 section 4: no plain-text command
+   * injection into the TLS session); the session starts afresh (RFC 2595 4).
+   */
+  private startTls(): void {
+    const tls = this.server.site.tls;
+    if (!tls) return;
+    this.queue = [];
+    this.framer = new LineFramer(this.options.maxLineLength);
+    const raw = this.socket;
+    raw.removeAllListeners('drain');
+    const secure = serverTls(raw, tls.context);
+    secure.on('close', () => this.ended());
+    secure.on('drain', () => void this.pump());
+    secure.on('data', (chunk: Buffer) => this.received(chunk));
+    this.socket = secure;
+    this.secure = true;
   }
 
   /** RFC 1939 section 3: the autologout timer closes the session without entering UPDATE (nothing is removed). */

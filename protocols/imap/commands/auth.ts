@@ -1,5 +1,5 @@
 import type { Session } from '../session.js';
-import { capabilityList } from '../session.js';
+import { capabilityList, plainLoginRefused } from '../session.js';
 import type { Reply } from '../types.js';
 
 /**
@@ -8,6 +8,10 @@ import type { Reply } from '../types.js';
  * account's Mail service, and its home server.
  */
 export function logIn(session: Session, user: string, password: string, operation: 'LOGIN' | 'AUTHENTICATE'): Reply {
+  if (plainLoginRefused(session)) {
+    session.loginFailed(user, 'plain-text login refused before STARTTLS');
+    return { tagged: { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Plain-text login is disabled on this server; use STARTTLS first' } };
+  }
   const gate = session.server.gate('imap4.login', { operation, client: 'imap', user });
   if (!gate.allowed) {
     session.loginFailed(user, gate.messages[0]!);

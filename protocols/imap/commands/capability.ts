@@ -7,6 +7,6 @@ export const capability: CommandSpec = {
   states: ['not-authenticated', 'authenticated', 'selected'],
   store: 'none',
   handle(session, cmd) {
-    return ok('CAPABILITY completed', undefined, [data(`CAPABILITY ${capabilityList(session.state)}`)]);
+    return ok('CAPABILITY completed', undefined, [data(`CAPABILITY ${capabilityList(session.state, session)}`)]);
   },
 };

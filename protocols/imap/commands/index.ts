@@ -28,10 +28,11 @@ import { idle } from './idle.js';
 import { namespace } from './namespace.js';
 import { id } from './id.js';
 import { enable } from './enable.js';
+import { starttls } from './starttls.js';
 
 /** Every command, by name: the dispatcher's one table (one file per command). */
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(
   [capability, noop, check, logout, login, authenticate, select, examine, create, del, rename, subscribe, unsubscribe,
-    listCommand, lsub, statusCommand, append, fetch, store, copy, move, expunge, close, unselect, search, idle, namespace, id, enable]
+    listCommand, lsub, statusCommand, append, fetch, store, copy, move, expunge, close, unselect, search, idle, namespace, id, enable, starttls]
     .map((c) => [c.name, c]),
 );

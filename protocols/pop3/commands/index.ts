@@ -12,8 +12,9 @@ import { RSET } from './rset.js';
 import { STAT } from './stat.js';
 import { UIDL } from './uidl.js';
 import { USER } from './user.js';
+import { STLS } from './stls.js';
 
 /** Every command the server knows, by keyword. */
 export const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(
-  [USER, PASS, APOP, STAT, LIST, RETR, DELE, NOOP, RSET, QUIT, TOP, UIDL, CAPA].map((c) => [c.name, c]),
+  [USER, PASS, APOP, STAT, LIST, RETR, DELE, NOOP, RSET, QUIT, TOP, UIDL, CAPA, STLS].map((c) => [c.name, c]),
 );
