@@ -1,5 +1,5 @@
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
@@ -149,4 +149,10 @@ export async function sseEvents(emu: Emulator) {
     },
     close: () => controller.abort(),
   };
+}
+
+/** TLS options that trust the site's certificate (endpoints.json `ca`), as a user gives a client the CA file. */
+export function trustSite(emu: Emulator): { ca: Buffer } {
+  if (!emu.endpoints.ca) throw new Error('the site runs with tls: off');
+  return { ca: readFileSync(emu.endpoints.ca) };
 }

@@ -9,10 +9,18 @@ import { TLSSocket, type SecureContext } from 'node:tls';
  * listeners to the returned socket; bytes the client sent before the
  * handshake (pipelined after STLS/STARTTLS) are not read as commands.
  */
-export function serverTls(socket: Socket, context: SecureContext): TLSSocket {
+export function serverTls(socket: Socket, context: SecureContext, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): TLSSocket {
   socket.removeAllListeners('data');
   const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
   // A failed handshake (a client that does not trust the certificate) is an 'error' then a 'close'.
   secure.on('error', () => undefined);
+  // A client that never completes the handshake (plain text after STLS) does not hold the connection.
+  const timer = setTimeout(() => secure.destroy(), handshakeTimeoutMs);
+  timer.unref?.();
+  secure.once('secure', () => clearTimeout(timer));
+  secure.once('close', () => clearTimeout(timer));
   return secure;
 }
+
+/** How long a client may take to complete the TLS handshake. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -4,7 +4,7 @@
 import Pop3Command from 'node-pop3';
 import { ImapFlow } from 'imapflow';
 import { expect } from 'vitest';
-import { api } from '../../helpers.js';
+import { api, trustSite } from '../../helpers.js';
 import type { Emulator, TwEvent } from '../../../emulator/index.js';
 
 export const PASSWORD = 'teamware';
@@ -96,7 +96,7 @@ export async function pop3Stat(emu: Emulator, user: string, password = PASSWORD)
 
 /** An IMAP client logged in as `user` (connect throws when the login is refused). */
 export async function imap(emu: Emulator, user: string, password = PASSWORD): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: '127.0.0.1', port: imapPort(emu, user), secure: false, auth: { user, pass: password }, logger: false, connectionTimeout: 5000 });
+  const c = new ImapFlow({ host: '127.0.0.1', port: imapPort(emu, user), secure: false, tls: trustSite(emu), auth: { user, pass: password }, logger: false, connectionTimeout: 5000 });
   c.on('error', () => undefined);
   await c.connect();
   return c;

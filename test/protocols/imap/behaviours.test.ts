@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
-import { api, runCli, sseEvents, startTestSite } from '../../helpers.js';
+import { api, runCli, sseEvents, startTestSite, trustSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 import { Wire, loggedIn } from './wire.js';
 
@@ -68,7 +68,7 @@ describe('imap4.login (seed 19.3.1)', () => {
 
   it('[behaviour:imap4.login] imapflow sees the refusal as an authentication failure', async () => {
     await suspend();
-    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: 'alice', pass: 'teamware' }, logger: false });
+    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, tls: trustSite(emu), auth: { user: 'alice', pass: 'teamware' }, logger: false });
     c.on('error', () => undefined);
     const err = await c.connect().then(() => null, (e: Error & { responseText?: string; authenticationFailed?: boolean }) => e);
     expect(err).not.toBeNull();
@@ -137,7 +137,7 @@ describe('imap4.in-flight-store (emulator default)', () => {
   });
 
   it('[behaviour:imap4.in-flight-store] an imapflow session idle in INBOX, server suspended through the CLI: its next commands show the behaviour; after resume it works again', async () => {
-    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, auth: { user: 'bob', pass: 'teamware' }, logger: false });
+    const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, tls: trustSite(emu), auth: { user: 'bob', pass: 'teamware' }, logger: false });
     c.on('error', () => undefined);
     await c.connect();
     await c.mailboxOpen('INBOX');

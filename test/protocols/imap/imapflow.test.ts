@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
-import { startTestSite, tempDir } from '../../helpers.js';
+import { startTestSite, tempDir, trustSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 // A real client (imapflow) against the server: what Thunderbird-like clients do.
@@ -10,8 +10,8 @@ let emu: Emulator;
 let port: number;
 const clients: ImapFlow[] = [];
 
-function client(user = 'alice', p = port): ImapFlow {
-  const c = new ImapFlow({ host: '127.0.0.1', port: p, secure: false, auth: { user, pass: 'teamware' }, logger: false, connectionTimeout: 5000, greetingTimeout: 5000 });
+function client(user = 'alice', p = port, site = emu): ImapFlow {
+  const c = new ImapFlow({ host: '127.0.0.1', port: p, secure: false, tls: trustSite(site), auth: { user, pass: 'teamware' }, logger: false, connectionTimeout: 5000, greetingTimeout: 5000 });
   c.on('error', () => undefined);
   clients.push(c);
   return c;
@@ -153,14 +153,14 @@ describe('imapflow', () => {
     const dir = tempDir();
     try {
       let site = await startTestSite({ dataDir: dir.path });
-      let c = client('alice', site.endpoints.servers[0]!.imap!);
+      let c = client('alice', site.endpoints.servers[0]!.imap!, site);
       await c.connect();
       await c.append('INBOX', 'Subject: keep\r\n\r\nx\r\n');
       const before = await c.mailboxOpen('INBOX');
       await c.logout();
       await site.stop();
       site = await startTestSite({ dataDir: dir.path });
-      c = client('alice', site.endpoints.servers[0]!.imap!);
+      c = client('alice', site.endpoints.servers[0]!.imap!, site);
       await c.connect();
       const after = await c.mailboxOpen('INBOX');
       expect(after.uidValidity).toBe(before.uidValidity);

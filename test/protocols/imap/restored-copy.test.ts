@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import { join } from 'node:path';
-import { api, startTestSite, tempDir } from '../../helpers.js';
+import { api, startTestSite, tempDir, trustSite } from '../../helpers.js';
 import { restore } from '../../../emulator/backup.js';
 import { startEmulator, type Emulator } from '../../../emulator/index.js';
 
 const message = (subject: string) => `From: qa@teamware.example\r\nTo: alice@teamware.example\r\nSubject: ${subject}\r\n\r\nbody\r\n`;
 
 async function envelopeSubject(emu: Emulator, uid: number): Promise<string | undefined> {
-  const client = new ImapFlow({ host: '127.0.0.1', port: emu.endpoints.servers[0]!.imap!, secure: false, auth: { user: 'alice', pass: 'teamware' }, logger: false });
+  const client = new ImapFlow({ host: '127.0.0.1', port: emu.endpoints.servers[0]!.imap!, secure: false, tls: trustSite(emu), auth: { user: 'alice', pass: 'teamware' }, logger: false });
   await client.connect();
   try {
     await client.mailboxOpen('INBOX');

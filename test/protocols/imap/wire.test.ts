@@ -26,7 +26,7 @@ afterAll(async () => {
 describe('greeting and login', () => {
   it('greets with its capabilities and logs in with synchronising literals', async () => {
     const w = track(await Wire.open(port));
-    expect(await w.until('\r\n')).toBe(`* OK [CAPABILITY ${CAPS} AUTH=PLAIN] twsv01 IMAP4rev1 server ready\r\n`);
+    expect(await w.until('\r\n')).toBe(`* OK [CAPABILITY ${CAPS} STARTTLS AUTH=PLAIN] twsv01 IMAP4rev1 server ready\r\n`);
     let from = w.mark();
     w.send('a1 LOGIN {5}\r\n');
     expect(await w.until('\r\n', 5000, from)).toBe('+ Ready for literal data\r\n');

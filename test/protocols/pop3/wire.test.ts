@@ -39,7 +39,7 @@ describe('pop3 AUTHORIZATION state', () => {
     expect(c.greeting).toMatch(GREETING);
     expect(await c.multi('CAPA')).toEqual({
       status: '+OK Capability list follows',
-      lines: ['USER', 'TOP', 'UIDL', 'PIPELINING', 'RESP-CODES', 'AUTH-RESP-CODE', 'EXPIRE NEVER', 'IMPLEMENTATION twemu (TeamWARE Office emulator)'],
+      lines: ['USER', 'TOP', 'UIDL', 'PIPELINING', 'RESP-CODES', 'AUTH-RESP-CODE', 'EXPIRE NEVER', 'STLS', 'IMPLEMENTATION twemu (TeamWARE Office emulator)'],
     });
     expect(await c.cmd('QUIT')).toBe('+OK signing off');
     expect(await c.rest()).toBe('');

@@ -150,6 +150,19 @@ describe('TLS with the certificate created at first start', () => {
     c.close();
   });
 
+  it('plain text where the handshake should be: the connection is closed (bad record or handshake timeout), the server keeps serving', async () => {
+    const c = await LineClient.plain(emu.endpoints.servers[0]!.pop3!);
+    await c.until(/\r\n/);
+    c.send('STLS\r\n');
+    await c.until(/\+OK Begin TLS negotiation\r\n/);
+    const closed = new Promise<void>((r) => c.socket.once('close', () => r()));
+    c.send('USER alice\r\nPASS teamware\r\n\x16\x03\x01\x00\x05garbage\r\n');
+    await closed;
+    const d = await LineClient.implicit(emu.endpoints.servers[0]!.pop3s!, emu.endpoints.ca!);
+    expect(await d.until(/\r\n/)).toMatch(/^\+OK/);
+    d.close();
+  });
+
   it('a client that does not trust the certificate fails the handshake; the server keeps serving', async () => {
     await expect(new Promise((res, rej) => {
       const s = tlsConnect({ port: emu.endpoints.servers[0]!.imaps!, host: '127.0.0.1' }, () => res(s));
