@@ -9,8 +9,7 @@ import { Site, ENDPOINTS_FILE, type CommandResult, type ServerStatus } from './s
 import { Catalog, type CatalogEntryView } from './catalog/catalog.js';
 import { catalogMarkdown } from './catalog/markdown.js';
 import { callApi, findSite } from './cli/client.js';
-import { cliCommands } from './cli/registry.js';
-import './register.js';
+import { CLI_COMMANDS, createSite } from './root.js';
 
 const USAGE = `usage: twemu <command> [options]
 
@@ -75,7 +74,7 @@ async function serve(argv: string[]): Promise<number> {
     dataDir: resolve(values.data ?? (fromFile.dataDir as string | undefined) ?? 'data'),
     appServersExplicit: flags.appServers !== undefined || fromFile.appServers !== undefined,
   };
-  const site = new Site(config);
+  const site = createSite(config);
   let endpoints;
   try {
     endpoints = await site.start();
@@ -211,13 +210,8 @@ export async function main(argv: string[]): Promise<number> {
       return status(rest);
     case 'catalog':
       return catalog(rest);
-    case 'record':
-      return (await import('../scenarios/record/cli.js')).recordCommand(rest);
-    case 'scenario':
-      // Loaded only for this command: the real clients it drives (imapflow, node-pop3) are heavy to import.
-      return (await import('../scenarios/cli.js')).scenarioCommand(rest);
     default: {
-      const extra = cliCommands.get(cmd);
+      const extra = CLI_COMMANDS.get(cmd);
       if (extra) return extra(rest);
       throw new TwemuError('E_USAGE', `unknown command ${JSON.stringify(cmd)}`, { hint: 'see `twemu --help`' });
     }

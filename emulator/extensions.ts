@@ -16,5 +16,5 @@ export interface SiteExtension {
   checks?: Partial<Record<CommandName, CommandCheck[]>>;
 }
 
-/** Factories of the extensions every site runs; each site gets fresh instances. */
-export const extensionFactories: Array<() => SiteExtension> = [];
+/** Makes a fresh extension for each site (the composition root lists them). */
+export type ExtensionFactory = () => SiteExtension;

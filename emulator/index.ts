@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { defaultConfig, checkConfig, type SiteConfig, type Topology } from './config.js';
 import { Site, type CommandResult, type Endpoints, type ServerStatus } from './site.js';
 import type { Policy } from './catalog/catalog.js';
-import './register.js';
+import { createSite } from './root.js';
 
 export { Site } from './site.js';
 export { ManualClock, systemClock, type Clock, type ClockSetting } from './clock.js';
@@ -67,7 +67,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } as SiteConfig;
   let site: Site;
   try {
-    site = new Site(config);
+    site = createSite(config);
     await site.start();
   } catch (err) {
     if (temp) rmSync(temp, { recursive: true, force: true });

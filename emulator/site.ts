@@ -11,17 +11,13 @@ import { TwemuError, NotFound, BadRequest, CommandRefused } from './errors.js';
 import { PROCEDURE, orderForAll, parseCommand, runOnServer, type CommandName, type CommandOutcome, type CommandCheck } from './procedure.js';
 import { WebArchive } from './webarchive.js';
 import { writeFileAtomic } from './state.js';
-import { extensionFactories, type SiteExtension } from './extensions.js';
-import type { Listener } from './listeners.js';
+import type { ExtensionFactory, SiteExtension } from './extensions.js';
+import type { Listener, ListenerFactory, ListenOptions } from './listeners.js';
 import type { Account, NewAccount } from './store/directory.js';
 import type { Store } from './store/index.js';
 import { seedDemoData } from './demo.js';
 import { resolveClock, type Clock } from './clock.js';
 import { accessOptions, createDomain, type Domain } from './domain/index.js';
-import { startPop3 } from '../protocols/pop3/index.js';
-import { startImap } from '../protocols/imap/index.js';
-import { startWeb } from '../protocols/web/index.js';
-import { startControl } from './control/app.js';
 import { loadSiteTls, type SiteTls } from './tls.js';
 
 export interface ServerEndpoints {
@@ -73,6 +69,20 @@ interface SiteFile {
   createdAt: string;
 }
 
+/**
+ * What a site runs beside its servers, given by the composition root
+ * (emulator/root.ts): the core imports no protocol, no control route and no
+ * extension, and nothing registers itself by being imported.
+ */
+export interface SiteParts {
+  /** One listener factory per listening service; a server that runs the service gets one listener. */
+  listeners: { pop3: ListenerFactory; imap: ListenerFactory; web: ListenerFactory };
+  /** The control API (with its plugins). */
+  control: (site: Site, opts: ListenOptions) => Promise<Listener>;
+  /** Background services (gateways, SearchPro); each site gets fresh instances. */
+  extensions: readonly ExtensionFactory[];
+}
+
 export const SITE_FILE = 'site.json';
 export const TOKEN_FILE = 'admin-token';
 export const ENDPOINTS_FILE = 'endpoints.json';
@@ -96,8 +106,10 @@ export class Site {
   /** The site's TLS certificate (loaded by start()); null with `tls: off`. */
   tls: SiteTls | null = null;
   private stopped = false;
+  private readonly parts: SiteParts;
 
-  constructor(config: SiteConfig & { topology?: Topology }) {
+  constructor(config: SiteConfig & { topology?: Topology }, parts: SiteParts) {
+    this.parts = parts;
     const dataDir = resolve(config.dataDir);
     this.clock = resolveClock(config.clock);
     accessOptions(config.services?.access); // a bad setting is one error before any database is opened
@@ -129,7 +141,7 @@ export class Site {
       writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);
     }
     this.token = this.loadToken();
-    this.extensions = extensionFactories.map((f) => f());
+    this.extensions = parts.extensions.map((f) => f());
     this.finishInterruptedMerges();
   }
 
@@ -316,18 +328,19 @@ export class Site {
       this.tls = await loadSiteTls(this.config.tls, this.config.dataDir, { host, servers: this.servers.map((s) => s.name) });
       for (const [i, s] of this.servers.entries()) {
         const ep: ServerEndpoints = { name: s.name, role: s.role };
-        if (s.runs('pop3')) ep.pop3 = s.ports.pop3 = await this.listen(startPop3(s, { host, port: this.port('pop3', i) }), 'POP3', s);
-        if (s.runs('imap')) ep.imap = s.ports.imap = await this.listen(startImap(s, { host, port: this.port('imap', i) }), 'IMAP', s);
-        if (s.runs('pop3') && this.tls) ep.pop3s = await this.listen(startPop3(s, { host, port: this.port('pop3s', i), implicitTls: true }), 'POP3S', s);
-        if (s.runs('imap') && this.tls) ep.imaps = await this.listen(startImap(s, { host, port: this.port('imaps', i), implicitTls: true }), 'IMAPS', s);
+        const { pop3, imap, web } = this.parts.listeners;
+        if (s.runs('pop3')) ep.pop3 = s.ports.pop3 = await this.listen(pop3(s, { host, port: this.port('pop3', i) }), 'POP3', s);
+        if (s.runs('imap')) ep.imap = s.ports.imap = await this.listen(imap(s, { host, port: this.port('imap', i) }), 'IMAP', s);
+        if (s.runs('pop3') && this.tls) ep.pop3s = await this.listen(pop3(s, { host, port: this.port('pop3s', i), implicitTls: true }), 'POP3S', s);
+        if (s.runs('imap') && this.tls) ep.imaps = await this.listen(imap(s, { host, port: this.port('imaps', i), implicitTls: true }), 'IMAPS', s);
         if (s.runs('web')) {
-          s.ports.web = await this.listen(startWeb(s, { host, port: this.port('web', i) }), 'web', s);
+          s.ports.web = await this.listen(web(s, { host, port: this.port('web', i) }), 'web', s);
           ep.web = `http://${urlHost(host)}:${s.ports.web}`;
           if (s.runs('ame')) ep.ame = `${ep.web}/ame`;
         }
         servers.push(ep);
       }
-      this.control = await startControl(this, { host, port: this.port('control', 0) }).catch((err) => {
+      this.control = await this.parts.control(this, { host, port: this.port('control', 0) }).catch((err) => {
         throw portError(err, 'control API', this.port('control', 0));
       });
       for (const ext of this.extensions) await ext.start?.(this);

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { controlPlugins } from '../emulator/control/plugins.js';
 import { NotFound, BadRequest } from '../emulator/errors.js';
 import type { Site } from '../emulator/site.js';
 
@@ -27,6 +26,4 @@ export const inspectPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     return { server: s.name, file, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') };
   });
 };
-
-if (!controlPlugins.includes(inspectPlugin)) controlPlugins.push(inspectPlugin);
 

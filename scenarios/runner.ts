@@ -19,7 +19,6 @@ import { Pop3Session } from './clients/pop3.js';
 import { ImapSession } from './clients/imap.js';
 import { WebSession } from './clients/web.js';
 import { httpJson, httpOutcome } from './clients/http.js';
-import './inspect.js';
 
 /** How long a missing expected event is waited for after the reply (it may come from a background job). */
 const EVENT_GRACE_MS = 1000;

@@ -4,7 +4,6 @@ import { TwemuError } from '../errors.js';
 import { restore } from '../backup.js';
 import type { Manifest } from '../backup.js';
 import { callApi, findSite, type SiteTarget } from './client.js';
-import { cliCommands } from './registry.js';
 
 /** Runs parseArgs with every mistake turned into one clear line. */
 function usage<T>(parse: () => T): T {
@@ -33,7 +32,8 @@ async function showProgress(target: SiteTarget, signal: AbortSignal): Promise<vo
   }
 }
 
-cliCommands.set('backup', async (argv) => {
+/** `twemu backup --level 0|1|2 --dest DIR ...`: asks the running site to back up. */
+export async function backupCommand(argv: string[]): Promise<number> {
   const { values } = usage(() => parseArgs({ args: argv, strict: true, options: {
     level: { type: 'string' }, dest: { type: 'string' }, server: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' },
     token: { type: 'string' }, json: { type: 'boolean' } } }));
@@ -53,9 +53,10 @@ cliCommands.set('backup', async (argv) => {
     progress.abort();
   }
   return 0;
-});
+}
 
-cliCommands.set('restore', async (argv) => {
+/** `twemu restore --from DIR --data DIR`: restores a stopped site. */
+export async function restoreCommand(argv: string[]): Promise<number> {
   const { values } = usage(() => parseArgs({ args: argv, strict: true, options: { from: { type: 'string' }, data: { type: 'string' }, force: { type: 'boolean' }, json: { type: 'boolean' } } }));
   if (!values.from) throw new TwemuError('E_USAGE', '--from DIR is required (the --dest folder of `twemu backup`)');
   if (!values.data) throw new TwemuError('E_USAGE', '--data DIR is required (where to restore the site)');
@@ -66,4 +67,4 @@ cliCommands.set('restore', async (argv) => {
     process.stdout.write(`restored into ${result.dataDir}; the next backup must be level 0\n`);
   }
   return 0;
-});
+}

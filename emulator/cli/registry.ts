@@ -1,2 +1,2 @@
-/** CLI commands beyond the core ones (backup, restore, ...): name -> handler returning the exit code. */
-export const cliCommands = new Map<string, (argv: string[]) => Promise<number>>();
+/** A CLI command beyond the core ones (backup, restore, scenario): argv after the name -> exit code. The composition root lists them. */
+export type CliCommand = (argv: string[]) => Promise<number>;

@@ -6,7 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Site } from '../site.js';
 import type { Listener, ListenOptions } from '../listeners.js';
 import { TwemuError } from '../errors.js';
-import { controlPlugins } from './plugins.js';
+import type { ControlPlugin } from './plugins.js';
 import { lazyValidation } from '../http/validators.js';
 import type { TwEvent } from '../events.js';
 
@@ -55,7 +55,7 @@ export function sendCsrfRefusal(reply: FastifyReply) {
 }
 
 /** The control API (HTTP+JSON), built without listening so tests can use `inject`. */
-export async function buildControlApp(site: Site): Promise<FastifyInstance> {
+export async function buildControlApp(site: Site, plugins: readonly ControlPlugin[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 25 * 1024 * 1024, ...lazyValidation });
   await app.register(cookie);
   await app.register(swagger, {
@@ -204,7 +204,7 @@ export async function buildControlApp(site: Site): Promise<FastifyInstance> {
     return { user: account.name, folder, messages };
   });
 
-  for (const plugin of controlPlugins) await app.register(plugin, { site });
+  for (const plugin of plugins) await app.register(plugin, { site });
   return app;
 }
 
@@ -233,8 +233,8 @@ async function streamEvents(site: Site, req: FastifyRequest, reply: FastifyReply
   res.on('close', close);
 }
 
-export async function startControl(site: Site, opts: ListenOptions): Promise<Listener> {
-  const app = await buildControlApp(site);
+export async function startControl(site: Site, opts: ListenOptions, plugins: readonly ControlPlugin[]): Promise<Listener> {
+  const app = await buildControlApp(site, plugins);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

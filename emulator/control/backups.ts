@@ -3,10 +3,9 @@ import { isAbsolute } from 'node:path';
 import type { Site } from '../site.js';
 import { runBackup, listBackups, type Manifest } from '../backup.js';
 import { BadRequest } from '../errors.js';
-import { controlPlugins } from './plugins.js';
 
 /** Step 5 through the control API: the differential backup runs in the site's process, which records that it ran. */
-const backupRoutes: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
+export const backupRoutes: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   app.post('/api/backups', {
     schema: {
       description: 'Runs the differential backup utility (step 5) on one server or all (`server`, default all): level 0 = everything, 1 = changes since the last level 0, 2 = changes since the latest level 0 or 1. `dest` is an absolute folder. Refused (409) outside backup mode, and for level 1/2 without a base or after a restore.',
@@ -43,4 +42,3 @@ const backupRoutes: FastifyPluginAsync<{ site: Site }> = async (app, { site }) =
   });
 };
 
-controlPlugins.push(backupRoutes);

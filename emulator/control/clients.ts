@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Site } from '../site.js';
 import type { Account } from '../store/directory.js';
-import { controlPlugins } from './plugins.js';
 import { TwemuError } from '../errors.js';
 import { sendError } from './app.js';
 import { clientOperations, runClientOperation } from '../services/clients.js';
@@ -61,4 +60,3 @@ export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
   });
 };
 
-controlPlugins.push(clientsPlugin);

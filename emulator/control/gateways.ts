@@ -1,10 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Site } from '../site.js';
-import { controlPlugins } from './plugins.js';
 import { gatewaysOf } from '../services/gateways.js';
 import { searchProOf } from '../services/searchpro.js';
-import '../services/gateways.js';
-import '../services/searchpro.js';
 
 // Control API routes of the X.400 and Fax gateways and SearchPro (behind the
 // bearer token like every /api/ route). Each operation answers 200 with
@@ -53,4 +50,3 @@ export const gatewaysPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { 
   }, async (req) => searchProOf(site).search((req.query as { q?: string }).q ?? ''));
 };
 
-controlPlugins.push(gatewaysPlugin);

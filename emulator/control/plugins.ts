@@ -2,8 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Site } from '../site.js';
 
 /**
- * Route plugins of the control API beyond the core (desktop clients, gateways,
- * SearchPro, backup utility, console). Each gets the site; /api/* routes are
- * behind the bearer-token check already.
+ * A route plugin of the control API beyond the core routes (desktop clients,
+ * gateways, SearchPro, backup utility, console, scenario inspection). Each gets
+ * the site; /api/* routes are behind the bearer-token check already. The
+ * composition root (emulator/root.ts) lists them.
  */
-export const controlPlugins: Array<FastifyPluginAsync<{ site: Site }>> = [];
+export type ControlPlugin = FastifyPluginAsync<{ site: Site }>;

@@ -5,7 +5,6 @@ import { writeFileAtomic } from '../state.js';
 import type { Site } from '../site.js';
 import type { SiteServer } from '../server.js';
 import type { SiteExtension } from '../extensions.js';
-import { extensionFactories } from '../extensions.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 import { GATEWAY_LOG_TEXTS as T } from '../catalog/defaults/gateways.js';
 import { bodyObject, encodeHeader, guarded, lineField, numberOption, onlyFields, rfc822Date, stringOption } from './options.js';
@@ -418,5 +417,3 @@ export function gatewaysOf(site: Site): Gateways {
   if (!g) throw new TwemuError('E_NOT_STARTED', 'this site runs no gateways');
   return g;
 }
-
-extensionFactories.push(() => new Gateways());

@@ -1,7 +1,6 @@
 import type { Site } from '../site.js';
 import type { SiteServer } from '../server.js';
 import type { SiteExtension } from '../extensions.js';
-import { extensionFactories } from '../extensions.js';
 import type { CommandCheck } from '../procedure.js';
 import { BadRequest, CommandRefused, TwemuError } from '../errors.js';
 import { GATEWAY_LOG_TEXTS as T } from '../catalog/defaults/gateways.js';
@@ -179,5 +178,3 @@ export function searchProOf(site: Site): SearchPro {
   if (!s) throw new TwemuError('E_NOT_STARTED', 'this site runs no SearchPro');
   return s;
 }
-
-extensionFactories.push(() => new SearchPro());

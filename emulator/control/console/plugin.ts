@@ -7,7 +7,6 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Site } from '../../site.js';
 import type { SiteServer } from '../../server.js';
 import { BadRequest, TwemuError } from '../../errors.js';
-import { controlPlugins } from '../plugins.js';
 import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal, sendError } from '../app.js';
 import { checklist, nextSiteStep, STEPS, StepTracker } from './checklist.js';
 import { timeline } from './timeline.js';
@@ -242,4 +241,3 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
   });
 };
 
-controlPlugins.push(consolePlugin);

@@ -1,5 +1,5 @@
 import type { Session } from '../session.js';
-import { capabilityList, plainLoginRefused } from '../session.js';
+import { capabilityList, plainLoginRefused } from '../capabilities.js';
 import type { Reply } from '../types.js';
 
 /**

@@ -1,5 +1,4 @@
-import { capabilityList } from '../session.js';
-
+import { capabilityList } from '../capabilities.js';
 import { data, ok, type CommandSpec } from '../types.js';
 
 export const capability: CommandSpec = {
