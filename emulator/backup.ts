@@ -121,8 +121,8 @@ export function listBackups(dest: string, server: string): Manifest[] {
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
 }
 
-function newId(level: number): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')}-L${level}`;
+function newId(level: number, now: number): string {
+  return `${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')}-L${level}`;
 }
 
 /** Runs the differential backup of one server into `dest/<server>/<id>/`. */
@@ -143,7 +143,7 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     base = candidates.at(-1) ?? null;
     if (!base) throw new CommandRefused('E_NO_BASE', `no level ${level === 1 ? '0' : '0 or 1'} backup of ${server.name} in ${dest} to build a level ${level} on`, 'run `twemu backup --level 0` first', 'level0-first');
   }
-  const id = newId(level);
+  const id = newId(level, site.clock.now());
   const finalDir = join(dest, server.name, id);
   const workDir = `${finalDir}.partial`;
   rmSync(workDir, { recursive: true, force: true });
@@ -182,7 +182,7 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
   }
   const manifest: Manifest = {
     format: BACKUP_FORMAT, id, server: server.name, role: server.role, level: level as 0 | 1 | 2, basedOn: base?.id ?? null,
-    time: new Date().toISOString(), backupOnAt: server.state.backupOnAt,
+    time: new Date(site.clock.now()).toISOString(), backupOnAt: server.state.backupOnAt,
     site: { topology: site.topology, servers: site.servers.map((s) => ({ name: s.name, role: s.role })) }, files, bytesCopied,
   };
   writeFileAtomic(join(workDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);

@@ -65,9 +65,10 @@ async function serve(argv: string[]): Promise<number> {
   if (values['log-level'] !== undefined) flags.logLevel = values['log-level'] as SiteConfig['logLevel'];
   // TWEMU_NOW=<ISO date-time> sets the site's clock (a config file's `clock: {start}` says the same).
   checkConfig(flags as Record<string, unknown>, 'command line');
-  if (process.env.TWEMU_NOW) {
-    flags.clock = { start: process.env.TWEMU_NOW };
-    checkConfig({ clock: flags.clock }, 'TWEMU_NOW');
+  const now = process.env.TWEMU_NOW;
+  if (now) {
+    if (!Number.isFinite(Date.parse(now))) throw new TwemuError('E_USAGE', `TWEMU_NOW must be an ISO 8601 date-time, not ${JSON.stringify(now.slice(0, 40))}`, { hint: 'e.g. TWEMU_NOW=2027-12-31T23:59:30+09:00' });
+    flags.clock = { start: now };
   }
   const config: SiteConfig = {
     ...defaultConfig(), logLevel: 'info', ...fromFile, ...flags,

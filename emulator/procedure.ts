@@ -66,7 +66,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     ],
     apply: (s) => {
       s.store.database.beginStaging();
-      s.setState({ backupMode: 'on', backupDone: false, backupOnAt: new Date().toISOString() }, 'to backup on');
+      s.setState({ backupMode: 'on', backupDone: false, backupOnAt: s.store.database.now() }, 'to backup on');
       // The pinned database file will not change until `to backup off`: digest it in the background for step 5.
       digestOf(s, s.store.database.file).catch(() => undefined);
       s.site.events.emit({ type: 'staging', server: s.name, operation: 'allocated', message: `staging area allocated in ${s.dir}` });

@@ -142,7 +142,7 @@ function openSession(site: Site, user: string, service: string): DesktopSession 
   const all = sessions(site);
   // Bounded: a client that logs in again and again does not grow the map without end.
   if (all.size >= 10_000) all.delete(all.keys().next().value!);
-  const s = { token: randomBytes(16).toString('hex'), user, service, createdAt: new Date().toISOString() };
+  const s = { token: randomBytes(16).toString('hex'), user, service, createdAt: new Date(site.clock.now()).toISOString() };
   all.set(s.token, s);
   return s;
 }
@@ -215,7 +215,7 @@ function print(site: Site, server: SiteServer, withLines: boolean) {
   return {
     header: `TeamWARE Directory: user accounts (${server.name})`,
     lines: withLines ? accounts.map((a) => `${a.name}\t${a.displayName}\t${a.department}\t${SERVICE_NAMES.filter((s) => a.services[s]).join(',')}`) : [],
-    footer: `printed ${new Date().toISOString()}`,
+    footer: `printed ${new Date(site.clock.now()).toISOString()}`,
   };
 }
 
@@ -489,7 +489,7 @@ const ops: ClientOperation[] = [
       }
       const raw = [
         `From: ${ctx.user.name}@teamware.example`, `To: ${to.map((a) => `${a.name}@teamware.example`).join(', ')}`,
-        `Subject: ${encodeHeader(subject)}`, `Date: ${rfc822Date()}`,
+        `Subject: ${encodeHeader(subject)}`, `Date: ${rfc822Date(new Date(home.site.clock.now()))}`,
         `Message-ID: <mapi-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
         'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', 'X-Mailer: TeamWARE Simple MAPI (twemu)', '',
         text.replace(/\r?\n/g, '\r\n'), '',

@@ -262,7 +262,7 @@ export class Gateways implements SiteExtension {
       : `"${from.replace(/["\\]/g, '')}" <x400-gateway@teamware.example>`;
     const gate = this.server.gate('x400.receive', { operation: 'receive', client: 'X.400 gateway', user: to.name });
     if (gate.allowed) {
-      const raw = mailText({ from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });
+      const raw = mailText({ date: new Date(this.site.clock.now()), from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });
       const delivered = this.site.deliver(to.name, raw);
       this.x400.received++;
       return { ok: true, logged: [this.log('x400', 'receive', T.x400Delivered(from, to.name), 'emulator default')], delivered };
@@ -271,7 +271,7 @@ export class Gateways implements SiteExtension {
     const logged = [this.log('x400', 'receive-error', T.x400ReceiveError(from, to.name), 'emulator default', { behaviour: 'x400.receive' })];
     // The non-delivery notice: into the sender's INBOX when the sender is a user of this site, else back over X.400.
     const sender = this.site.account(localPart(from));
-    const ndr = ndrText({ sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
+    const ndr = ndrText({ date: new Date(this.site.clock.now()), sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
     if (sender) {
       const delivered = this.site.deliver(sender.name, ndr);
       return { ok: false, behaviour: 'x400.receive', logged, nonDeliveryNotice: { deliveredTo: delivered.user, server: delivered.server, uid: delivered.uid } };
@@ -309,7 +309,7 @@ export class Gateways implements SiteExtension {
     const to = this.site.account(localPart(toName));
     if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
     if (this.fax.pending.length >= FAX_QUEUE_MAX) throw new TwemuError('E_FAX_QUEUE_FULL', `${FAX_QUEUE_MAX} received faxes are already waiting for the Directory service`, { hint: 'resume the directory server first' });
-    const fax: PendingFax = { id: randomBytes(6).toString('hex'), from, to: to.name, pages, attempts: 0, receivedAt: new Date().toISOString() };
+    const fax: PendingFax = { id: randomBytes(6).toString('hex'), from, to: to.name, pages, attempts: 0, receivedAt: new Date(this.site.clock.now()).toISOString() };
     const attempt = this.faxAttempt(fax);
     if (attempt.delivered) return { ok: true, logged: attempt.logged, delivered: attempt.delivered };
     this.fax.pending.push(fax);
@@ -326,7 +326,7 @@ export class Gateways implements SiteExtension {
       return { logged: gate.messages.map((m) => this.log('fax', 'receive-error', m, 'seed', { behaviour: 'fax.receive', faxId: fax.id, attempt: fax.attempts })) };
     }
     const subject = `FAX from ${fax.from} (${fax.pages} page(s))`;
-    const raw = mailText({ from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
+    const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
       body: `A fax from ${fax.from} was received at ${fax.receivedAt}: ${fax.pages} page(s).`, via: 'Fax gateway' });
     const delivered = this.site.deliver(fax.to, raw);
     this.fax.received++;
@@ -372,7 +372,7 @@ export class Gateways implements SiteExtension {
     }
     const account = this.site.account(user);
     if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
-    const raw = mailText({ from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
+    const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
       body: `Fax gateway report for ${account.name}: ${this.fax.received} fax(es) received on this site.`, via: 'Fax gateway' });
     const delivered = this.site.deliver(account.name, raw);
     this.fax.reports++;
@@ -385,9 +385,9 @@ function localPart(address: string): string {
   return at > 0 ? address.slice(0, at) : address;
 }
 
-function mailText(m: { from: string; to: string; subject: string; body: string; via: string }): string {
+function mailText(m: { date: Date; from: string; to: string; subject: string; body: string; via: string }): string {
   return [
-    `From: ${m.from}`, `To: ${m.to}`, `Subject: ${encodeHeader(m.subject)}`, `Date: ${rfc822Date()}`,
+    `From: ${m.from}`, `To: ${m.to}`, `Subject: ${encodeHeader(m.subject)}`, `Date: ${rfc822Date(m.date)}`,
     `Message-ID: <gw-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', `X-TeamWARE-Gateway: ${m.via}`, '',
     m.body.replace(/\r?\n/g, '\r\n'), '',
@@ -395,11 +395,11 @@ function mailText(m: { from: string; to: string; subject: string; body: string; 
 }
 
 /** The non-delivery notice (RFC 3464 shape; the wording is an emulator default). */
-function ndrText(m: { sender: string; recipient: string; subject: string }): string {
+function ndrText(m: { date: Date; sender: string; recipient: string; subject: string }): string {
   const boundary = `ndr-${randomBytes(8).toString('hex')}`;
   return [
     'From: X.400 gateway <postmaster@teamware.example>', `To: ${m.sender}`, `Subject: ${encodeHeader(`Non-delivery notice: ${m.subject}`)}`,
-    `Date: ${rfc822Date()}`, `Message-ID: <ndr-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
+    `Date: ${rfc822Date(m.date)}`, `Message-ID: <ndr-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
     `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`, 'X-TeamWARE-Gateway: X.400 gateway', '',
     `--${boundary}`, 'Content-Type: text/plain; charset=UTF-8', '',
     `Your message to ${m.recipient} could not be delivered: the TeamWARE Office service was suspended for an online backup.`,

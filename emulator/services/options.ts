@@ -51,7 +51,7 @@ export function encodeHeader(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 }
 
-export function rfc822Date(d = new Date()): string {
+export function rfc822Date(d: Date): string {
   return d.toUTCString().replace('GMT', '+0000');
 }
 

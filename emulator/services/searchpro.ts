@@ -111,7 +111,7 @@ export class SearchPro implements SiteExtension {
     this.state = 'indexing';
     this.progress = 0;
     this.lastError = null;
-    const startedAt = new Date().toISOString();
+    const startedAt = new Date(site.clock.now()).toISOString();
     const timer = setInterval(guarded(() => this.siteRef, 'SearchPro index build', () => this.step()), this.tickMs);
     timer.unref();
     this.build = { startedAt, durationMs, tickMs: this.tickMs, ticks, done: 0, documents, timer };
@@ -150,7 +150,7 @@ export class SearchPro implements SiteExtension {
     clearInterval(build.timer);
     this.build = null;
     this.state = result;
-    this.lastBuild = { startedAt: build.startedAt, finishedAt: new Date().toISOString(), result, documents: build.documents.length };
+    this.lastBuild = { startedAt: build.startedAt, finishedAt: new Date(this.site.clock.now()).toISOString(), result, documents: build.documents.length };
   }
 
   /** Searches the last completed index (404-free: no index yet is an empty answer with a note). */

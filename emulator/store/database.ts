@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { SCHEMA } from './schema.js';
+import { systemClock, type Clock } from '../clock.js';
 
 /** One captured write: what the staging area lists (issue: every domain write goes through `write`). */
 export interface Change {
@@ -43,9 +44,13 @@ export class ServerDatabase {
   private insertChange: Database.Statement;
   private seq = 0;
 
+  /** The site's clock: the time of every change and of every row the repositories stamp. */
+  readonly clock: Clock;
+
   /** `staging`: the server is in backup mode (a restart): no checkpoint from the first moment. */
-  constructor(file: string, opts: { staging?: boolean } = {}) {
+  constructor(file: string, opts: { staging?: boolean; clock?: Clock } = {}) {
     this.file = file;
+    this.clock = opts.clock ?? systemClock;
     this.db = new Database(file);
     // Outside backup mode the WAL is checkpointed as usual; in backup mode it must never be.
     this.db.pragma(`wal_autocheckpoint = ${opts.staging ? 0 : AUTOCHECKPOINT_PAGES}`);
@@ -71,6 +76,11 @@ export class ServerDatabase {
     return stmt;
   }
 
+  /** The site clock's time, ISO 8601 (what rows are stamped with). */
+  now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
   /** Whether writes are being captured by the staging area. */
   get stagingActive(): boolean {
     return this.staging;
@@ -81,7 +91,7 @@ export class ServerDatabase {
    * domain write goes through, so nothing escapes the staging list.
    */
   write<T>(change: ChangeInput, fn: () => T): T {
-    const time = new Date().toISOString();
+    const time = this.now();
     const result = this.db.transaction(() => {
       const value = fn();
       if (this.staging) this.insertChange.run(time, change.service, change.operation, change.object);

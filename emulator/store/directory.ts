@@ -83,7 +83,7 @@ export class DirectoryRepo {
     const applied = opts.applyOptionSettings ?? true;
     const services = { ...ALL_SERVICES, ...(template?.services ?? {}), ...(input.services ?? {}) };
     const optionSettings = input.optionSettings ?? template?.optionSettings ?? null;
-    const createdAt = new Date().toISOString();
+    const createdAt = this.sdb.now();
     this.sdb.write({ service: 'directory', operation: 'account-create', object: input.name }, () => {
       this.sdb.prepare(`INSERT INTO accounts (name, display_name, password, is_admin, home_server, department, services, template,
         option_settings, option_settings_applied, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -130,7 +130,7 @@ export class DirectoryRepo {
     this.sdb.write({ service: 'directory', operation: 'template-create', object: input.name }, () => {
       this.sdb.prepare('INSERT INTO templates (name, services, option_settings, option_settings_applied, updated_at) VALUES (?, ?, ?, ?, ?)').run(
         input.name, JSON.stringify({ ...ALL_SERVICES, ...(input.services ?? {}) }), applied ? (input.optionSettings ?? null) : null, applied ? 1 : 0,
-        new Date().toISOString());
+        this.sdb.now());
     });
     return this.template(input.name)!;
   }
@@ -143,7 +143,7 @@ export class DirectoryRepo {
     const optionSettings = applied ? (patch.optionSettings !== undefined ? patch.optionSettings : current.optionSettings) : current.optionSettings;
     this.sdb.write({ service: 'directory', operation: 'template-update', object: current.name }, () => {
       this.sdb.prepare('UPDATE templates SET services = ?, option_settings = ?, option_settings_applied = ?, updated_at = ? WHERE name = ?').run(
-        JSON.stringify(services), optionSettings, applied ? 1 : 0, new Date().toISOString(), current.name);
+        JSON.stringify(services), optionSettings, applied ? 1 : 0, this.sdb.now(), current.name);
     });
     return this.template(name)!;
   }

@@ -43,7 +43,7 @@ export class ForumRepo {
     if (typeof input.body !== 'string' || input.body.length > 100_000) throw new BadRequest('E_POST', 'body must be at most 100000 characters');
     const id = this.sdb.write({ service: 'forum', operation: 'post-create', object: `${forum.name}: ${input.title}` }, () =>
       Number(this.sdb.prepare('INSERT INTO posts (forum_id, author, title, body, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(forumId, author, input.title, input.body, new Date().toISOString()).lastInsertRowid));
+        .run(forumId, author, input.title, input.body, this.sdb.now()).lastInsertRowid));
     return this.post(id)!;
   }
 }

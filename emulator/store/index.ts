@@ -6,6 +6,7 @@ import { CalendarRepo } from './calendar.js';
 import { ForumRepo } from './forum.js';
 import { LibraryRepo } from './library.js';
 import { WebDataRepo } from './webdata.js';
+import type { Clock } from '../clock.js';
 
 export * from './database.js';
 export * from './directory.js';
@@ -26,7 +27,7 @@ export class Store {
   readonly webdata: WebDataRepo;
 
   /** `dir`: the server's folder (its twoffice.db); `':memory:'`: an in-memory SQLite database (unit tests; no backup, no staging area). */
-  constructor(dir: string, opts: { staging?: boolean } = {}) {
+  constructor(dir: string, opts: { staging?: boolean; clock?: Clock } = {}) {
     this.database = new ServerDatabase(dir === ':memory:' ? dir : join(dir, DB_FILE), opts);
     this.directory = new DirectoryRepo(this.database);
     this.mail = new MailRepo(this.database);

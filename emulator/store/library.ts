@@ -21,7 +21,7 @@ export class LibraryRepo {
   create(input: { title: string; body?: string }): LibraryDocument {
     if (typeof input.title !== 'string' || !input.title.trim() || input.title.length > 200) throw new BadRequest('E_DOCUMENT', 'title must be 1-200 characters');
     const id = this.sdb.write({ service: 'library', operation: 'document-create', object: input.title }, () =>
-      Number(this.sdb.prepare('INSERT INTO documents (title, body, updated_at) VALUES (?, ?, ?)').run(input.title, input.body ?? '', new Date().toISOString()).lastInsertRowid));
+      Number(this.sdb.prepare('INSERT INTO documents (title, body, updated_at) VALUES (?, ?, ?)').run(input.title, input.body ?? '', this.sdb.now()).lastInsertRowid));
     return this.document(id)!;
   }
 
@@ -30,7 +30,7 @@ export class LibraryRepo {
     if (!doc) throw new NotFound('E_NO_DOCUMENT', `no document ${id}`);
     if (doc.lockedBy && doc.lockedBy !== user) throw new BadRequest('E_LOCKED', `document ${id} is locked by ${doc.lockedBy}`);
     this.sdb.write({ service: 'library', operation: 'document-lock', object: `#${id} by ${user}` }, () => {
-      this.sdb.prepare('UPDATE documents SET locked_by = ?, updated_at = ? WHERE id = ?').run(user, new Date().toISOString(), id);
+      this.sdb.prepare('UPDATE documents SET locked_by = ?, updated_at = ? WHERE id = ?').run(user, this.sdb.now(), id);
     });
     return this.document(id)!;
   }
@@ -39,7 +39,7 @@ export class LibraryRepo {
     const doc = this.document(id);
     if (!doc) throw new NotFound('E_NO_DOCUMENT', `no document ${id}`);
     this.sdb.write({ service: 'library', operation: 'document-unlock', object: `#${id}` }, () => {
-      this.sdb.prepare('UPDATE documents SET locked_by = NULL, updated_at = ? WHERE id = ?').run(new Date().toISOString(), id);
+      this.sdb.prepare('UPDATE documents SET locked_by = NULL, updated_at = ? WHERE id = ?').run(this.sdb.now(), id);
     });
     return this.document(id)!;
   }

@@ -153,7 +153,7 @@ export class MailRepo {
     return this.sdb.write({ service: 'mail', operation: 'append', object: `${owner}/${f.name}` }, () => {
       const next = (this.sdb.prepare('SELECT uid_next FROM folders WHERE id = ?').get(f.id) as { uid_next: number }).uid_next;
       this.sdb.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)').run(
-        f.id, next, raw.length, (opts.internalDate ?? new Date()).toISOString(), JSON.stringify(opts.flags ?? []), raw);
+        f.id, next, raw.length, opts.internalDate ? opts.internalDate.toISOString() : this.sdb.now(), JSON.stringify(opts.flags ?? []), raw);
       this.sdb.prepare('UPDATE folders SET uid_next = ? WHERE id = ?').run(next + 1, f.id);
       return { uid: next, uidValidity: f.uidValidity };
     });

@@ -49,7 +49,7 @@ export class WebDataRepo {
   createMemo(owner: string, input: { title: string; body: string }): Memo {
     this.checkMemo(input);
     const id = this.sdb.write({ service: 'web', operation: 'memo-create', object: `${owner}: ${input.title}` }, () =>
-      Number(this.sdb.prepare('INSERT INTO memos (owner, title, body, updated_at) VALUES (?, ?, ?, ?)').run(owner, input.title, input.body, new Date().toISOString()).lastInsertRowid));
+      Number(this.sdb.prepare('INSERT INTO memos (owner, title, body, updated_at) VALUES (?, ?, ?, ?)').run(owner, input.title, input.body, this.sdb.now()).lastInsertRowid));
     return this.memo(owner, id)!;
   }
 
@@ -57,7 +57,7 @@ export class WebDataRepo {
     this.checkMemo(input);
     if (!this.memo(owner, id)) throw new NotFound('E_NO_MEMO', `no memo ${id}`);
     this.sdb.write({ service: 'web', operation: 'memo-update', object: `${owner}#${id}` }, () => {
-      this.sdb.prepare('UPDATE memos SET title = ?, body = ?, updated_at = ? WHERE id = ? AND owner = ?').run(input.title, input.body, new Date().toISOString(), id, owner);
+      this.sdb.prepare('UPDATE memos SET title = ?, body = ?, updated_at = ? WHERE id = ? AND owner = ?').run(input.title, input.body, this.sdb.now(), id, owner);
     });
     return this.memo(owner, id)!;
   }

@@ -215,7 +215,7 @@ export const FUNCTIONS: Registry = {
         `To: ${to.map(addr).join(', ')}`,
         ...(cc.length ? [`Cc: ${cc.map(addr).join(', ')}`] : []),
         `Subject: ${encodeWord(a.subject.replace(/[\r\n]+/g, ' '))}`,
-        `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+        `Date: ${new Date(ctx.site.clock.now()).toUTCString().replace('GMT', '+0000')}`,
         `Message-ID: ${messageId}`,
         'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit',
         '', a.body.replace(/\r?\n/g, '\r\n'), '',
