@@ -7,6 +7,8 @@ import { CLI, startServeProcess, stopProcess, tempDir } from '../helpers.js';
 
 export interface ServedEndpoints {
   control: string;
+  /** The site CA's certificate file (absent with tls: off). */
+  ca?: string;
   servers: Array<{ name: string; role: string; pop3?: number; imap?: number; web?: string; ame?: string }>;
 }
 
