@@ -69,6 +69,8 @@ export interface Scenario {
   description?: string;
   tags: string[];
   site: SiteSpec;
+  /** Defaults of `${name}` (e.g. the demo site's password for a recorded session); --password and TWEMU_PASSWORD win. */
+  variables: Record<string, string | number | boolean>;
   steps: Step[];
 }
 

@@ -13,18 +13,34 @@ export function xmlEscape(text: string): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
-export function junitXml(results: ScenarioResult[], opts: { suiteName?: string; timestamp?: Date } = {}): string {
-  const name = opts.suiteName ?? 'twemu scenarios';
-  const failures = results.filter((r) => !r.passed && !r.error).length;
-  const errors = results.filter((r) => !r.passed && r.error).length;
-  const time = seconds(results.reduce((t, r) => t + r.ms, 0));
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/**
+ * The document around test cases (each a `<testcase>...</testcase>` text): the totals counted from
+ * the cases, and the shard (`I/N`) as a testsuite property so `scenario merge` can put shards in order.
+ */
+export function junitDocument(name: string, cases: string[], opts: { shard?: Shard; timestamp?: Date } = {}): string {
+  const failures = cases.filter((c) => /<failure\b/.test(c)).length;
+  const errors = cases.filter((c) => /<error\b/.test(c)).length;
+  const time = seconds(cases.reduce((t, c) => t + 1000 * Number(/^<testcase\b[^>]*\btime="([\d.]+)"/.exec(c.trim())?.[1] ?? 0), 0));
   const stamp = (opts.timestamp ?? new Date()).toISOString().replace(/\.\d+Z$/, '');
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="${xmlEscape(name)}" tests="${results.length}" failures="${failures}" errors="${errors}" time="${time}">`);
-  out.push(`  <testsuite name="${xmlEscape(name)}" tests="${results.length}" failures="${failures}" errors="${errors}" skipped="0" time="${time}" timestamp="${stamp}" hostname="localhost">`);
-  for (const r of results) {
+  out.push(`<testsuites name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" time="${time}">`);
+  out.push(`  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="${time}" timestamp="${stamp}" hostname="localhost">`);
+  if (opts.shard) out.push(`    <properties><property name="shard" value="${opts.shard.index}/${opts.shard.total}"/></properties>`);
+  out.push(...cases.map((c) => `    ${c.trim()}`));
+  out.push('  </testsuite>');
+  out.push('</testsuites>');
+  return `${out.join('\n')}\n`;
+}
+
+export function junitXml(results: ScenarioResult[], opts: { suiteName?: string; timestamp?: Date; shard?: Shard } = {}): string {
+  const cases = results.map((r) => {
     const classname = `scenarios.${r.file.split(/[\\/]/).pop()!.replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9_.-]/g, '_')}`;
-    out.push(`    <testcase name="${xmlEscape(r.name)}" classname="${xmlEscape(classname)}" file="${xmlEscape(r.file)}" time="${seconds(r.ms)}">`);
+    const out: string[] = [`<testcase name="${xmlEscape(r.name)}" classname="${xmlEscape(classname)}" file="${xmlEscape(r.file)}" time="${seconds(r.ms)}">`];
     if (!r.passed) {
       const tag = r.error ? 'error' : 'failure';
       const first = (r.failure ?? r.error ?? 'failed').split('\n');
@@ -34,8 +50,7 @@ export function junitXml(results: ScenarioResult[], opts: { suiteName?: string; 
     const system = [...r.log, `seed ${r.seed}`, `drawn behaviours (${r.draws.length}):`, ...r.draws.map((d) => `  ${d}`)].join('\n');
     out.push(`      <system-out>${xmlEscape(system)}</system-out>`);
     out.push('    </testcase>');
-  }
-  out.push('  </testsuite>');
-  out.push('</testsuites>');
-  return `${out.join('\n')}\n`;
+    return out.join('\n');
+  });
+  return junitDocument(opts.suiteName ?? 'twemu scenarios', cases, opts);
 }

@@ -52,6 +52,8 @@ export interface RunOptions {
   soakMs?: number;
   /** Progress output (a line at a time). */
   out: (line: string) => void;
+  /** Run every step even after one fails (the impact matrix records each step's outcome). */
+  keepGoing?: boolean;
   /** Variables every scenario starts with (`${password}` of a recorded session: --password or TWEMU_PASSWORD). */
   vars?: Record<string, string>;
 }
@@ -75,6 +77,8 @@ export interface StepResult {
   note?: string;
   /** The full reply, page or answer, for the report of a failing step. */
   actual?: string;
+  /** The reply's first line (`-ERR ...`, `NO ...`, `HTTP 503`), for the impact matrix. */
+  reply?: string;
   fired: string[];
 }
 
@@ -250,7 +254,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return result;
   }
   const ctx = new Context(scenario, site, opts);
-  for (const [k, v] of Object.entries(opts.vars ?? {})) ctx.vars.set(k, v);
+  for (const [k, v] of Object.entries({ ...scenario.variables, ...opts.vars })) ctx.vars.set(k, v);
   running.dirs.add(ctx.tmp);
   try {
     ctx.startSeq = await ctx.lastSeq();
@@ -265,7 +269,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         throw new StepFailed(loop.failure);
       }
     }
-    result.passed = true;
+    result.passed = ctx.results.every((r) => r.ok);
   } catch (err) {
     if (err instanceof StepFailed) {
       result.failure = describeFailure(err.result);
@@ -334,7 +338,7 @@ async function runSteps(ctx: Context, steps: Step[], prefix: string, say: (l: st
     say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.note ? `: ${r.note}` : ''}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}  (${Math.round(r.ms)} ms)`);
     if (!r.ok) {
       for (const l of describeFailure(r).split('\n').slice(1)) say(`     ${l}`);
-      throw new StepFailed(r);
+      if (!ctx.opts.keepGoing) throw new StepFailed(r);
     }
   }
 }
@@ -421,7 +425,8 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
     else ctx.vars.set(name, value);
   }
   const fired = events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!);
-  return { ...base, ...(step.kind === 'stop' ? { note: outcome.reply } : {}), ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
+  const reply = (outcome.reply ?? '').split('\n')[0]!.slice(0, 300);
+  return { ...base, ...(step.kind === 'stop' ? { note: outcome.reply } : {}), ...(reply ? { reply } : {}), ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
 }
 
 /** The step with `${name}` replaced by saved values (a whole-string `${name}` keeps the value's type). */

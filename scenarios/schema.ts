@@ -16,7 +16,7 @@ import { allBehaviours, parsePolicy } from '../emulator/catalog/catalog.js';
 import { CHECKS, KINDS, type Expect, type FieldType, type StepKind } from './format.js';
 import { BEHAVIOUR_IDS, MAX_DELAY_MS, parseDuration, parseOperator, parseUntil, RULE_IDS, suggest } from './syntax.js';
 
-export const TOP_FIELDS = ['name', 'description', 'tags', 'site', 'steps'];
+export const TOP_FIELDS = ['name', 'description', 'tags', 'site', 'variables', 'steps'];
 export const SITE_FIELDS = ['topology', 'appServers', 'seed', 'lenient', 'demo', 'policies', 'gatewayServer', 'services'];
 export const STEP_COMMON = ['name', 'expect', 'timeout', 'save'];
 const KIND_NAMES = Object.keys(KINDS) as StepKind[];
@@ -357,6 +357,10 @@ export function scenarioSchema(): SchemaObject {
       name: field('string', 'name'),
       description: field('string', 'description'),
       tags: texts('tags'),
+      variables: {
+        type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, additionalProperties: { type: ['string', 'number', 'boolean'], 'x-msg': { type: 'variables.{key} must be a text, a number or true/false' } },
+        'x-msg': { type: 'variables must be a mapping of name: value (the defaults of `${name}`)', propertyNames: 'variables: a name is letters, digits and _' },
+      },
       site: {
         type: ['object', 'null'], additionalProperties: false, 'x-allowed': SITE_FIELDS,
         'x-msg': { type: siteMsg, additionalProperties: 'unknown field `{prop}` in site{suggest}; allowed: {allowed}' },
@@ -376,7 +380,7 @@ export function scenarioSchema(): SchemaObject {
     additionalProperties: false,
     'x-allowed': TOP_FIELDS,
     'x-msg': {
-      type: 'a scenario is a mapping with `steps` (and optional name, description, tags, site)',
+      type: 'a scenario is a mapping with `steps` (and optional name, description, tags, site, variables)',
       required: 'the scenario has no `steps`',
       additionalProperties: 'unknown field `{prop}`{suggest}; a scenario has: {allowed}',
     },

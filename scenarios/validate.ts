@@ -275,7 +275,8 @@ export function parseScenario(file: string, text: string): { scenario?: Scenario
   const scenario: Scenario = {
     file, name: root.name !== undefined ? String(root.name) : base,
     ...(root.description !== undefined ? { description: String(root.description) } : {}),
-    tags: root.tags === undefined ? [] : list(root.tags as string | string[]), site: siteOf(root.site as Obj | null | undefined), steps,
+    tags: root.tags === undefined ? [] : list(root.tags as string | string[]), site: siteOf(root.site as Obj | null | undefined),
+    variables: (root.variables ?? {}) as Scenario['variables'], steps,
   };
   return { scenario, errors: [] };
 }

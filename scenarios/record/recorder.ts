@@ -12,7 +12,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { splitLine } from '../clients/raw.js';
-import { patternLine } from './volatile.js';
+import { escapeRegex, patternLine } from './volatile.js';
 
 export type Protocol = 'pop3' | 'imap' | 'http';
 
@@ -58,6 +58,16 @@ export function expectation(lines: string[], protocol: 'pop3' | 'imap', pop3Verb
   const patterned = lines.map((l) => patternLine(l, { sizes, uids }));
   if (!patterned.some((p) => p.volatile)) return { lines: [...lines] };
   return { match: `^${patterned.map((p) => p.regex).join('\\n')}$` };
+}
+
+/**
+ * A greeting: its status and response code exactly (`+OK`, `* OK [CAPABILITY ...]`, `-ERR`), its text
+ * as a pattern: the text names the server (twsv01, twap02) and carries the APOP timestamp.
+ */
+export function greetingExpectation(line: string): StepData {
+  const head = /^(\* (?:OK|BYE|PREAUTH)|\+OK|-ERR)( \[[^\]]*\])?/.exec(line);
+  if (!head) return { lines: [line] };
+  return { match: `^${escapeRegex(head[0])}${line.length > head[0].length ? ' .*' : ''}$` };
 }
 
 /** One POP3 or IMAP session through the proxy: the client's lines become `send` steps, the server's lines their expectations. */
@@ -147,7 +157,7 @@ class MailSession {
 
   private finish(): void {
     const p = this.pending.shift()!;
-    p.step.expect = expectation(p.lines, this.protocol, p.verb);
+    p.step.expect = p.step.open ? greetingExpectation(p.lines[0]!) : expectation(p.lines, this.protocol, p.verb);
   }
 
   /** The client's line with its password as `${password}`. */

@@ -11,7 +11,7 @@ const problems = (text: string) => parseScenario('f.yaml', text).errors.map((e) 
 describe('scenario validation messages', () => {
   it.each([
     ['steps: []', '1:8 `steps` must be a non-empty list of steps'],
-    ['foo: 1\nsteps:\n  - delay: 1s', '1:1 unknown field `foo`; a scenario has: name, description, tags, site, steps'],
+    ['foo: 1\nsteps:\n  - delay: 1s', '1:1 unknown field `foo`; a scenario has: name, description, tags, site, variables, steps'],
     ['site: {appServers: 40}\nsteps:\n  - delay: 1s', '1:20 site.appServers must be from 1 to 16'],
     ['site: {policies: {pop3.login: sometimes}}\nsteps:\n  - delay: 1s', '1:31 policy mode for pop3.login must be "always", "never" or "probability", not "sometimes"'],
     ['site: {services: {pop3: 3}}\nsteps:\n  - delay: 1s', '1:25 site.services.pop3 must be a mapping of options'],

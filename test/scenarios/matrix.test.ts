@@ -1,0 +1,131 @@
+// `twemu scenario matrix` (the built CLI): the bundled mbsync recording
+// replayed at each point of the procedure on both topologies, with the seed's
+// behaviours where the seed says they occur; an undocumented failure sets the
+// exit code; `--shard` splits a list and `scenario merge` recombines the
+// shards' reports into the unsharded run's.
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { runCli, tempDir } from '../helpers.js';
+
+const dir = tempDir('twemu-matrix-');
+afterAll(() => dir.remove());
+
+function file(name: string, text: string): string {
+  const path = join(dir.path, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+type Cell = { kind: string; behaviours?: Array<{ id: string; source: string }>; text?: string };
+type Report = { kind: string; undocumented: number; matrices: Array<{ topology: string; columns: Array<{ id: string }>; scenarios: Array<{ name: string; rows: Array<{ operation: string; cells: Cell[] }> }> }> };
+
+describe('scenario matrix', { timeout: 240_000 }, () => {
+  it('the recorded mbsync session over the 7 steps on both topologies: imap4.login from step 1 until the resume, ok before and after; JSON, JUnit and Markdown reports', async () => {
+    const json = join(dir.path, 'm.json');
+    const junit = join(dir.path, 'm.xml');
+    const md = join(dir.path, 'm.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.mbsync', '--topology', 'both', '--jobs', '3', '--report', json, '--junit', junit], { timeoutMs: 220_000 });
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.kind).toBe('matrix');
+    expect(report.matrices.map((m) => m.topology)).toEqual(['single', 'multi']);
+    for (const m of report.matrices) {
+      const ids = m.columns.map((c) => c.id);
+      expect(ids).toEqual(['before', ...[1, 2, 3, 4, 5, 6, 7].flatMap((n) => [`during-${n}`, `after-${n}`])]);
+      const rows = m.scenarios[0]!.rows;
+      const login = rows.find((row) => row.operation.includes('LOGIN'))!;
+      const at = (id: string) => login.cells[ids.indexOf(id)]!;
+      // Suspended from step 1 to step 4: a new login gets the seed's text.
+      for (const id of ['after-1', 'during-2', 'after-2', 'during-3', 'after-3', 'during-4']) {
+        expect(at(id), `${m.topology} ${id}`).toEqual({ kind: 'behaviour', behaviours: [{ id: 'imap4.login', source: 'seed' }], text: 'NO LOGIN failed:Server is busy' });
+      }
+      for (const id of ['before', 'during-1', 'after-4', 'during-5', 'after-5', 'during-6', 'after-6', 'during-7', 'after-7']) expect(at(id).kind, `${m.topology} ${id}`).toBe('ok');
+      // The commands after a refused login are its consequence, not undocumented failures.
+      const select = rows.find((row) => row.operation.includes('SELECT'))!;
+      expect(select.cells[ids.indexOf('after-1')]!.kind).toBe('after-behaviour');
+      expect(rows.flatMap((row) => row.cells).filter((c) => c.kind === 'undocumented')).toEqual([]);
+    }
+    expect(r.stdout).toMatch(/^imap imap1: send 1 LOGIN "alice" "\$\{password\}" \| ok +\| ok +\| imap4\.login /m);
+    expect(r.stdout).toContain('imap4.login: NO LOGIN failed:Server is busy');
+    const xml = readFileSync(junit, 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml);
+    expect(doc.testsuites).toMatchObject({ tests: '30', failures: '0' });
+    // The Markdown table, for a test report or the docs.
+    const mdRun = await runCli(['scenario', 'matrix', 'clients.mbsync', '--topology', 'single', '--jobs', '3', '--report', md], { timeoutMs: 120_000 });
+    expect(mdRun.code).toBe(0);
+    const table = readFileSync(md, 'utf8');
+    expect(table).toContain('| operation | before | ~1 | 1 | ~2 | 2 | ~3 | 3 | ~4 | 4 | ~5 | 5 | ~6 | 6 | ~7 | 7 |');
+    expect(table).toMatch(/\| `imap imap1: send 1 LOGIN "alice" "\$\{password\}"` \| ok \| ok \| imap4\.login \|/);
+  });
+
+  it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; a client scenario that drives the procedure itself is refused', async () => {
+    const f = file('wrong.yaml', [
+      'name: wrong',
+      'steps:',
+      '  - pop3: raw',
+      '    open: true',
+      '  - pop3: raw',
+      '    send: NOOP',
+      '    expect: {reply: "+OK this is not what the server says"}',
+      '',
+    ].join('\n'));
+    const junit = join(dir.path, 'wrong.xml');
+    const r = await runCli(['scenario', 'matrix', f, '--junit', junit, '--jobs', '3'], { timeoutMs: 120_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^pop3 raw: send NOOP +\| FAIL +\| FAIL/m);
+    expect(r.stdout).toContain('FAIL pop3 raw: send NOOP at before: expected reply "+OK this is not what the server says"');
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^\d+ undocumented failure\(s\)$/);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'));
+    expect(Number(doc.testsuites.failures)).toBeGreaterThan(0);
+    const own = file('own.yaml', 'steps:\n  - operator: to tran suspend\n');
+    const refused = await runCli(['scenario', 'matrix', own]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${own}:2:5: a matrix replays a client's steps at each point of the procedure; this scenario has its own \`operator\` step`);
+  });
+});
+
+describe('--shard and scenario merge', { timeout: 240_000 }, () => {
+  it('the shards of the bundled library are disjoint and cover it; --list shows each', async () => {
+    const all = await runCli(['scenario', 'run', '--list']);
+    const names = (out: string) => out.trim().split('\n').slice(0, -1).map((l) => l.split(/\s+/)[0]);
+    const whole = names(all.stdout);
+    const parts = await Promise.all([1, 2, 3].map((i) => runCli(['scenario', 'run', '--list', '--shard', `${i}/3`])));
+    expect(parts.map((p) => p.code)).toEqual([0, 0, 0]);
+    expect(parts.flatMap((p) => names(p.stdout))).toEqual(whole);
+    expect(parts[1]!.stdout).toMatch(/\n\d+ of \d+ bundled scenarios \(shard 2\/3\) in /);
+    const bad = await runCli(['scenario', 'run', '--shard', '4/3']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('twemu: --shard must be I/N with 1 <= I <= N (e.g. 2/4), not "4/3"');
+  });
+
+  it('three shards of a run, merged, give the unsharded run\'s JSON and JUnit reports (times aside)', async () => {
+    const files = ['a', 'b', 'c', 'd', 'e'].map((n, i) => file(`shard-${n}.yaml`, [
+      `name: shard-${n}`, 'steps:', '  - check: status', '    server: twsv01', `    service: ${i === 3 ? 'suspended' : 'available'}`, '',
+    ].join('\n')));
+    const whole = await runCli(['scenario', 'run', ...files, '--report', join(dir.path, 'whole.json'), '--junit', join(dir.path, 'whole.xml'), '--jobs', '2']);
+    expect(whole.code).toBe(1); // shard-d expects a suspended server: one failure, so the merge carries a failure too
+    for (const i of [1, 2, 3]) {
+      const part = await runCli(['scenario', 'run', ...files, '--shard', `${i}/3`, '--report', join(dir.path, `part${i}.json`), '--junit', join(dir.path, `part${i}.xml`)]);
+      expect(part.stdout).toContain(`shard ${i}/3: `);
+    }
+    // Merged in any order of the inputs.
+    const merge = await runCli(['scenario', 'merge', join(dir.path, 'part3.json'), join(dir.path, 'part1.json'), join(dir.path, 'part2.json'),
+      join(dir.path, 'part2.xml'), join(dir.path, 'part3.xml'), join(dir.path, 'part1.xml'), '--report', join(dir.path, 'merged.json'), '--junit', join(dir.path, 'merged.xml')]);
+    expect(merge.code, merge.stderr).toBe(0);
+    const untimed = (text: string) => JSON.parse(text, (k, v: unknown) => (k === 'ms' ? 0 : k === 'draws' ? [] : v));
+    const a = untimed(readFileSync(join(dir.path, 'whole.json'), 'utf8'));
+    const b = untimed(readFileSync(join(dir.path, 'merged.json'), 'utf8'));
+    expect(b).toEqual(a);
+    expect(a.scenarios.map((s: { name: string }) => s.name)).toEqual(['shard-a', 'shard-b', 'shard-c', 'shard-d', 'shard-e']);
+    const xml = (f: string) => readFileSync(join(dir.path, f), 'utf8')
+      .replace(/ time="[\d.]+"/g, ' time="T"').replace(/ timestamp="[^"]+"/g, '').replace(/\(\d+ ms\)/g, '(N ms)').replace(/, \d+ ms\)/g, ', N ms)').replace(/twemu-scenario-[A-Za-z0-9]+/g, 'TMP');
+    expect(xml('merged.xml')).toBe(xml('whole.xml'));
+    const missing = await runCli(['scenario', 'merge', join(dir.path, 'part1.json'), join(dir.path, 'part3.json'), '--report', join(dir.path, 'x.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim()).toBe('twemu: shard(s) 2/3 missing: merge needs all 3');
+  });
+});
