@@ -13,34 +13,34 @@ import { clientOperations, runClientOperation } from '../services/clients.js';
 
 const REALM = 'Basic realm="TeamWARE Office", charset="UTF-8"';
 
-/** The account named by the request's HTTP Basic credentials, or null (the reply is then sent: 401). */
-function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Account | null {
+/** The account named by the request's HTTP Basic credentials (the site's one login), or null (the reply is then sent: 401). */
+async function authenticate(site: Site, req: FastifyRequest, reply: FastifyReply): Promise<Account | null> {
   const header = req.headers.authorization;
-  let account: Account | null = null;
-  let given: string | undefined;
+  let user: string | undefined;
+  let password = '';
   if (header && /^basic /i.test(header)) {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon > 0) {
-      given = decoded.slice(0, colon);
-      account = site.directory.authenticate(given, decoded.slice(colon + 1));
+      user = decoded.slice(0, colon);
+      password = decoded.slice(colon + 1);
     }
   }
-  if (!account) {
-    // Like every other login of the site, a refused one is on the event stream.
-    site.events.emit({ type: 'login-failed', client: 'desktop', operation: req.url.split('?')[0]!.slice(0, 200), user: given?.slice(0, 64),
-      message: given === undefined ? 'desktop client: no HTTP Basic credentials' : 'desktop client: wrong user name or password' });
-    void sendError(reply.header('www-authenticate', REALM), new TwemuError('E_UNAUTHORIZED', 'the desktop-client operations need a TeamWARE user\'s name and password',
-      { hint: 'send Authorization: Basic base64(user:password), e.g. alice:teamware' }));
-  }
-  return account;
+  // The desktop clients log on through the Directory service: the directory server is where they arrive.
+  const login = await site.domain.access.login({ client: 'desktop', server: site.directoryServer, operation: req.url.split('?')[0]!.slice(0, 200), user, password });
+  if (login.ok) return login.value;
+  void reply.status(401).header('www-authenticate', REALM).send({
+    error: 'E_UNAUTHORIZED', message: 'the desktop-client operations need a TeamWARE user\'s name and password',
+    hint: 'send Authorization: Basic base64(user:password), e.g. alice:teamware',
+  });
+  return null;
 }
 
 export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   app.get('/api/client/operations', {
     schema: { description: 'Lists the desktop-client operations (HTTP Basic as any user).' },
   }, async (req, reply) => {
-    if (!authenticate(site, req, reply)) return reply;
+    if (!(await authenticate(site, req, reply))) return reply;
     return {
       operations: [...clientOperations.values()].map((o) => ({ path: `/api/client/${o.service}/${o.operation}`, client: o.client, admin: o.admin, description: o.description })),
     };
@@ -53,7 +53,7 @@ export const clientsPlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
       params: { type: 'object', properties: { service: { type: 'string', maxLength: 40 }, operation: { type: 'string', maxLength: 60 } } },
     },
   }, async (req, reply) => {
-    const user = authenticate(site, req, reply);
+    const user = await authenticate(site, req, reply);
     if (!user) return reply;
     const { service, operation } = req.params as { service: string; operation: string };
     return runClientOperation(site, user, service, operation, req.body);

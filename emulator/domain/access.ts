@@ -53,7 +53,7 @@ export function accessOptions(input: unknown): AccessOptions {
 export type LoginClient = 'pop3' | 'imap' | 'web' | 'ame' | 'desktop' | 'smtp';
 
 /** Why a login failed, as `data.reason` of the `login-failed` event. */
-export type LoginFailure = 'no-credentials' | 'no-such-account' | 'wrong-password' | 'service-unavailable' | 'wrong-server' | 'server-busy' | 'origin';
+export type LoginFailure = 'no-credentials' | 'no-such-account' | 'wrong-password' | 'service-unavailable' | 'wrong-server' | 'server-busy' | 'origin' | 'tls-required';
 
 export interface LoginRequest<S extends DomainServer> {
   client: LoginClient;
@@ -76,7 +76,7 @@ export interface LoginRequest<S extends DomainServer> {
 }
 
 export type LoginRefusal = 'bad-credentials' | 'service-unavailable' | 'wrong-server';
-export type LoginOutcome<S extends DomainServer> = Outcome<Account, LoginRefusal, { home?: S; service?: ServiceName }>;
+export type LoginOutcome<S extends DomainServer> = Outcome<Account, LoginRefusal, { home?: S; service?: ServiceName; account?: Account }>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
@@ -114,7 +114,8 @@ export class AccessService<S extends DomainServer> {
     const account = req.user === undefined ? null : this.site.directory.get(req.user);
     const good = account !== null && (typeof req.password === 'function' ? req.password(account) : account.password === req.password);
     if (!account || !good) {
-      await (req.wait ?? sleep)(req.delayMs ?? this.options.failedLoginDelayMs);
+      // No credentials at all is a challenge (HTTP Basic's first request), not a guess: answered at once.
+      if (req.user !== undefined) await (req.wait ?? sleep)(req.delayMs ?? this.options.failedLoginDelayMs);
       const reason: LoginFailure = req.user === undefined ? 'no-credentials' : account ? 'wrong-password' : 'no-such-account';
       this.failed(req, reason, reason === 'no-credentials' ? 'no credentials' : reason === 'wrong-password' ? 'wrong password' : 'no such account');
       return refuse('bad-credentials', 'wrong user name or password');
@@ -130,7 +131,7 @@ export class AccessService<S extends DomainServer> {
       const home = this.site.homeServer(account);
       if (home !== req.server) {
         this.failed({ ...req, user: account.name }, 'wrong-server', `mailbox is on ${home.name}`);
-        return refuse('wrong-server', `the mailbox of ${account.name} is on server ${home.name}`, { home });
+        return refuse('wrong-server', `the mailbox of ${account.name} is on server ${home.name}`, { home, account });
       }
     }
     return ok(account);

@@ -548,7 +548,7 @@ export function runClientOperation(site: Site, user: Account, service: string, o
     throw new TwemuError('E_FORBIDDEN', `${service}/${operation} needs an administrator account; ${user.name} is not one`, { hint: 'authenticate as ADMIN (or another account with isAdmin)' });
   }
   const needs = SERVICE_OF_CLIENT[op.service];
-  if (needs && !user.services[needs]) {
+  if (needs && !site.domain.access.mayUse(user, needs).ok) {
     // As POP3, IMAP and the application execution module refuse them: the Directory decides who may use what.
     throw new TwemuError('E_SERVICE_UNAVAILABLE', `${user.name} may not use the ${needs} service (the Directory has it unavailable for this account)`, { hint: 'enable the service for the account (directory/account-update)' });
   }

@@ -117,12 +117,9 @@ export const amePlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app,
 
   async function authenticate(req: FastifyRequest, reply: FastifyReply) {
     const given = credentials(req);
-    const account = given ? site.directory.authenticate(given.user, given.password) : null;
-    if (!account) {
-      site.events.emit({ type: 'login-failed', server: server.name, client: 'ame', operation: req.url.split('?')[0], user: given?.user, message: given ? 'AME: wrong user name or password' : 'AME: no HTTP Basic credentials' });
-      return send(reply, failure(RC.AUTH, given ? 'wrong user name or password' : 'HTTP Basic credentials required'));
-    }
-    accounts.set(req, account);
+    const login = await site.domain.access.login({ client: 'ame', server, operation: req.url.split('?')[0]!, user: given?.user, password: given?.password ?? '' });
+    if (!login.ok) return send(reply, failure(RC.AUTH, given ? 'wrong user name or password' : 'HTTP Basic credentials required'));
+    accounts.set(req, login.value);
   }
 
   /** Waits up to ms; resolves with the touched server whose suspension cut the wait, or null. */
@@ -162,7 +159,7 @@ export const amePlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app,
         if (server.suspended) server.gate('ame.local-call', op);
         return send(reply, { rc: RC.OK, ...spec.run(ctx, args as never) });
       }
-      if (spec.service !== 'directory' && spec.service !== 'local' && !account.services[spec.service]) {
+      if (spec.service !== 'directory' && spec.service !== 'local' && !site.domain.access.mayUse(account, spec.service).ok) {
         return send(reply, failure(RC.SERVICE_NOT_PERMITTED, `account ${account.name} may not use the ${spec.service} service`));
       }
       const servers = [...new Set([server, ...spec.servers!(ctx, args as never)])];

@@ -33,7 +33,9 @@ export class Session {
   /** IDLE in progress: the tag to complete on DONE. */
   idleTag: string | null = null;
   /** AUTHENTICATE waiting for the client's response line. */
-  authWaiting: { tag: string; handle: (line: string) => Reply } | null = null;
+  authWaiting: { tag: string; handle: (line: string) => Reply | Promise<Reply> } | null = null;
+  /** Wrong credentials given on this connection (closed at services.access.maxFailedLogins). */
+  failedLogins = 0;
   framer: Framer;
   /** TLS is in force (IMAPS, or after STARTTLS). */
   secure: boolean;
@@ -110,8 +112,18 @@ export class Session {
     });
   }
 
-  loginFailed(user: string, message: string): void {
-    this.site.events.emit({ type: 'login-failed', server: this.server.name, client: 'imap', user, message });
+  /** Waits (the failed-login delay); resolves early when the connection closes. */
+  delay(ms: number): Promise<void> {
+    if (this.closed || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.socket.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.socket.once('close', done);
+    });
   }
 
   // ---- input -------------------------------------------------------------
@@ -154,7 +166,7 @@ export class Session {
     if (this.authWaiting) {
       const { tag, handle } = this.authWaiting;
       this.authWaiting = null;
-      const reply = handle(u.segments.map((s) => s.toString('latin1')).join(''));
+      const reply = await handle(u.segments.map((s) => s.toString('latin1')).join(''));
       await this.deliver(tag, reply, null);
       return;
     }

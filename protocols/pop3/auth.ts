@@ -9,35 +9,32 @@ import { bad, err, fromLine, ok, type Reply } from './replies.js';
 
 export const AUTH_FAILED = '[AUTH] invalid user name or password';
 
-function failed(ctx: Pop3Context, name: string, operation: string, reason: string): void {
-  ctx.server.site.events.emit({ type: 'login-failed', server: ctx.server.name, client: 'pop3', operation, user: name, message: reason });
-}
-
 /**
- * Logs `name` in when `verify(account)` holds: checks the account, its Mail
- * service, its home server, then asks the site whether the maildrop can be
- * locked (pop3.login), then takes the scan listing.
+ * Logs `name` in when `password` (or APOP's check) holds: the site's one
+ * login (access: credentials, slowed when wrong; the Mail service; the home
+ * server), then asks the site whether the maildrop can be locked
+ * (pop3.login), then takes the scan listing.
  */
-export async function login(ctx: Pop3Context, name: string, operation: 'PASS' | 'APOP', verify: (account: Account) => boolean): Promise<Reply> {
+export async function login(ctx: Pop3Context, name: string, operation: 'PASS' | 'APOP', password: string | ((account: Account) => boolean)): Promise<Reply> {
   const site = ctx.server.site;
   const refused = plainLoginRefused(ctx);
   if (refused) return err(refused);
-  const account = site.account(name);
-  if (!account || !verify(account)) {
-    await ctx.delay(ctx.options.failedLoginDelayMs);
-    failed(ctx, name, operation, account ? 'wrong password' : 'no such account');
-    return bad(AUTH_FAILED);
+  const result = await site.domain.access.login({
+    client: 'pop3', server: ctx.server, operation, user: name, password, service: 'mail', home: true,
+    wait: (ms) => ctx.delay(ms), delayMs: ctx.options.failedLoginDelayMs,
+  });
+  if (!result.ok) {
+    switch (result.refused) {
+      case 'bad-credentials': return bad(AUTH_FAILED);
+      case 'service-unavailable': return bad('[AUTH] the Mail service is not available for this account');
+      case 'wrong-server': {
+        const home = result.home!;
+        const port = home.ports.pop3 ? ` (POP3 port ${home.ports.pop3})` : '';
+        return bad(`[AUTH] the mailbox of ${result.account!.name} is on server ${home.name}${port}; connect there`);
+      }
+    }
   }
-  if (!account.services.mail) {
-    failed(ctx, account.name, operation, 'the Mail service is not available for this account');
-    return bad('[AUTH] the Mail service is not available for this account');
-  }
-  const home = site.homeServer(account);
-  if (home !== ctx.server) {
-    const port = home.ports.pop3 ? ` (POP3 port ${home.ports.pop3})` : '';
-    failed(ctx, account.name, operation, `mailbox is on ${home.name}`);
-    return bad(`[AUTH] the mailbox of ${account.name} is on server ${home.name}${port}; connect there`);
-  }
+  const account = result.value;
   const gate = ctx.server.gate('pop3.login', { operation, client: 'pop3', user: account.name });
   if (!gate.allowed) {
     // The catalog's line, then the configurable detail (the seed elides the rest of the line).

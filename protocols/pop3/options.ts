@@ -7,7 +7,6 @@ export const DEFAULT_MAX_LINE = 1024;
 export const MIN_MAX_LINE = 255;
 export const DEFAULT_MAX_CONNECTIONS = 1000;
 export const DEFAULT_MAX_BAD_COMMANDS = 10;
-export const DEFAULT_FAILED_LOGIN_DELAY_MS = 1000;
 /** Emulator default: what follows the seed's `-ERR unable to lock maildrop` (the seed elides it). */
 export const DEFAULT_LOGIN_DETAIL = ' (emulator detail: the server is suspended for an online backup)';
 /** Lines read ahead of the command being answered (pipelining) before reading from the socket pauses. */
@@ -22,8 +21,8 @@ export interface Pop3Options {
   maxConnections: number;
   /** Unknown commands, bad arguments, wrong-state commands and over-long lines a session may send before it is closed. */
   maxBadCommands: number;
-  /** Delay before the reply to a failed USER/PASS or APOP (slows password guessing). */
-  failedLoginDelayMs: number;
+  /** POP3's own delay before the reply to a failed USER/PASS or APOP; absent: services.access.failedLoginDelayMs (every protocol's). */
+  failedLoginDelayMs: number | undefined;
   /** Longest command line accepted, in octets with its CRLF. */
   maxLineLength: number;
   /** Which emulator text QUIT answers with when pop3.quit-after-dele fires. */
@@ -64,7 +63,7 @@ export function pop3Options(input: unknown): Pop3Options {
     autologoutMs: integer(raw, 'autologoutMs', DEFAULT_AUTOLOGOUT_MS, 10, 24 * 3600_000),
     maxConnections: integer(raw, 'maxConnections', DEFAULT_MAX_CONNECTIONS, 1, 100_000),
     maxBadCommands: integer(raw, 'maxBadCommands', DEFAULT_MAX_BAD_COMMANDS, 1, 1000),
-    failedLoginDelayMs: integer(raw, 'failedLoginDelayMs', DEFAULT_FAILED_LOGIN_DELAY_MS, 0, 60_000),
+    failedLoginDelayMs: raw.failedLoginDelayMs === undefined ? undefined : integer(raw, 'failedLoginDelayMs', 0, 0, 60_000),
     maxLineLength: integer(raw, 'maxLineLength', DEFAULT_MAX_LINE, MIN_MAX_LINE, 65_536),
     quitAfterDeleVariant: variant,
   };

@@ -87,8 +87,9 @@ export function sessionOf(req: FastifyRequest, deps: WebDeps): WebSession | null
   const session = deps.sessions.get(req.cookies[SESSION_COOKIE]);
   if (!session) return null;
   // The account as the directory says now: a deleted account, or one whose web service was turned off, is logged out.
-  const account = deps.site.account(session.user);
-  if (!account || !account.services.web) {
+  const access = deps.site.domain.access;
+  const account = access.account(session.user);
+  if (!account || !access.mayUse(account, 'web').ok) {
     deps.sessions.destroy(session.id);
     return null;
   }

@@ -51,10 +51,17 @@ ${message ? html`<p class="error">${message}</p>` : ''}
 
   app.get('/login', async (_req, reply) => sendHtml(reply, loginForm()));
   app.post('/login', async (req, reply) => {
-    // Login CSRF: refuse a form posted from another site (the session cookie does not exist yet).
-    const origin = req.headers.origin;
-    if (origin && origin !== 'null' && !sameHost(origin, req.headers.host)) return sendHtml(reply, errorPage('不正な要求です。(origin)'), 403);
+    const access = server.site.domain.access;
     const f = fieldsOf(req);
+    // Login CSRF: a login form posted from another site, or from an opaque origin (`Origin: null`: a sandboxed
+    // frame, a data: URL, some redirects) is refused; the session cookie does not exist yet to protect it.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !sameHost(origin, req.headers.host)) {
+      access.failed({ client: 'web', server, operation: 'POST /login', user: typeof f.user === 'string' ? f.user : undefined }, 'origin', `login form posted from another origin (${String(origin).slice(0, 100)})`);
+      return sendHtml(reply, page('ログイン - TeamWARE Office', html`<h1>TeamWARE Office Web</h1>
+<p class="error">別のサイトから送信されたログイン要求は受け付けません。(origin)</p>
+<p>送信元: ${String(origin).slice(0, 100)}</p><p>このサーバのログイン画面からログインしてください。</p><p><a href="/login" target="_top">ログイン画面へ</a></p>`), 403);
+    }
     const user = text(f, 'user', 64);
     const password = text(f, 'password', 128);
     if (!user || !password) return sendHtml(reply, loginForm('ユーザー名とパスワードを入力してください。', user), 400);
@@ -64,13 +71,12 @@ ${message ? html`<p class="error">${message}</p>` : ''}
       const gate = target.gate('web.busy', { operation: 'POST /login', client: 'web', user });
       if (!gate.allowed) return sendHtml(reply.header('x-twemu-behaviour', 'web.busy'), page('TeamWARE Office', html`${gate.messages.map((m) => html`<p class="busy">${m}</p>`)}<div class="buttons">${backButton('/login')}</div>`));
     }
-    const account = server.site.directory.authenticate(user, password);
-    if (!account) {
-      server.site.events.emit({ type: 'login-failed', server: server.name, client: 'web', user, operation: 'POST /login' });
+    const login = await access.login({ client: 'web', server, operation: 'POST /login', user, password, service: 'web' });
+    if (!login.ok) {
+      if (login.refused === 'service-unavailable') return sendHtml(reply, loginForm('このユーザーはWebサービスを利用できません。', user), 403);
       return sendHtml(reply, loginForm('ユーザー名またはパスワードが正しくありません。', user), 401);
     }
-    if (!account.services.web) return sendHtml(reply, loginForm('このユーザーはWebサービスを利用できません。', user), 403);
-    const session = deps.sessions.create(account);
+    const session = deps.sessions.create(login.value);
     reply.setCookie(SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'strict' });
     return reply.redirect('/top', 303);
   });

@@ -1,36 +1,41 @@
 import type { Session } from '../session.js';
 import { capabilityList, plainLoginRefused } from '../capabilities.js';
-import type { Reply } from '../types.js';
+import { status, type Reply } from '../types.js';
 
 /**
  * LOGIN and AUTHENTICATE: the seed's `imap4.login` on a suspended server
- * (`<tag> NO LOGIN failed:Server is busy`, 19.3.1), then the directory, the
- * account's Mail service, and its home server.
+ * (`<tag> NO LOGIN failed:Server is busy`, 19.3.1), then the site's one login
+ * (access: credentials, slowed when wrong; the Mail service; the home server).
+ * After `services.access.maxFailedLogins` wrong credentials on one connection
+ * (default 3) the server says BYE and closes it.
  */
-export function logIn(session: Session, user: string, password: string, operation: 'LOGIN' | 'AUTHENTICATE'): Reply {
+export async function logIn(session: Session, user: string, password: string, operation: 'LOGIN' | 'AUTHENTICATE'): Promise<Reply> {
+  const access = session.site.domain.access;
   if (plainLoginRefused(session)) {
-    session.loginFailed(user, 'plain-text login refused before STARTTLS');
+    access.failed({ client: 'imap', server: session.server, operation, user }, 'tls-required', 'plain-text login refused before STARTTLS');
     return { tagged: { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Plain-text login is disabled on this server; use STARTTLS first' } };
   }
   const gate = session.server.gate('imap4.login', { operation, client: 'imap', user });
   if (!gate.allowed) {
-    session.loginFailed(user, gate.messages[0]!);
+    access.failed({ client: 'imap', server: session.server, operation, user }, 'server-busy', gate.messages[0]!);
     return { tagged: { exact: gate.messages[0]! } };
   }
-  const account = session.site.directory.authenticate(user, password);
-  if (!account) {
-    session.loginFailed(user, 'invalid user name or password');
-    return { tagged: { status: 'NO', code: 'AUTHENTICATIONFAILED', text: 'Authentication failed' } };
+  const login = await access.login({ client: 'imap', server: session.server, operation, user, password, service: 'mail', home: true, wait: (ms) => session.delay(ms) });
+  if (login.ok) {
+    session.loggedIn(login.value);
+    return { tagged: { status: 'OK', code: `CAPABILITY ${capabilityList('authenticated')}`, text: `${operation} completed` } };
   }
-  if (!account.services.mail) {
-    session.loginFailed(user, 'the Mail service is not available for this account');
-    return { tagged: { status: 'NO', code: 'AUTHORIZATIONFAILED', text: 'The Mail service is not available for this account' } };
+  switch (login.refused) {
+    case 'bad-credentials': {
+      const failed: Reply = { tagged: { status: 'NO', code: 'AUTHENTICATIONFAILED', text: 'Authentication failed' } };
+      if (++session.failedLogins < access.options.maxFailedLogins) return failed;
+      return { ...failed, untagged: [status('BYE', `Too many failed logins (${session.failedLogins}); closing the connection`)], close: true };
+    }
+    case 'service-unavailable':
+      return { tagged: { status: 'NO', code: 'AUTHORIZATIONFAILED', text: 'The Mail service is not available for this account' } };
+    case 'wrong-server': {
+      const home = login.home!;
+      return { tagged: { status: 'NO', code: 'UNAVAILABLE', text: `The mailbox of ${login.account!.name} is on server ${home.name}${home.ports.imap ? ` (IMAP port ${home.ports.imap})` : ''}; connect there` } };
+    }
   }
-  const home = session.site.homeServer(account);
-  if (home !== session.server) {
-    session.loginFailed(user, `mailbox is on ${home.name}`);
-    return { tagged: { status: 'NO', code: 'UNAVAILABLE', text: `The mailbox of ${account.name} is on server ${home.name}${home.ports.imap ? ` (IMAP port ${home.ports.imap})` : ''}; connect there` } };
-  }
-  session.loggedIn(account);
-  return { tagged: { status: 'OK', code: `CAPABILITY ${capabilityList('authenticated')}`, text: `${operation} completed` } };
 }

@@ -4,7 +4,7 @@ import { bad, no, type CommandSpec, type Reply } from '../types.js';
 import { logIn } from './auth.js';
 
 /** SASL PLAIN (RFC 4616): `authzid NUL authcid NUL password`, base64. */
-function plain(session: Session, response: string): Reply {
+function plain(session: Session, response: string): Reply | Promise<Reply> {
   const line = response.trim();
   if (line === '*') return bad('AUTHENTICATE cancelled');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(line)) return bad('Invalid base64 in SASL response');

@@ -9,6 +9,6 @@ export const PASS: CommandSpec = {
     const name = ctx.pendingUser;
     if (name === null) return bad('give USER first');
     if (rest.length === 0) return bad('usage: PASS password');
-    return login(ctx, name, 'PASS', (account) => account.password === rest);
+    return login(ctx, name, 'PASS', rest);
   },
 };

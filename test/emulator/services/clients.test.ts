@@ -14,7 +14,7 @@ let emu: Emulator;
 const server = () => emu.site.servers[0]!;
 
 beforeAll(async () => {
-  emu = await startTestSite({ services: { pop3: { failedLoginDelayMs: 0 } } });
+  emu = await startTestSite({ services: { pop3: { failedLoginDelayMs: 0 }, access: { failedLoginDelayMs: 0 } } });
 });
 afterAll(async () => {
   await emu?.stop();

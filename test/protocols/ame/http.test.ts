@@ -10,7 +10,7 @@ let base: string;
 const call = (fn: string, body?: unknown, opts?: Parameters<typeof ameHttp>[3]) => ameHttp(base, fn, body, opts);
 
 beforeAll(async () => {
-  emu = await startTestSite();
+  emu = await startTestSite({ services: { access: { failedLoginDelayMs: 0 } } }); // the delay itself: test/protocols/login.test.ts
   base = emu.endpoints.servers[0]!.ame!;
 });
 afterAll(() => emu.stop());
