@@ -10,6 +10,7 @@ import { INITIAL_STATE, saveState, writeFileAtomic } from './state.js';
 import { WEB_ARCHIVE_DIR } from './webarchive.js';
 import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
+import { BACKUP_STEP, checkStep } from './procedure.js';
 
 // The differential backup utility (step 5) and its restore. Levels (product
 // documentation): 0 = everything; 1 = what changed since the last level 0;
@@ -126,7 +127,7 @@ function newId(level: number, now: number): string {
 }
 
 /** Runs the differential backup of one server into `dest/<server>/<id>/`. */
-export async function runBackup(site: Site, server: SiteServer, opts: { level: number; dest: string; onProgress?: (p: BackupProgress) => void }): Promise<Manifest> {
+export async function runBackup(site: Site, server: SiteServer, opts: { level: number; dest: string; lenient?: boolean; onProgress?: (p: BackupProgress) => void }): Promise<Manifest & { warnings: string[] }> {
   const level = opts.level;
   if (level !== 0 && level !== 1 && level !== 2) throw new BadRequest('E_LEVEL', `backup level must be 0, 1 or 2, not ${JSON.stringify(level)}`);
   if (server.state.backupMode !== 'on') {
@@ -143,6 +144,9 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     base = candidates.at(-1) ?? null;
     if (!base) throw new CommandRefused('E_NO_BASE', `no level ${level === 1 ? '0' : '0 or 1'} backup of ${server.name} in ${dest} to build a level ${level} on`, 'run `twemu backup --level 0` first', 'level0-first');
   }
+  // Step 5's place in the procedure (after step 4 and step 3 on every server), as every other step's: procedure.ts.
+  // The utility's own refusals above (backup mode, levels) come first, as state rules do.
+  const warnings = checkStep(site, server, BACKUP_STEP, { lenient: opts.lenient ?? site.config.lenient });
   const id = newId(level, site.clock.now());
   const finalDir = join(dest, server.name, id);
   const workDir = `${finalDir}.partial`;
@@ -188,8 +192,9 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
   writeFileAtomic(join(workDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   renameSync(workDir, finalDir);
   server.setState({ backupDone: true, needsLevel0: false, lastBackup: { level, dest, time: manifest.time, id } }, `backup level ${level}`);
+  site.cycle.record(server, BACKUP_STEP.step, { backup: { id, level, withArchive: files.some((f) => f.path.startsWith(`${WEB_ARCHIVE_DIR}/`)) } });
   site.events.emit({ type: 'backup', server: server.name, operation: `backup --level ${level}`, message: `level ${level} backup ${id} of ${server.name} done (${files.filter((f) => f.copied).length} of ${files.length} file(s) copied, ${bytesCopied} bytes)`, data: { id, level, dest, bytesCopied } });
-  return manifest;
+  return { ...manifest, warnings };
 }
 
 export interface RestoreResult {

@@ -15,10 +15,10 @@ const USAGE = `usage: twemu <command> [options]
 
   serve [--data DIR] [--topology single|multi] [--app-servers N] [--host 127.0.0.1]
         [--port-base P] [--config FILE] [--no-demo] [--lenient] [--seed N] [--log-level L]
-  to tran suspend | to tran resume | to backup on | to backup off
+  to tran suspend | to tran resume | to backup on | to backup off [--abort]
   tobkweb arc | tobkweb rm
         [--server NAME|all] [--lenient] [--json] [--data DIR | --url URL] [--token T]
-  backup --level 0|1|2 --dest DIR [--server NAME|all] [--data DIR | --url URL]
+  backup --level 0|1|2 --dest DIR [--server NAME|all] [--lenient] [--data DIR | --url URL]
   restore --from DIR --data DIR
   status [--json] [--data DIR | --url URL]
   catalog [--json | --markdown] [--data DIR | --url URL] [--config FILE]
@@ -104,15 +104,17 @@ async function serve(argv: string[]): Promise<number> {
 
 function printCommandResult(r: CommandResult): void {
   for (const o of r.results) {
-    process.stdout.write(`${o.server}: ${o.command} done${o.warnings.length ? ` (lenient: rule(s) broken: ${o.warnings.join(', ')})` : ''}\n`);
+    process.stdout.write(`${o.server}: ${o.command}${o.lacks ? ' --abort' : ''} done${o.warnings.length ? ` (lenient: rule(s) broken: ${o.warnings.join(', ')})` : ''}\n`);
+    if (o.lacks) process.stdout.write(o.lacks.length ? `backup cycle aborted (19.3.4); the backup lacks:\n${o.lacks.map((l) => `  ${l}\n`).join('')}` : 'backup cycle aborted (19.3.4); the backup of every server was complete\n');
   }
   for (const s of r.skipped) process.stdout.write(`${s}: ${r.command} already in effect, skipped\n`);
 }
 
 async function procedureCommand(words: string[], argv: string[]): Promise<number> {
-  const { values } = args(argv, { ...common, server: { type: 'string' }, lenient: { type: 'boolean' } });
+  const { values } = args(argv, { ...common, server: { type: 'string' }, lenient: { type: 'boolean' }, abort: { type: 'boolean' } });
   const target = findSite(values);
-  const result = await callApi<CommandResult>(target, 'POST', '/api/commands', { command: words.join(' '), server: values.server ?? 'all', ...(values.lenient ? { lenient: true } : {}) });
+  const result = await callApi<CommandResult>(target, 'POST', '/api/commands', { command: words.join(' '), server: values.server ?? 'all',
+    ...(values.lenient ? { lenient: true } : {}), ...(values.abort ? { abort: true } : {}) });
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else printCommandResult(result);
   return 0;
@@ -135,11 +137,18 @@ function statusTable(servers: ServerStatus[]): string {
   return rows.map((r) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd()).join('\n');
 }
 
+function procedureLine(p: ReturnType<Site['procedureStatus']> | undefined): string {
+  if (!p) return '';
+  const c = p.cycle.current;
+  const cycle = c ? `backup cycle since ${c.startedAt}${c.aborted ? ' (aborted)' : ''}` : `no backup cycle${p.cycle.last ? ` (last one ${p.cycle.last.outcome}, ended ${p.cycle.last.endedAt})` : ''}`;
+  return `${cycle}; next step: ${p.next ? `${p.next.step}, \`${p.next.command}\`` : 'none allowed in strict mode'}\n`;
+}
+
 async function status(argv: string[]): Promise<number> {
   const { values } = args(argv, common);
-  const result = await callApi<{ topology: string; servers: ServerStatus[] }>(findSite(values), 'GET', '/api/status');
+  const result = await callApi<{ topology: string; servers: ServerStatus[]; procedure?: ReturnType<Site['procedureStatus']> }>(findSite(values), 'GET', '/api/status');
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`${result.topology}-server site\n${statusTable(result.servers)}\n`);
+  else process.stdout.write(`${result.topology}-server site\n${statusTable(result.servers)}\n${procedureLine(result.procedure)}`);
   return 0;
 }
 

@@ -103,6 +103,10 @@ export const ERRORS = {
   E_NO_ARCHIVE: { status: 409, message: 'there is no web archive' },
   E_ARC_ORDER: { status: 409, message: 'tobkweb arc is out of order' },
   E_ARC_BEFORE_RESUME: { status: 409, message: 'run tobkweb arc before resuming' },
+  E_CYCLE_IN_PROGRESS: { status: 409, message: 'an online backup cycle is past step 1' },
+  E_NOT_RESUMED: { status: 409, message: 'step 4 (to tran resume) is not complete on every server' },
+  E_NOT_ARCHIVED: { status: 409, message: 'tobkweb arc has not run on the server in this cycle' },
+  E_ARCHIVE_NOT_REMOVED: { status: 409, message: 'step 6 (tobkweb rm) is not complete on every server' },
   // Backup utility and restore
   E_LEVEL0_REQUIRED: { status: 409, message: 'the first backup after a restore must be level 0' },
   E_NO_BASE: { status: 409, message: 'no base backup to build on' },
@@ -173,10 +177,21 @@ export class CommandRefused extends TwemuError {
   declare readonly code: RefusalCode;
   /** The ordering rule broken, when the refusal is about order. */
   readonly rule?: string;
-  constructor(code: RefusalCode, message: string, hint: string, rule?: string) {
+  /** The next command the procedure allows (strict mode), when there is one. */
+  readonly next?: string;
+  constructor(code: RefusalCode, message: string, hint: string, rule?: string, next?: string) {
     super(code, message, { hint });
     this.name = 'CommandRefused';
     this.rule = rule;
+    this.next = next;
+  }
+  /** The one line a CLI user sees, naming the rule. */
+  override line(): string {
+    const head = this.rule ? `${this.message} (rule ${this.rule})` : this.message;
+    return this.hint ? `${head}; ${this.hint}` : head;
+  }
+  override toJSON(): { error: string; message: string; hint?: string; rule?: string; next?: string } {
+    return { ...super.toJSON(), ...(this.rule ? { rule: this.rule } : {}), ...(this.next ? { next: this.next } : {}) };
   }
 }
 

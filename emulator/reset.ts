@@ -13,6 +13,7 @@ export function resetSite(site: Site): { servers: string[] } {
     if (s.state.backupMode !== 'off') s.store.database.mergeStaging();
     s.setState({ service: 'available', backupMode: 'off', webArchive: 'absent', backupDone: false, backupOnAt: null }, 'site reset to its demo state');
   }
+  site.cycle.clear();
   for (const s of site.servers) s.store.database.wipe();
   seedDemoData(site);
   site.catalog.resetPolicies();

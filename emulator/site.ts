@@ -8,7 +8,8 @@ import { EventLog } from './events.js';
 import { DEFAULT_PORTS, type SiteConfig, type Topology } from './config.js';
 import { SiteServer, type ServerRole } from './server.js';
 import { TwemuError, NotFound, BadRequest, CommandRefused } from './errors.js';
-import { PROCEDURE, orderForAll, parseCommand, runOnServer, type CommandName, type CommandOutcome, type CommandCheck } from './procedure.js';
+import { PROCEDURE, allowedNow, endCycleIfFinished, orderForAll, parseCommand, runOnServer, refusal, type NextAction, type CommandName, type CommandOutcome, type CommandCheck } from './procedure.js';
+import { BackupCycle } from './cycle.js';
 import { WebArchive } from './webarchive.js';
 import { writeFileAtomic } from './state.js';
 import type { ExtensionFactory, SiteExtension } from './extensions.js';
@@ -100,6 +101,8 @@ export class Site {
   readonly extensions: SiteExtension[];
   /** The domain services (access, calendar, directory, forum, library, mail): every business rule, once. */
   readonly domain: Domain<SiteServer>;
+  /** The current backup cycle: which step ran on which server (persisted). */
+  readonly cycle: BackupCycle;
   private listeners: Listener[] = [];
   private control: Listener | null = null;
   private endpointsValue: Endpoints | null = null;
@@ -141,6 +144,7 @@ export class Site {
       writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);
     }
     this.token = this.loadToken();
+    this.cycle = new BackupCycle(dataDir, this.servers, () => this.clock.now());
     this.extensions = parts.extensions.map((f) => f());
     this.finishInterruptedMerges();
   }
@@ -232,10 +236,14 @@ export class Site {
    * Runs a documented command (`to tran suspend`, ...) on one server or on all
    * of them in the documented order. Throws CommandRefused (409) with the rule.
    */
-  command(text: string, opts: { server?: string; lenient?: boolean } = {}): CommandResult {
+  command(text: string, opts: { server?: string; lenient?: boolean; abort?: boolean } = {}): CommandResult {
     let command: CommandName;
+    // `to backup off --abort` (19.3.4) may come as one text (console, scenarios) or as the `abort` option.
+    const abortFlag = /\s--abort\s*$/i.test(text);
+    const abort = opts.abort === true || abortFlag;
     try {
-      command = parseCommand(text);
+      command = parseCommand(abortFlag ? text.replace(/\s--abort\s*$/i, '') : text);
+      if (abort && command !== 'to backup off') throw new BadRequest('E_USAGE', `--abort applies to \`to backup off\` only, not to \`${command}\``, 'stop a backup part-way with `to backup off --abort` (19.3.4)');
     } catch (err) {
       this.events.emit({ type: 'refused', operation: text, code: (err as TwemuError).code, message: (err as TwemuError).message });
       throw err;
@@ -253,19 +261,22 @@ export class Site {
         if (todo.length === 0) {
           const first = servers[0]!;
           const rule = inEffect(first) ?? PROCEDURE[command].rules.find((r) => r.kind === 'state' && r.broken(first, this));
-          if (rule) throw new CommandRefused(rule.code, servers.length > 1 ? `every server: ${rule.message(first, this)}` : rule.message(first, this), rule.hint(first, this), rule.id);
+          if (rule) {
+            const r = refusal(this, first, rule);
+            throw new CommandRefused(r.code, servers.length > 1 ? `every server: ${r.message}` : r.message, r.hint ?? '', r.rule, r.next);
+          }
         }
         for (const s of servers) if (!todo.includes(s)) skipped.push(s.name);
-        for (const s of todo) results.push(runOnServer(this, s, command, { lenient }, checks));
+        for (const s of todo) results.push(runOnServer(this, s, command, { lenient, abort }, checks));
       } else {
-        results.push(runOnServer(this, this.server(target), command, { lenient }, checks));
+        results.push(runOnServer(this, this.server(target), command, { lenient, abort }, checks));
       }
     } catch (err) {
       if (err instanceof TwemuError) {
         this.events.emit({ type: 'refused', server: target, operation: command, code: err.code, rule: (err as CommandRefused).rule, message: err.line(),
-          data: results.length ? { alreadyDone: results.map((r) => r.server) } : undefined });
+          data: results.length || (err as CommandRefused).next ? { ...(results.length ? { alreadyDone: results.map((r) => r.server) } : {}), ...((err as CommandRefused).next ? { next: (err as CommandRefused).next } : {}) } : undefined });
         if (results.length && err instanceof CommandRefused) {
-          throw new CommandRefused(err.code, `${err.message} (already done on ${results.map((r) => r.server).join(', ')})`, err.hint ?? '', err.rule);
+          throw new CommandRefused(err.code, `${err.message} (already done on ${results.map((r) => r.server).join(', ')})`, err.hint ?? '', err.rule, err.next);
         }
       }
       throw err;
@@ -279,8 +290,10 @@ export class Site {
       if (s.state.backupMode !== 'merging') continue;
       const { merged } = s.store.database.mergeStaging();
       s.setState({ backupMode: 'off', backupDone: false, backupOnAt: null }, 'to backup off (finished after restart)');
+      this.cycle.record(s, PROCEDURE['to backup off'].step);
       this.events.emit({ type: 'staging', server: s.name, operation: 'merged', message: `interrupted merge finished after restart (${merged} write(s))` });
     }
+    endCycleIfFinished(this);
   }
 
   // ---- status ---------------------------------------------------------
@@ -298,6 +311,12 @@ export class Site {
 
   status(): ServerStatus[] {
     return this.servers.map((s) => this.serverStatus(s));
+  }
+
+  /** The backup cycle so far and what strict mode allows next (the console's checklist reads the same). */
+  procedureStatus(): { cycle: ReturnType<BackupCycle['view']>; next: NextAction | null; allowed: NextAction[] } {
+    const allowed = allowedNow(this);
+    return { cycle: this.cycle.view(), next: allowed[0] ?? null, allowed };
   }
 
   // ---- listeners ------------------------------------------------------

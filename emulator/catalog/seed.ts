@@ -80,7 +80,7 @@ export const seedBehaviours: BehaviourSpec[] = [
     effect: 'an error message is logged; the sender gets a non-delivery notice', messages: [] },
   { id: 'x400.change-details', source: 'seed', client: 'X.400 gateway', operation: '詳細情報の変更 (change detailed information)', trigger: 'suspended', may: true,
     effect: 'the gateway restarts again and again until the suspension is lifted', messages: [] },
-  { id: 'searchpro.backup-blocked', source: 'seed', client: 'SearchPro', operation: 'to backup on while an index build or rebuild is in progress', trigger: 'indexing', may: true,
+  { id: 'searchpro.backup-blocked', source: 'seed', client: 'SearchPro', operation: 'start the online backup (step 1, `to tran suspend` on the gateway server) while an index build or rebuild is in progress', trigger: 'indexing', may: true,
     effect: 'the online backup fails to start', messages: [] },
   { id: 'searchpro.index-error', source: 'seed', client: 'SearchPro', operation: 'index build while suspended', trigger: 'in-flight', may: true,
     effect: 'the index build fails and must be redone from the library client', messages: ['096116 An internal error occurred in the SearchPro service'] },

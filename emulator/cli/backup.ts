@@ -36,18 +36,18 @@ async function showProgress(target: SiteTarget, signal: AbortSignal): Promise<vo
 export async function backupCommand(argv: string[]): Promise<number> {
   const { values } = usage(() => parseArgs({ args: argv, strict: true, options: {
     level: { type: 'string' }, dest: { type: 'string' }, server: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' },
-    token: { type: 'string' }, json: { type: 'boolean' } } }));
+    token: { type: 'string' }, json: { type: 'boolean' }, lenient: { type: 'boolean' } } }));
   if (values.level === undefined || !['0', '1', '2'].includes(values.level)) throw new TwemuError('E_USAGE', '--level must be 0, 1 or 2', { hint: 'e.g. `twemu backup --level 0 --dest ./backups`' });
   if (!values.dest) throw new TwemuError('E_USAGE', '--dest DIR is required', { hint: 'e.g. `twemu backup --level 0 --dest ./backups`' });
   const target = findSite(values);
   const progress = new AbortController();
   if (process.stderr.isTTY) void showProgress(target, progress.signal);
   try {
-    const result = await callApi<{ manifests: Manifest[] }>(target, 'POST', '/api/backups', { level: Number(values.level), dest: resolve(values.dest), server: values.server ?? 'all' });
+    const result = await callApi<{ manifests: Array<Manifest & { warnings?: string[] }> }>(target, 'POST', '/api/backups', { level: Number(values.level), dest: resolve(values.dest), server: values.server ?? 'all', ...(values.lenient ? { lenient: true } : {}) });
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else for (const m of result.manifests) {
-      process.stdout.write(`${m.server}: level ${m.level} backup ${m.id}${m.basedOn ? ` (based on ${m.basedOn})` : ''}: ${m.files.filter((f) => f.copied).length} of ${m.files.length} file(s) copied, ${m.bytesCopied} bytes\n`);
+      process.stdout.write(`${m.server}: level ${m.level} backup ${m.id}${m.basedOn ? ` (based on ${m.basedOn})` : ''}: ${m.files.filter((f) => f.copied).length} of ${m.files.length} file(s) copied, ${m.bytesCopied} bytes${m.warnings?.length ? ` (lenient: rule(s) broken: ${m.warnings.join(', ')})` : ''}\n`);
     }
   } finally {
     progress.abort();

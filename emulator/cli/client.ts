@@ -55,9 +55,10 @@ export async function callApi<T = unknown>(target: SiteTarget, method: string, p
     data = { error: 'E_HTTP', message: text.slice(0, 200) };
   }
   if (!res.ok) {
-    const e = (data ?? {}) as { error?: string; message?: string; hint?: string };
+    const e = (data ?? {}) as { error?: string; message?: string; hint?: string; rule?: string };
     if (res.status === 401) throw new TwemuError('E_UNAUTHORIZED', `the site at ${target.url} refused the admin token`, { hint: 'check DIR/admin-token or --token' });
-    throw new RemoteError(e.error ?? `E_HTTP_${res.status}`, e.message ?? `HTTP ${res.status}`, res.status, e.hint);
+    // A procedure refusal names its rule (its hint names the next allowed command).
+    throw new RemoteError(e.error ?? `E_HTTP_${res.status}`, e.rule ? `${e.message ?? `HTTP ${res.status}`} (rule ${e.rule})` : e.message ?? `HTTP ${res.status}`, res.status, e.hint);
   }
   return data as T;
 }

@@ -14,7 +14,7 @@ export const TOKEN_COOKIE = 'twemu_token';
 
 const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } },
+  properties: { error: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' }, rule: { type: 'string' }, next: { type: 'string' } },
   required: ['error', 'message'],
 } as const;
 
@@ -95,18 +95,18 @@ export async function buildControlApp(site: Site, plugins: readonly ControlPlugi
 
   app.post('/api/commands', {
     schema: {
-      description: 'Runs a procedure command: `to tran suspend`, `to backup on`, `tobkweb arc`, `to tran resume`, `tobkweb rm`, `to backup off`. `server` is a server name or `all` (the default: documented order).',
+      description: 'Runs a procedure command: `to tran suspend`, `to backup on`, `tobkweb arc`, `to tran resume`, `tobkweb rm`, `to backup off`. `server` is a server name or `all` (the default: documented order). Strict mode refuses (409) a step whose preconditions over the site do not hold, naming the rule and the next allowed command (`rule`, `next`); `lenient: true` runs it with a warning per broken rule. `abort: true` with `to backup off` stops the backup cycle part-way (19.3.4) and says what the backup lacks.',
       body: { type: 'object', required: ['command'], additionalProperties: false, properties: {
-        command: { type: 'string' }, server: { type: 'string' }, lenient: { type: 'boolean' } } },
+        command: { type: 'string' }, server: { type: 'string' }, lenient: { type: 'boolean' }, abort: { type: 'boolean' } } },
       response: { 409: errorSchema },
     },
   }, async (req) => {
-    const body = req.body as { command: string; server?: string; lenient?: boolean };
-    return site.command(body.command, { server: body.server, lenient: body.lenient });
+    const body = req.body as { command: string; server?: string; lenient?: boolean; abort?: boolean };
+    return site.command(body.command, { server: body.server, lenient: body.lenient, abort: body.abort });
   });
 
-  app.get('/api/status', { schema: { description: 'Every server\'s state: service, backup mode, staging size, web archive, backup done, SearchPro.' } },
-    async () => ({ topology: site.topology, lenient: site.config.lenient, seed: site.catalog.seed, servers: site.status() }));
+  app.get('/api/status', { schema: { description: 'Every server\'s state: service, backup mode, staging size, web archive, backup done, SearchPro; the backup cycle (which step ran on which server) and the next step strict mode allows.' } },
+    async () => ({ topology: site.topology, lenient: site.config.lenient, seed: site.catalog.seed, servers: site.status(), procedure: site.procedureStatus() }));
 
   app.get('/api/catalog', { schema: { description: 'The behaviour catalog: id, source (seed or emulator), exact messages, current policy.' } },
     async () => ({ seed: site.catalog.seed, behaviours: site.catalog.list() }));

@@ -8,8 +8,10 @@ import { bodyObject, guarded, numberOption, onlyFields } from './options.js';
 
 // SearchPro (administrator guide 19.3.1, ◆SearchPro): the full-text index over
 // the library, built in the background on the site's gateway server.
-// - While a build runs, `to backup on` is refused (searchpro.backup-blocked) on
-//   every server: the seed says the online backup cannot start.
+// - While a build runs, the online backup cannot start (searchpro.backup-blocked):
+//   it starts with step 1, so `to tran suspend` on the gateway server (where the
+//   index is built) is refused; the policy `never` lets it through (and the
+//   build then fails at its next step: searchpro.index-error).
 // - A build that is running while the gateway server is suspended fails at
 //   its next step with `096116 An internal error occurred in the SearchPro
 //   service` (searchpro.index-error) and must be started again.
@@ -47,7 +49,7 @@ export class SearchPro implements SiteExtension {
   private index: Map<number, { title: string; text: string }> | null = null;
   lastBuild: { startedAt: string; finishedAt: string; result: 'completed' | 'failed'; documents: number } | null = null;
 
-  readonly checks: SiteExtension['checks'] = { 'to backup on': [((server, site) => this.checkBackupOn(server, site)) satisfies CommandCheck] };
+  readonly checks: SiteExtension['checks'] = { 'to tran suspend': [((server, site) => this.checkSuspend(server, site)) satisfies CommandCheck] };
 
   private get site(): Site {
     if (!this.siteRef) throw new TwemuError('E_NOT_STARTED', 'SearchPro is not running (the site is not started)');
@@ -162,14 +164,14 @@ export class SearchPro implements SiteExtension {
     return { query: q, indexed: true, hits };
   }
 
-  /** `to backup on` while a build runs: searchpro.backup-blocked (policy never: the backup starts). */
-  private checkBackupOn(server: SiteServer, site: Site): void {
-    if (!this.build) return;
-    const gate = site.gatewayServer.gate('searchpro.backup-blocked', { operation: 'to backup on', client: 'SearchPro' });
+  /** `to tran suspend` of the gateway server while a build runs: searchpro.backup-blocked (policy never: the suspension goes ahead). */
+  private checkSuspend(server: SiteServer, site: Site): void {
+    if (!this.build || server !== site.gatewayServer) return;
+    const gate = site.gatewayServer.gate('searchpro.backup-blocked', { operation: 'to tran suspend', client: 'SearchPro' });
     if (gate.allowed) return;
     throw new CommandRefused('E_SEARCHPRO_INDEXING',
-      `${server.name}: the online backup cannot start while SearchPro is building an index on ${site.gatewayServer.name} (${this.progress}%)`,
-      'wait until the index build has finished (`twemu status` shows its progress), then run `to backup on` again', 'searchpro-indexing');
+      `${server.name}: the online backup cannot start while SearchPro is building an index on it (${this.progress}%)`,
+      'wait until the index build has finished (`twemu status` shows its progress), then run `to tran suspend` again', 'searchpro-indexing');
   }
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { api, runCli, sseEvents, startTestSite } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 
@@ -16,11 +16,11 @@ describe('procedure commands on a single-server site (HTTP API)', () => {
   const expected: Array<Record<(typeof commands)[number], string>> = [
     { 'to tran suspend': 'ok', 'to backup on': 'E_NOT_SUSPENDED', 'tobkweb arc': 'E_NOT_BACKUP_ON', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'E_NOT_BACKUP_ON' },
     { 'to tran suspend': 'E_ALREADY_SUSPENDED', 'to backup on': 'ok', 'tobkweb arc': 'E_NOT_BACKUP_ON', 'to tran resume': 'ok', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'E_NOT_BACKUP_ON' },
-    { 'to tran suspend': 'E_ALREADY_SUSPENDED', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'ok', 'to tran resume': 'E_ARC_BEFORE_RESUME', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'ok' },
-    { 'to tran suspend': 'E_ALREADY_SUSPENDED', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_ALREADY_ARCHIVED', 'to tran resume': 'ok', 'tobkweb rm': 'E_NOT_BACKED_UP', 'to backup off': 'ok' },
-    { 'to tran suspend': 'ok', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_ALREADY_ARCHIVED', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'E_NOT_BACKED_UP', 'to backup off': 'ok' },
-    { 'to tran suspend': 'ok', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_ALREADY_ARCHIVED', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'ok', 'to backup off': 'ok' },
-    { 'to tran suspend': 'ok', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_NOT_SUSPENDED', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'ok' },
+    { 'to tran suspend': 'E_ALREADY_SUSPENDED', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'ok', 'to tran resume': 'E_ARC_BEFORE_RESUME', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'E_BACKUP_NOT_DONE' },
+    { 'to tran suspend': 'E_ALREADY_SUSPENDED', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_ALREADY_ARCHIVED', 'to tran resume': 'ok', 'tobkweb rm': 'E_NOT_BACKED_UP', 'to backup off': 'E_BACKUP_NOT_DONE' },
+    { 'to tran suspend': 'E_CYCLE_IN_PROGRESS', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_ALREADY_ARCHIVED', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'E_NOT_BACKED_UP', 'to backup off': 'E_BACKUP_NOT_DONE' },
+    { 'to tran suspend': 'E_CYCLE_IN_PROGRESS', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_ALREADY_ARCHIVED', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'ok', 'to backup off': 'E_ARCHIVE_NOT_REMOVED' },
+    { 'to tran suspend': 'E_CYCLE_IN_PROGRESS', 'to backup on': 'E_ALREADY_BACKUP_ON', 'tobkweb arc': 'E_NOT_SUSPENDED', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'ok' },
     { 'to tran suspend': 'ok', 'to backup on': 'E_NOT_SUSPENDED', 'tobkweb arc': 'E_NOT_BACKUP_ON', 'to tran resume': 'E_NOT_SUSPENDED', 'tobkweb rm': 'E_NO_ARCHIVE', 'to backup off': 'E_NOT_BACKUP_ON' },
   ];
 
@@ -40,6 +40,9 @@ describe('procedure commands on a single-server site (HTTP API)', () => {
           expect(r.status).toBe(409);
           expect(r.body.message).toMatch(/\S/);
           expect(r.body.hint).toMatch(/\S/);
+          // Every refusal names its rule and (but at the very end of a cycle) the next allowed command.
+          expect(r.body.rule).toMatch(/^[a-z0-9-]+$/);
+          if (r.body.next) expect(r.body.hint).toContain(r.body.next);
         }
         await emu.stop();
       }
@@ -69,20 +72,19 @@ describe('procedure commands on a single-server site (HTTP API)', () => {
 });
 
 describe('multi-server ordering rules (2 application servers)', () => {
-  let emu: Emulator;
-  beforeAll(async () => {
-    emu = await startTestSite({ topology: 'multi', appServers: 2, demo: false });
+  let emu: Emulator | undefined;
+  afterEach(async () => {
+    await emu?.stop();
+    emu = undefined;
   });
-  afterAll(async () => emu.stop());
+  // Every test starts on a fresh site: the backup cycle (which step ran where) is part of the site's state.
   const reset = async () => {
-    for (const s of emu.site.servers) {
-      if (s.state.backupMode !== 'off') s.store.database.mergeStaging();
-      s.setState({ service: 'available', backupMode: 'off', webArchive: 'absent', backupDone: false }, 'test reset');
-      emu.site.webArchive.remove(s);
-    }
+    await emu?.stop();
+    emu = await startTestSite({ topology: 'multi', appServers: 2, demo: false });
   };
 
-  it('names the servers twdir01, twap01, twap02 with their roles and services', () => {
+  it('names the servers twdir01, twap01, twap02 with their roles and services', async () => {
+    await reset();
     expect(emu.endpoints.servers.map((s) => [s.name, s.role])).toEqual([['twdir01', 'directory'], ['twap01', 'application'], ['twap02', 'application']]);
     expect(emu.endpoints.servers[0]!.pop3).toBeUndefined();
     expect(emu.endpoints.servers[1]!.pop3).toBeGreaterThan(0);
@@ -138,6 +140,7 @@ describe('multi-server ordering rules (2 application servers)', () => {
       const r = await cmd(emu, 'to tran suspend', 'twdir01', true);
       expect(r.status).toBe(200);
       expect(r.body.results[0].warnings).toEqual(['suspend-order']);
+      expect(r.body.results[0].warnings).not.toContain('cycle-in-progress');
       const warning = await sse.waitFor((e) => e.type === 'warning');
       expect(warning).toMatchObject({ server: 'twdir01', rule: 'suspend-order', code: 'E_SUSPEND_ORDER' });
       const r2 = await cmd(emu, 'to tran resume', 'twap01', true);

@@ -219,6 +219,8 @@ describe('restore', () => {
     const l1 = await api(copy, 'POST', '/api/backups', { level: 1, dest });
     expect(l1.status).toBe(409);
     expect(l1.body.error).toBe('E_LEVEL0_REQUIRED');
+    // Step 5 comes after steps 3 and 4.
+    for (const c of ['tobkweb arc', 'to tran resume']) expect((await api(copy, 'POST', '/api/commands', { command: c })).status).toBe(200);
     expect((await api(copy, 'POST', '/api/backups', { level: 0, dest: join(target.path, 'bk') })).status).toBe(200);
 
     // Tamper with a file of the chain: refused, and nothing is restored.

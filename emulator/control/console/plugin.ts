@@ -8,7 +8,8 @@ import type { Site } from '../../site.js';
 import type { SiteServer } from '../../server.js';
 import { BadRequest, TwemuError } from '../../errors.js';
 import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal, sendError } from '../app.js';
-import { checklist, nextSiteStep, STEPS, StepTracker } from './checklist.js';
+import { checklist, nextSiteStep, STEPS } from './checklist.js';
+import { allowedNow } from '../../procedure.js';
 import { timeline } from './timeline.js';
 import { resetSite } from '../../reset.js';
 import { siteTimeZone } from '../../config.js';
@@ -127,8 +128,6 @@ async function runDemo(site: Site, kind: DemoKind, body: DemoBody): Promise<{ cl
 
 export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   await app.register(formbody, { bodyLimit: 4096 });
-  const tracker = new StepTracker(site);
-  app.addHook('onClose', async () => tracker.stop());
   const assets = new Map(Object.keys(ASSET_TYPES).map((name) => [name, readFileSync(join(ASSETS_DIR, name), 'utf8')]));
 
   // Public routes, by the route the router matched (it decodes percent-escapes: `/%63onsole/state` is `/console/state`).
@@ -175,7 +174,9 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
 
   app.get('/console/state', {
     schema: { description: 'The console\'s view: every server\'s status with its ports and its procedure checklist (steps done, the next valid step, why it waits).' },
-  }, async () => ({
+  }, async () => {
+    const allowed = allowedNow(site);
+    return {
     topology: site.topology,
     lenient: site.config.lenient,
     backupsApi: app.hasRoute({ method: 'POST', url: '/api/backups' }),
@@ -186,11 +187,14 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     /** The time zone the console shows times in (config `timeZone`, default the machine's). */
     timeZone: siteTimeZone(site.config),
     /** The site's next step ("next step" button): run on every server it names, in the documented order. */
-    next: nextSiteStep(site, tracker),
+    next: nextSiteStep(site, allowed),
+    /** The backup cycle and the next step strict mode allows on the site (the procedure module's answer, as refusals give it). */
+    procedure: { cycle: site.cycle.view(), next: allowed[0] ?? null },
     /** The directory's users and their home servers (the client pickers). */
     users: site.directory.list().map((a) => ({ name: a.name, homeServer: a.homeServer, isAdmin: a.isAdmin })),
-    servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site, tracker) })),
-  }));
+    servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site, allowed) })),
+    };
+  });
 
   app.get('/console/timeline', {
     schema: { description: 'One lane per server: the steps run (and refused), the suspended and backup-mode windows, the clients that met a behaviour; from the event history in memory. `?download=1` answers it as a file.' },
@@ -204,7 +208,6 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     schema: { description: 'Resets the site to its demo state: every server available and out of backup mode (what was staged is merged, the web archive removed), the demo data in place of whatever was there, every policy back to its configured default.' },
   }, async () => {
     const result = resetSite(site);
-    tracker.reset();
     return { ...result, status: site.status() };
   });
 

@@ -355,7 +355,11 @@ describe('console: the checklist follows the procedure', () => {
     expect(r.body.results[0].warnings).toEqual(['suspend-first']);
     // The state looks like "suspended, then resumed", but steps 1 and 4 never ran.
     expect(await view('twsv01')).toMatchObject({ next: 1, done: [2] });
-    expect((await api(emu, 'POST', '/api/commands', { command: 'to backup off', server: 'twsv01' })).status).toBe(200);
+    // Strict mode does not end backup mode without a backup; stopping part-way is `--abort` (19.3.4).
+    const off = await api(emu, 'POST', '/api/commands', { command: 'to backup off', server: 'twsv01' });
+    expect(off.status).toBe(409);
+    expect(off.body.rule).toBe('all-backups-done');
+    expect((await api(emu, 'POST', '/api/commands', { command: 'to backup off', server: 'twsv01', abort: true })).status).toBe(200);
     expect(await view('twsv01')).toMatchObject({ next: 1, done: [] });
   });
 

@@ -1,5 +1,6 @@
 // SearchPro through the control API and the CLI: an index build with progress
-// events, `to backup on` refused while it runs (searchpro.backup-blocked), and
+// events, the online backup's start (step 1, `to tran suspend` of the gateway
+// server) refused while it runs (searchpro.backup-blocked), and
 // a build in flight failing under suspension with 096116 (searchpro.index-error).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, runCli, startTestSite } from '../../helpers.js';
@@ -46,6 +47,8 @@ describe('SearchPro index builds', () => {
     const since = await lastSeq(emu);
     expect((await api(emu, 'POST', '/api/searchpro/index', { durationMs: 60_000 })).body).toMatchObject({ ok: true });
     await waitForEvents(emu, since, log('index-progress'), 2);
+    // The online backup may start during a build only where searchpro.backup-blocked lets it (policy never).
+    await setPolicy(emu, 'searchpro.backup-blocked', { mode: 'never' });
     await command(emu, 'to tran suspend');
     const failed = await waitForEvents(emu, since, log('index-error'), 1);
     expect(failed[0]).toMatchObject({ message: ERROR_096116, server: 'twsv01', data: { text: 'seed', behaviour: 'searchpro.index-error' } });
@@ -65,6 +68,7 @@ describe('SearchPro index builds', () => {
     expect((await api(emu, 'GET', '/api/searchpro')).body).toMatchObject({ state: 'completed' });
     // Policy never: a build survives the suspension.
     await setPolicy(emu, 'searchpro.index-error', { mode: 'never' });
+    await setPolicy(emu, 'searchpro.backup-blocked', { mode: 'never' });
     const quiet = await lastSeq(emu);
     await api(emu, 'POST', '/api/searchpro/index', { durationMs: 200 });
     await command(emu, 'to tran suspend');
@@ -74,34 +78,39 @@ describe('SearchPro index builds', () => {
   });
 });
 
-describe('SearchPro and `to backup on`', () => {
+describe('SearchPro and the start of the online backup', () => {
   let emu: Emulator;
-  beforeAll(async () => {
-    // Long steps: the build is still in flight (it has not yet noticed the suspension) when `to backup on` comes.
-    emu = await startTestSite({ services: { searchpro: { tickMs: 60_000, durationMs: 600_000 } } });
-  });
-  afterAll(async () => {
+  afterEach(async () => {
     await emu?.stop();
   });
 
-  it('[behaviour:searchpro.backup-blocked] while an index build runs, `to backup on` is refused (API and CLI); policy never: it starts', async () => {
-    expect((await api(emu, 'POST', '/api/searchpro/index', {})).body).toMatchObject({ ok: true, searchpro: { indexing: true } });
-    const status = JSON.parse((await runCli(['status', '--json', '--data', emu.dataDir])).stdout) as { servers: Array<Record<string, any>> };
-    expect(status.servers[0]!.searchpro).toMatchObject({ state: 'indexing', indexing: true, progress: 0 });
-    await command(emu, 'to tran suspend');
-    const since = await lastSeq(emu);
-    const refused = await api(emu, 'POST', '/api/commands', { command: 'to backup on' });
-    expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ error: 'E_SEARCHPRO_INDEXING' });
-    expect(refused.body.message).toMatch(/cannot start while SearchPro is building an index on twsv01/);
-    expect(await firedSince(emu, since, 'searchpro.backup-blocked')).toHaveLength(1);
-    const cli = await runCli(['to', 'backup', 'on', '--data', emu.dataDir]);
-    expect(cli.code).toBe(1);
-    expect(cli.stderr).toMatch(/^twemu: .*SearchPro is building an index.*; wait until the index build has finished/m);
-    expect(emu.site.servers[0]!.state.backupMode).toBe('off');
-    await setPolicy(emu, 'searchpro.backup-blocked', { mode: 'never' });
-    expect((await api(emu, 'POST', '/api/commands', { command: 'to backup on' })).status).toBe(200);
-    expect(emu.site.servers[0]!.state.backupMode).toBe('on');
-    expect(await firedSince(emu, since, 'searchpro.backup-blocked', 'behaviour-suppressed')).toHaveLength(1);
-  });
+  for (const topology of ['single', 'multi'] as const) {
+    it(`[behaviour:searchpro.backup-blocked] ${topology}: while an index build runs, step 1 (\`to tran suspend\` of the gateway server) is refused (API and CLI); policy never: it goes ahead`, async () => {
+      // Long steps: the build is still in flight when the procedure starts.
+      emu = await startTestSite({ topology, services: { searchpro: { tickMs: 60_000, durationMs: 600_000 } } });
+      const gw = emu.site.gatewayServer.name;
+      expect((await api(emu, 'POST', '/api/searchpro/index', {})).body).toMatchObject({ ok: true, searchpro: { indexing: true } });
+      const status = JSON.parse((await runCli(['status', '--json', '--data', emu.dataDir])).stdout) as { servers: Array<Record<string, any>> };
+      expect(status.servers.find((s) => s.name === gw)!.searchpro).toMatchObject({ state: 'indexing', indexing: true, progress: 0 });
+      const since = await lastSeq(emu);
+      // In the documented order: `to tran suspend` on every server (application servers first).
+      const refused = await api(emu, 'POST', '/api/commands', { command: 'to tran suspend' });
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ error: 'E_SEARCHPRO_INDEXING', rule: 'searchpro-indexing' });
+      expect(refused.body.message).toContain(`${gw}: the online backup cannot start while SearchPro is building an index on it`);
+      expect(await firedSince(emu, since, 'searchpro.backup-blocked')).toHaveLength(1);
+      expect(emu.site.gatewayServer.suspended).toBe(false);
+      expect(emu.site.directoryServer.suspended).toBe(false);
+      const cli = await runCli(['to', 'tran', 'suspend', '--server', gw, '--data', emu.dataDir]);
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toMatch(/^twemu: .*SearchPro is building an index.*; wait until the index build has finished/m);
+      expect(emu.site.gatewayServer.suspended).toBe(false);
+      await setPolicy(emu, 'searchpro.backup-blocked', { mode: 'never' });
+      const go = await api(emu, 'POST', '/api/commands', { command: 'to tran suspend' });
+      expect(go.status, JSON.stringify(go.body)).toBe(200);
+      expect(emu.site.servers.every((s) => s.suspended)).toBe(true);
+      expect(await firedSince(emu, since, 'searchpro.backup-blocked', 'behaviour-suppressed')).toHaveLength(1);
+      expect((await api(emu, 'POST', '/api/commands', { command: 'to backup on' })).status).toBe(200);
+    }, 60_000);
+  }
 });
