@@ -634,7 +634,8 @@ function answeredOk(a: { status: number; json: unknown }): boolean {
 function refusal(json: unknown, events: TwEvent[]): Outcome['refused'] {
   const j = (json ?? {}) as { error?: string; message?: string; hint?: string };
   const ev = [...events].reverse().find((e) => e.type === 'refused');
-  return { code: j.error ?? 'E_UNKNOWN', message: `${j.message ?? ''}${j.hint ? `; ${j.hint}` : ''}`, ...(ev?.rule ? { rule: ev.rule } : {}) };
+  const rule = (json as { rule?: string } | null)?.rule ?? ev?.rule;
+  return { code: j.error ?? 'E_UNKNOWN', message: `${j.message ?? ''}${j.hint ? `; ${j.hint}` : ''}`, ...(rule ? { rule } : {}) };
 }
 
 async function operator(ctx: Context, step: Step): Promise<Outcome> {
@@ -645,17 +646,19 @@ async function operator(ctx: Context, step: Step): Promise<Outcome> {
     ctx.backupsTaken++;
     const given = (step.fields.dest as string | undefined) ?? op.dest;
     const dest = given ? resolve(given) : ctx.backupDir;
-    const a = await ctx.api('POST', '/api/backups', { server: server ?? 'all', level: op.level, dest }, ctx.site, step.timeoutMs);
+    const lenientBackup = (step.fields.lenient as boolean | undefined) ?? op.lenient ?? ctx.scenario.site.lenient;
+    const a = await ctx.api('POST', '/api/backups', { server: server ?? 'all', level: op.level, dest, lenient: lenientBackup }, ctx.site, step.timeoutMs);
     if (a.status === 404 && (a.json as { message?: string })?.message?.startsWith('no route')) {
       return { ok: false, reply: '(this build has no differential backup: POST /api/backups is not a route)', body: a.text, status: 404 };
     }
     const o = httpOutcome(a);
     if (a.status === 409) o.refused = refusal(a.json, []);
+    if (a.status === 200) o.warnings = ((a.json as { manifests?: Array<{ warnings?: string[] }> }).manifests ?? []).flatMap((m) => m.warnings ?? []);
     return o;
   }
   const seq = await ctx.lastSeq();
   const lenient = (step.fields.lenient as boolean | undefined) ?? ('lenient' in op ? op.lenient : undefined) ?? ctx.scenario.site.lenient;
-  const a = await ctx.api('POST', '/api/commands', { command: op.command, server: server ?? 'all', lenient }, ctx.site, step.timeoutMs);
+  const a = await ctx.api('POST', '/api/commands', { command: op.command, server: server ?? 'all', lenient, ...('abort' in op && op.abort ? { abort: true } : {}) }, ctx.site, step.timeoutMs);
   if (a.status === 200) {
     const r = a.json as { results: Array<{ server: string; command: string; warnings: string[] }>; skipped: string[] };
     const lines = [...r.results.map((x) => `${x.server}: ${x.command} done${x.warnings.length ? ` (lenient: rule(s) broken: ${x.warnings.join(', ')})` : ''}`),

@@ -4,10 +4,10 @@
 // read them from here.
 
 import { allBehaviours } from '../emulator/catalog/catalog.js';
-import { COMMANDS, PROCEDURE, type CommandName } from '../emulator/procedure.js';
+import { COMMANDS, STEP_SPECS, type CommandName } from '../emulator/procedure.js';
 
 export const BEHAVIOUR_IDS = allBehaviours.map((b) => b.id);
-export const RULE_IDS = [...new Set(Object.values(PROCEDURE).flatMap((c) => c.rules.map((r) => r.id)))];
+export const RULE_IDS = [...new Set(STEP_SPECS.flatMap((c) => c.rules.map((r) => r.id)))];
 export const MAX_DELAY_MS = 60_000;
 
 function distance(a: string, b: string): number {
@@ -45,10 +45,10 @@ export function parseDuration(value: unknown): number | string {
 }
 
 export type OperatorCommand =
-  | { command: CommandName; server?: string; lenient?: boolean }
-  | { command: 'backup'; level: number; server?: string; dest?: string };
+  | { command: CommandName; server?: string; lenient?: boolean; abort?: boolean }
+  | { command: 'backup'; level: number; server?: string; dest?: string; lenient?: boolean };
 
-/** `to tran suspend [--server X] [--lenient]`, `backup --level N [--server X] [--dest D]`. */
+/** `to tran suspend [--server X] [--lenient]`, `to backup off --abort`, `backup --level N [--server X] [--dest D] [--lenient]`. */
 export function parseOperator(text: string): OperatorCommand | string {
   const words = text.trim().split(/\s+/);
   const flags: Record<string, string | true> = {};
@@ -57,12 +57,12 @@ export function parseOperator(text: string): OperatorCommand | string {
     const w = words[i]!;
     if (w.startsWith('--')) {
       const name = w.slice(2);
-      if (name === 'lenient') flags.lenient = true;
+      if (name === 'lenient' || name === 'abort') flags[name] = true;
       else if (['server', 'level', 'dest'].includes(name)) {
         const v = words[++i];
         if (v === undefined) return `--${name} needs a value`;
         flags[name] = v;
-      } else return `unknown option ${w} (the options are --server, --lenient, --level, --dest)`;
+      } else return `unknown option ${w} (the options are --server, --lenient, --abort, --level, --dest)`;
     } else plain.push(w);
   }
   const head = plain.join(' ').toLowerCase();
@@ -70,13 +70,14 @@ export function parseOperator(text: string): OperatorCommand | string {
   if (head === 'backup') {
     const level = Number(flags.level);
     if (flags.level === undefined || !Number.isInteger(level) || level < 0 || level > 2) return '`backup` needs --level 0, 1 or 2';
-    if (flags.lenient) return '--lenient applies to the procedure commands, not to backup';
-    return { command: 'backup', level, ...(server ? { server } : {}), ...(typeof flags.dest === 'string' ? { dest: flags.dest } : {}) };
+    if (flags.abort) return '--abort applies to `to backup off`, not to backup';
+    return { command: 'backup', level, ...(server ? { server } : {}), ...(typeof flags.dest === 'string' ? { dest: flags.dest } : {}), ...(flags.lenient ? { lenient: true } : {}) };
   }
   const command = COMMANDS.find((c) => c === head);
   if (!command) return `unknown operator command ${JSON.stringify(text)}; the commands are: ${COMMANDS.join(', ')}, backup --level N${suggest(head, [...COMMANDS, 'backup'])}`;
   if (flags.level !== undefined || flags.dest !== undefined) return `--level and --dest apply to backup, not to ${command}`;
-  return { command, ...(server ? { server } : {}), ...(flags.lenient ? { lenient: true } : {}) };
+  if (flags.abort && command !== 'to backup off') return `--abort applies to \`to backup off\` (19.3.4), not to ${command}`;
+  return { command, ...(server ? { server } : {}), ...(flags.lenient ? { lenient: true } : {}), ...(flags.abort ? { abort: true } : {}) };
 }
 
 export const SERVER_STATES = ['suspended', 'available', 'backup on', 'backup off', 'archived', 'not archived', 'backup done'] as const;
