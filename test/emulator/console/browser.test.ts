@@ -88,9 +88,10 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     await page.click('#command-form button[type=submit]');
     await poll(() => page.locator('#result').getAttribute('data-kind')).toBe('refused');
     const text = await page.locator('#result').textContent();
-    expect(text).toContain('REFUSED: twsv01 is not in backup mode');
+    expect(text).toContain('REFUSED: twsv01 is not in backup mode (step 3 comes after step 2)');
     expect(text).toContain('rule: backup-on-first');
-    expect(text).toContain('run `to backup on --server twsv01` first');
+    // The refusal names the next allowed command, the procedure's answer (as the checklist's next step).
+    expect(text).toContain('next allowed: `to tran suspend --server twsv01`');
     await page.locator('#feed li[data-type="refused"]').first().waitFor();
     expect(await page.locator('#feed li[data-type="refused"]').first().textContent()).toContain('backup-on-first');
     await expectChecklist(1, []);
@@ -173,7 +174,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     await page.click('#command-form button[type=submit]');
     await poll(() => page.locator('#result').getAttribute('data-kind')).toBe('warning');
     const text = await page.locator('#result').textContent();
-    expect(text).toContain('WARNING (rule suspend-first): lenient mode: twsv01: the service is not suspended (rule suspend-first broken on purpose)');
+    expect(text).toContain('WARNING (rule suspend-first): lenient mode: twsv01: the service is not suspended (step 2 comes after step 1) (rule suspend-first broken on purpose)');
     await page.locator('#feed li[data-type="warning"]').first().waitFor();
     await poll(() => card().locator('[data-field="backupMode"]').textContent()).toBe('ON');
     // Step 1 was skipped: only step 2 is ticked, and suspending is still the next valid step.

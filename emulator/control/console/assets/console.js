@@ -267,13 +267,16 @@ async function runCommand(command, server, lenientOverride) {
   await refresh();
 }
 
-async function runBackup(server, level, dest) {
+async function runBackup(server, level, dest, lenientOverride) {
   const target = dest ?? state.backupDest;
+  const lenient = lenientOverride ?? $('lenient').checked;
   showResult('ok', `running the level ${level} backup of ${server} ...`);
-  const { status, data } = await call('POST', '/api/backups', { server, level, dest: target });
+  const { status, data } = await call('POST', '/api/backups', { server, level, dest: target, lenient });
   if (status === 200) {
     const done = (data.manifests ?? []).map((m) => m.server ?? '').filter(Boolean).join(', ');
-    showResult('ok', `twemu backup --level ${level}: done${done ? ` on ${done}` : ` on ${server}`}`, `written to ${target}`);
+    const broken = [...new Set((data.manifests ?? []).flatMap((m) => m.warnings ?? []))];
+    showResult(broken.length ? 'warning' : 'ok', `twemu backup --level ${level}: done${done ? ` on ${done}` : ` on ${server}`}${broken.length ? ', out of order (lenient mode)' : ''}`,
+      `written to ${target}`, ...broken.map((r) => `WARNING (rule ${r})`));
   } else if (status === 404 && !state.backupsApi) {
     showResult('refused', 'the backup API is not available in this build', 'run `twemu backup --level N --dest DIR` in a terminal');
   } else {
@@ -312,7 +315,7 @@ async function onCommandSubmit(event) {
       showResult('refused', 'ERROR: --level must be 0, 1 or 2');
       return;
     }
-    await runBackup(server, level, typed.dest);
+    await runBackup(server, level, typed.dest, lenient);
   } else {
     await runCommand(typed.command, server, lenient);
   }
