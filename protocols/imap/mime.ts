@@ -1,9 +1,10 @@
-import { Splitter, libmime, addressparser } from './mimelibs.js';
+import { Splitter, libmime } from './mimelibs.js';
+import { parseAddresses } from './address.js';
 import { literal, quoted, str, type Value } from './types.js';
 
 // MIME structure for ENVELOPE, BODYSTRUCTURE and BODY[section]: the tree comes
 // from mailsplit (the splitter mailparser is built on), header values from
-// libmime, addresses from nodemailer's addressparser. Header values stay as
+// libmime, addresses from address.ts (ENVELOPE's own rules). Header values stay as
 // they are on the wire (RFC 2047 words and ISO-2022-JP included): clients
 // decode them, and 8-bit UTF-8 headers go out as literals, byte for byte.
 
@@ -113,16 +114,18 @@ export async function parseStructure(raw: Buffer, depth = 0): Promise<MessageStr
     return { root, size: raw.length };
   }
   const r = root as MimePart;
-  // Multipart bodies run from their header to the end of their closing delimiter line.
+  // A multipart body runs to the delimiter that ends the part holding it: the
+  // epilogue is part of it (BODY[TEXT] of a multipart message ends with the
+  // message, as Dovecot's does). The CRLF before a delimiter belongs to the delimiter.
   const fix = (p: MimePart, end: number) => {
-    if (p.type === 'multipart') {
-      p.bodyEnd = end;
-      const boundary = p.params.boundary;
-      if (boundary) {
-        const close = raw.indexOf(`--${boundary}--`, p.bodyStart, 'latin1');
-        if (close >= 0 && close + boundary.length + 4 <= end) p.bodyEnd = close + boundary.length + 4;
-      }
-      for (const c of p.children) fix(c, p.bodyEnd);
+    if (p.type !== 'multipart') return;
+    p.bodyEnd = end;
+    const boundary = p.params.boundary;
+    for (const c of p.children) {
+      if (c.type !== 'multipart') continue;
+      let next = boundary ? raw.indexOf(`\n--${boundary}`, c.bodyStart, 'latin1') : -1;
+      if (next >= 0 && next > c.bodyStart && raw[next - 1] === 0x0d) next--;
+      fix(c, next >= c.bodyStart && next <= end ? next : end);
     }
   };
   fix(r, raw.length);
@@ -160,36 +163,18 @@ const nstr = (v: string | null): Value =>
 
 function addresses(value: string | null): Value {
   if (!value) return null;
-  let parsed: Array<{ name?: string; address?: string; group?: any[] }>;
-  try {
-    parsed = addressparser(value) as typeof parsed;
-  } catch {
-    return null;
-  }
-  const out: Value[] = [];
-  const one = (a: { name?: string; address?: string }): Value => {
-    const addr = a.address ?? '';
-    const at = addr.lastIndexOf('@');
-    const mailbox = at < 0 ? addr : addr.slice(0, at);
-    const host = at < 0 ? null : addr.slice(at + 1);
-    return [nstr(a.name || null), null, nstr(mailbox || null), nstr(host)];
-  };
-  for (const a of parsed) {
-    if (a.group) {
-      out.push([null, null, nstr(a.name || ''), null]);
-      for (const m of a.group) out.push(one(m));
-      out.push([null, null, null, null]);
-    } else out.push(one(a));
-  }
-  return out.length ? [{ run: out }] : null;
+  const parsed = parseAddresses(value);
+  if (!parsed.length) return null;
+  return [{ run: parsed.map((a) => [nstr(a.name), nstr(a.adl), nstr(a.mailbox), nstr(a.host)]) }];
 }
 
 export function envelope(h: Record<string, string[]>): Value[] {
   const from = addresses(first(h, 'from'));
-  const sender = first(h, 'sender');
-  const replyTo = first(h, 'reply-to');
+  // An absent or empty Sender / Reply-To is the From (RFC 3501 7.4.2).
+  const sender = addresses(first(h, 'sender'));
+  const replyTo = addresses(first(h, 'reply-to'));
   return [
-    nstr(first(h, 'date')), nstr(first(h, 'subject')), from, sender === null ? from : addresses(sender), replyTo === null ? from : addresses(replyTo),
+    nstr(first(h, 'date')), nstr(first(h, 'subject')), from, sender ?? from, replyTo ?? from,
     addresses(first(h, 'to')), addresses(first(h, 'cc')), addresses(first(h, 'bcc')),
     nstr(first(h, 'in-reply-to')), nstr(first(h, 'message-id')),
   ];
@@ -256,11 +241,16 @@ export function bodyStructure(raw: Buffer, p: MimePart, extensible: boolean): Va
 
 // ---- BODY[section] ---------------------------------------------------------
 
-/** Finds a part by number (`1.2`); a non-multipart message's part 1 is its body. */
+/**
+ * Finds a part by number (`1.2`); a non-multipart message's part 1 is its
+ * body. After the first number, a message/rfc822 part's numbers address its
+ * embedded message (`2.1` is part 1 of the message in part 2); a top-level
+ * message/rfc822 message's part 1 is its body, the whole embedded message.
+ */
 export function findPart(root: MimePart, numbers: number[]): MimePart | null {
   let p: MimePart = root;
-  for (const n of numbers) {
-    if (p.type === 'message' && p.subtype === 'rfc822' && p.message) p = p.message;
+  for (const [i, n] of numbers.entries()) {
+    if (i > 0 && p.type === 'message' && p.subtype === 'rfc822' && p.message) p = p.message;
     if (p.type === 'multipart' && p.children.length) {
       const c = p.children[n - 1];
       if (!c) return null;

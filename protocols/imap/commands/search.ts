@@ -5,6 +5,7 @@ import { decodedHeader, decodedText } from '../mime.js';
 import { ImapSyntaxError, data, no, ok, type CommandSpec, type Token } from '../types.js';
 import type { MessageMeta } from '../../../emulator/store/mail.js';
 import { libmime } from '../mimelibs.js';
+import { parseAddresses } from '../address.js';
 
 // SEARCH (RFC 3501 6.4.4): keys parsed into a tree, evaluated per message.
 // Header keys compare decoded text (RFC 2047, ISO-2022-JP), case-insensitively;
@@ -46,7 +47,36 @@ function day(t: Token | undefined): number {
   return Math.floor(Date.UTC(Number(m[3]), month, Number(m[1])) / 86_400_000);
 }
 
+/**
+ * The day a Date header names, in its own time zone (RFC 3501 6.4.4: SENTON
+ * and friends disregard time and timezone): `Sun, 25 Mar 2007 00:00:00 +0200`
+ * is 25 March whatever UTC says. NaN when the header has no date.
+ */
+export function sentDay(header: string): number {
+  const m = /(\d{1,2})\s+([A-Za-z]{3})[A-Za-z]*\.?\s+(\d{2,4})\b/.exec(header);
+  const month = m ? MONTHS.indexOf(m[2]!.toLowerCase()) : -1;
+  if (!m || month < 0) {
+    const time = Date.parse(header);
+    return Number.isNaN(time) ? NaN : Math.floor(time / 86_400_000);
+  }
+  let year = Number(m[3]);
+  // Two- and three-digit years (RFC 5322 4.3).
+  if (m[3]!.length === 2) year += year < 50 ? 2000 : 1900;
+  else if (m[3]!.length === 3) year += 1900;
+  return Math.floor(Date.UTC(year, month, Number(m[1])) / 86_400_000);
+}
+
 const MAX_DEPTH = 64;
+
+const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to']);
+/**
+ * An address header as the addresses it holds (`Name <box@host>, group:`),
+ * comments and routes left out, so `FROM user@example.org` finds
+ * `<user (comment)@ (comment) example.org>` (as Dovecot does).
+ */
+function addressText(v: string): string {
+  return parseAddresses(v).map((a) => (a.host === null && a.mailbox ? `${a.mailbox}:` : a.mailbox ? `${a.name ? `${decodedHeader(a.name)} ` : ''}<${a.mailbox}@${a.host}>` : '')).join(', ');
+}
 
 function parseKey(tokens: Token[], pos: { i: number }, depth = 0): Key {
   if (depth > MAX_DEPTH) throw new ImapSyntaxError('search keys nested too deeply');
@@ -106,16 +136,14 @@ function matches(key: Key, c: Candidate, ctx: { maxSeq: number; maxUid: number }
       const values = c.headers?.[key.field] ?? [];
       if (!key.value) return values.length > 0;
       const needle = key.value.toLowerCase();
-      return values.some((v) => decodedHeader(v).toLowerCase().includes(needle));
+      const address = ADDRESS_FIELDS.has(key.field);
+      return values.some((v) => decodedHeader(v).toLowerCase().includes(needle) || (address && addressText(v).toLowerCase().includes(needle)));
     }
     case 'body': return (c.body ?? '').toLowerCase().includes(key.value.toLowerCase());
     case 'text': return (c.body ?? '').toLowerCase().includes(key.value.toLowerCase()) || (c.headText ?? '').toLowerCase().includes(key.value.toLowerCase());
     case 'date': {
-      let time: number;
-      if (key.field === 'internal') time = Date.parse(c.meta.internalDate);
-      else time = Date.parse(c.headers?.date?.[0] ?? '');
-      if (Number.isNaN(time)) return false;
-      const d = Math.floor(time / 86_400_000);
+      const d = key.field === 'internal' ? Math.floor(Date.parse(c.meta.internalDate) / 86_400_000) : sentDay(c.headers?.date?.[0] ?? '');
+      if (Number.isNaN(d)) return false;
       return key.op === 'before' ? d < key.day : key.op === 'on' ? d === key.day : d >= key.day;
     }
     case 'size': return key.op === 'larger' ? c.meta.size > key.n : c.meta.size < key.n;

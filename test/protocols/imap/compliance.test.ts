@@ -199,3 +199,75 @@ describe('mailbox names (modified UTF-7, 7-bit texts)', () => {
     expect(w.text).toMatch(/^[\x00-\x7f]*$/);
   });
 });
+
+describe('SEARCH (imaptest search-date, search-addresses)', () => {
+  it('SENTBEFORE / SENTON / SENTSINCE take the day the Date header names, in its own time zone', async () => {
+    const dates = ['Sat, 24 Mar 2007 23:00:00 +0200', 'Sun, 25 Mar 2007 00:00:00 +0200', 'Sun, 25 Mar 2007 23:00:00 +0300', 'Mon, 26 Mar 2007 00:00:00 +0300', '26 Mar 07 01:00 -1100'];
+    const { w } = await fresh(dates.map((d) => plain('dated', `Date: ${d}\r\n`)));
+    await w.cmd('s', 'SELECT INBOX');
+    expect(await w.cmd('d1', 'SEARCH SENTBEFORE 25-Mar-2007')).toEqual(['* SEARCH 1', 'd1 OK SEARCH completed']);
+    expect(await w.cmd('d2', 'SEARCH SENTON 25-Mar-2007')).toEqual(['* SEARCH 2 3', 'd2 OK SEARCH completed']);
+    expect(await w.cmd('d3', 'SEARCH SENTSINCE 26-Mar-2007')).toEqual(['* SEARCH 4 5', 'd3 OK SEARCH completed']);
+    expect(await w.cmd('d4', 'SEARCH SENTON 26-Mar-2007')).toEqual(['* SEARCH 4 5', 'd4 OK SEARCH completed']);
+  });
+
+  it('FROM / TO / CC match the address itself, whatever comments and display names surround it', async () => {
+    const froms = ['user-from@domain.example', 'Real <user-from@domain.example>', '<user-from (comment)@ (comment) domain.example>',
+      'user-from@domain.example (Real)', 'other@domain.example'];
+    const { w } = await fresh(froms.map((f) => `From: ${f}\r\nTo: grp: one@x.example, two@x.example;\r\nSubject: s\r\n\r\nbody\r\n`));
+    await w.cmd('s', 'SELECT INBOX');
+    expect(await w.cmd('f1', 'SEARCH FROM user-from@domain.example')).toEqual(['* SEARCH 1 2 3 4', 'f1 OK SEARCH completed']);
+    expect(await w.cmd('f2', 'SEARCH FROM real')).toEqual(['* SEARCH 2 4', 'f2 OK SEARCH completed']);
+    expect(await w.cmd('f3', 'SEARCH TO grp')).toEqual(['* SEARCH 1 2 3 4 5', 'f3 OK SEARCH completed']);
+    expect(await w.cmd('f4', 'SEARCH FROM comment')).toEqual(['* SEARCH 3', 'f4 OK SEARCH completed']);
+  });
+});
+
+describe('ENVELOPE (imaptest fetch-envelope)', () => {
+  it('groups with no member, an empty Sender or Reply-To, a source route, a comment as the name', async () => {
+    const { w } = await fresh([
+      'Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: user@domain (Real Name)\r\nTo: group: g1@d1.org, g2@d2.org;, group2: g3@d3.org;\r\nCc: group:;, group2: (foo) ;\r\n\r\nbody\r\n',
+      'Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: user@domain (Real Name)\r\nSender: \r\nReply-To: \r\n\r\nbody\r\n',
+      'Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: <@route:user@domain>\r\n\r\nbody\r\n',
+    ]);
+    await w.cmd('s', 'EXAMINE INBOX');
+    const from = '(("Real Name" NIL "user" "domain"))';
+    expect(await w.cmd('e1', 'FETCH 1:* ENVELOPE')).toEqual([
+      `* 1 FETCH (ENVELOPE ("Thu, 15 Feb 2007 01:02:03 +0200" NIL ${from} ${from} ${from} ` +
+        '((NIL NIL "group" NIL)(NIL NIL "g1" "d1.org")(NIL NIL "g2" "d2.org")(NIL NIL NIL NIL)(NIL NIL "group2" NIL)(NIL NIL "g3" "d3.org")(NIL NIL NIL NIL)) ' +
+        '((NIL NIL "group" NIL)(NIL NIL NIL NIL)(NIL NIL "group2" NIL)(NIL NIL NIL NIL)) NIL NIL NIL))',
+      `* 2 FETCH (ENVELOPE ("Thu, 15 Feb 2007 01:02:03 +0200" NIL ${from} ${from} ${from} NIL NIL NIL NIL NIL))`,
+      '* 3 FETCH (ENVELOPE ("Thu, 15 Feb 2007 01:02:03 +0200" NIL ((NIL "@route" "user" "domain")) ((NIL "@route" "user" "domain")) ((NIL "@route" "user" "domain")) NIL NIL NIL NIL NIL))',
+      'e1 OK FETCH completed',
+    ]);
+  });
+});
+
+describe('BODY[section] (imaptest fetch-body-mime, fetch-body-message-rfc822*)', () => {
+  const inner = 'From: sub@domain.example\r\nSubject: submsg\r\nContent-Type: multipart/alternative; boundary="sub1"\r\n\r\n' +
+    'Sub prologue\r\n--sub1\r\nContent-Type: text/plain\r\n\r\nHello\r\n\r\n--sub1--\r\nSub epilogue\r\n';
+  const mixed = 'From: a@x.example\r\nSubject: mixed\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="foo"\r\n\r\n' +
+    `Root prologue\r\n\r\n--foo\r\nContent-Type: text/plain\r\n\r\nhello\r\n\r\n--foo\r\nContent-Type: message/rfc822\r\n\r\n${inner}\r\n--foo--\r\nRoot epilogue\r\n`;
+  const wrapped = `From: a@x.example\r\nSubject: wrapped\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n${inner}`;
+  const lit = (s: string) => `{${Buffer.byteLength(s)}}\r\n${s}`;
+
+  it('BODY[TEXT] of a multipart keeps the epilogue; BODY[2.TEXT] of an embedded multipart message keeps its own', async () => {
+    const { w } = await fresh([mixed]);
+    await w.cmd('s', 'EXAMINE INBOX');
+    const text = mixed.slice(mixed.indexOf('\r\n\r\n') + 4);
+    expect((await w.cmd('b1', 'FETCH 1 BODY.PEEK[TEXT]')).join('\r\n')).toBe(`* 1 FETCH (BODY[TEXT] ${lit(text)})\r\nb1 OK FETCH completed`);
+    const innerText = inner.slice(inner.indexOf('\r\n\r\n') + 4);
+    expect((await w.cmd('b2', 'FETCH 1 BODY.PEEK[2.TEXT]')).join('\r\n')).toBe(`* 1 FETCH (BODY[2.TEXT] ${lit(innerText)})\r\nb2 OK FETCH completed`);
+    expect((await w.cmd('b3', 'FETCH 1 BODY.PEEK[2]')).join('\r\n')).toBe(`* 1 FETCH (BODY[2] ${lit(inner)})\r\nb3 OK FETCH completed`);
+    expect((await w.cmd('b4', 'FETCH 1 BODY.PEEK[2.1]')).join('\r\n')).toBe(`* 1 FETCH (BODY[2.1] ${lit('Hello\r\n')})\r\nb4 OK FETCH completed`);
+  });
+
+  it('BODY[1] of a top-level message/rfc822 message is the whole embedded message; BODY[1.1] its first part', async () => {
+    const { w } = await fresh([wrapped]);
+    await w.cmd('s', 'EXAMINE INBOX');
+    expect((await w.cmd('r1', 'FETCH 1 BODY.PEEK[1]')).join('\r\n')).toBe(`* 1 FETCH (BODY[1] ${lit(inner)})\r\nr1 OK FETCH completed`);
+    expect((await w.cmd('r2', 'FETCH 1 BODY.PEEK[1.HEADER.FIELDS (SUBJECT)]')).join('\r\n'))
+      .toBe(`* 1 FETCH (BODY[1.HEADER.FIELDS (SUBJECT)] ${lit('Subject: submsg\r\n\r\n')})\r\nr2 OK FETCH completed`);
+    expect((await w.cmd('r3', 'FETCH 1 BODY.PEEK[1.1]')).join('\r\n')).toBe(`* 1 FETCH (BODY[1.1] ${lit('Hello\r\n')})\r\nr3 OK FETCH completed`);
+  });
+});
