@@ -110,3 +110,34 @@ describe('IMAP of the built package: a multipart message is its MIME tree', () =
     }
   });
 });
+
+describe('IMAP of the built package: what Dovecot\'s imaptest found (issue 13)', () => {
+  it('BODY[TEXT] keeps the epilogue, BODY[1] of a message/rfc822 message, the hierarchy, strict names, * FLAGS for a new keyword', async () => {
+    const inner = `From: sub@x.example${CRLF}Subject: submsg${CRLF}${CRLF}Hello${CRLF}`;
+    const mixed = `From: a@x.example${CRLF}MIME-Version: 1.0${CRLF}Content-Type: multipart/mixed; boundary="b"${CRLF}${CRLF}` +
+      `prologue${CRLF}--b${CRLF}Content-Type: text/plain${CRLF}${CRLF}one${CRLF}--b--${CRLF}epilogue${CRLF}`;
+    const wrapped = `From: a@x.example${CRLF}MIME-Version: 1.0${CRLF}Content-Type: message/rfc822${CRLF}${CRLF}${inner}`;
+    expect((await served.api('POST', '/api/users', { name: 'e2e1', password: 'teamware' })).status).toBe(201);
+    expect((await served.api('POST', '/api/mail', { to: 'e2e1', raw: mixed })).status).toBe(201);
+    expect((await served.api('POST', '/api/mail', { to: 'e2e1', raw: wrapped })).status).toBe(201);
+    const w = await Wire.open(port);
+    try {
+      await w.until('\r\n');
+      expect((await w.cmd('a1', 'LOGIN e2e1 teamware')).at(-1)).toMatch(/^a1 OK/);
+      const flags = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
+      expect(await w.cmd('a2', 'SELECT INBOX')).toContain(`* FLAGS (${flags})`);
+      const text = mixed.slice(mixed.indexOf(CRLF + CRLF) + 4);
+      expect((await w.cmd('a3', 'FETCH 1 BODY.PEEK[TEXT]')).join(CRLF)).toBe(`* 1 FETCH (BODY[TEXT] {${bytes(text)}}${CRLF}${text})${CRLF}a3 OK FETCH completed`);
+      expect((await w.cmd('a4', 'FETCH 2 BODY.PEEK[1]')).join(CRLF)).toBe(`* 2 FETCH (BODY[1] {${bytes(inner)}}${CRLF}${inner})${CRLF}a4 OK FETCH completed`);
+      expect(await w.cmd('a5', 'STORE 1 +FLAGS.SILENT ($Later)')).toEqual([
+        `* FLAGS (${flags} $Later)`, `* OK [PERMANENTFLAGS (${flags} $Later \\*)] Flags permitted`, 'a5 OK STORE completed']);
+      expect(await w.cmd('a6', 'CREATE &iao-/&W1A-')).toEqual(['a6 OK CREATE completed']);
+      expect(await w.cmd('a7', 'DELETE &iao-')).toEqual(['a7 OK DELETE completed']);
+      expect(await w.cmd('a8', 'LIST "" &iao-%')).toEqual(['* LIST (\\Noselect \\HasChildren) "/" &iao-', 'a8 OK LIST completed']);
+      expect(await w.cmd('a9', 'CREATE "&2AA-"')).toEqual(['a9 NO [CANNOT] Mailbox name is not valid modified UTF-7']);
+      expect(await w.cmd('b1', 'SELECT &MNcw7TC4MKcwrzDI-')).toEqual(['b1 NO [NONEXISTENT] Mailbox does not exist: &MNcw7TC4MKcwrzDI-']);
+    } finally {
+      w.socket.destroy();
+    }
+  });
+});
