@@ -68,6 +68,7 @@ export const ERRORS = {
   E_FACILITY_EXISTS: { status: 400, ame: -2, message: 'the facility already exists' },
   E_NO_FACILITY: { status: 404, ame: -3, message: 'no such facility' },
   E_CLASH: { status: 409, ame: -5, message: 'the facility is already reserved for an overlapping time' },
+  E_EXISTS: { status: 409, ame: -5, message: 'a thing of that name already exists' },
   // Forum, library, memos, bookmarks
   E_FORUM: { status: 400, ame: -2, message: 'the forum name is malformed' },
   E_NO_FORUM: { status: 404, ame: -3, message: 'no such forum' },

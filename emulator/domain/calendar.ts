@@ -176,13 +176,26 @@ export class CalendarService<S extends DomainServer> {
     return current;
   }
 
-  /** 利用許可: who may reserve a facility (the administrator's operation). */
-  setPermitted(facilityId: number, users: string[]): Outcome<Facility, 'not-found'> {
+  /** 利用許可: who may reserve a facility (the administrator's operation); names as the Directory spells them. */
+  setPermitted(facilityId: number, users: string[]): Outcome<Facility, 'not-found', { account?: string }> {
     const calendar = this.facilityServer.store.calendar;
-    const unknown = users.find((u) => !this.site.directory.get(u));
-    if (unknown !== undefined) return refuse('not-found', `no account ${JSON.stringify(unknown)}`);
+    const accounts = users.map((u) => this.site.directory.get(u));
+    const unknown = users.find((_, i) => !accounts[i]);
+    if (unknown !== undefined) return refuse('not-found', `no account ${JSON.stringify(unknown)}`, { account: unknown });
     if (!calendar.facility(facilityId)) return refuse('not-found', `no facility ${facilityId}`);
-    return ok(calendar.setPermitted(facilityId, users));
+    return ok(calendar.setPermitted(facilityId, accounts.map((a) => a!.name)));
+  }
+
+  /** A new facility calendar (設備の追加); names are unique. */
+  addFacility(input: { name: string; department?: string }): Outcome<Facility, 'bad-input' | 'exists'> {
+    if (typeof input.name !== 'string' || !input.name.trim() || input.name.length > 100) return refuse('bad-input', 'facility name must be 1-100 characters');
+    if (this.facilities().some((f) => f.name === input.name)) return refuse('exists', `facility ${input.name} already exists`);
+    return ok(this.facilityServer.store.calendar.createFacility(input));
+  }
+
+  /** Facilities whose name or department contains the text (設備の検索). */
+  searchFacilities(text: string): Facility[] {
+    return this.facilityServer.store.calendar.searchFacilities(text);
   }
 
   private serverNamed(name: string): S {

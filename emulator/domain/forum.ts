@@ -30,6 +30,12 @@ export class ForumService<S extends DomainServer> {
     return ok({ forum: forum.value, posts });
   }
 
+  /** One post by its id. */
+  postById(id: number): Outcome<Post, 'not-found'> {
+    const p = this.server.store.forum.post(id);
+    return p ? ok(p) : refuse('not-found', `no post ${id}`);
+  }
+
   post(forumId: number, author: string, input: { title: string; body: string }): Outcome<Post, 'not-found' | 'bad-input'> {
     const forum = this.forum(forumId);
     if (!forum.ok) return forum;

@@ -10,6 +10,7 @@ import { DirectoryService } from './directory.js';
 import { ForumService } from './forum.js';
 import { LibraryService } from './library.js';
 import { MailService } from './mail.js';
+import { WebDataService } from './webdata.js';
 import type { DomainServer, DomainSite } from './ports.js';
 
 export * from './outcome.js';
@@ -20,6 +21,7 @@ export { DirectoryService, entryOf, type DirectoryEntry } from './directory.js';
 export { ForumService } from './forum.js';
 export { LibraryService } from './library.js';
 export { MailService, WASTEBOX } from './mail.js';
+export { WebDataService } from './webdata.js';
 
 export interface Domain<S extends DomainServer = DomainServer> {
   access: AccessService<S>;
@@ -28,6 +30,7 @@ export interface Domain<S extends DomainServer = DomainServer> {
   forum: ForumService<S>;
   library: LibraryService<S>;
   mail: MailService<S>;
+  webdata: WebDataService<S>;
 }
 
 /** The site's domain services (checks `services.access` at once: a bad setting is one error at start). */
@@ -39,5 +42,6 @@ export function createDomain<S extends DomainServer>(site: DomainSite<S>): Domai
     forum: new ForumService(site),
     library: new LibraryService(site),
     mail: new MailService(site),
+    webdata: new WebDataService(site),
   };
 }

@@ -41,14 +41,15 @@ export class MailService<S extends DomainServer> {
   }
 
   /** Delivers `raw` to every recipient and files a copy (\Seen) in the sender's OUTBOX. */
-  send(from: Account, to: Account[], raw: string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number } {
+  send(from: Account, to: Account[], message: Buffer | string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number } {
+    const raw = Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8');
     const delivered = to.map((r) => {
       const home = this.site.homeServer(r);
       home.store.mail.ensureDefaultFolders(r.name);
-      const { uid } = home.store.mail.append(r.name, 'INBOX', Buffer.from(raw, 'utf8'));
+      const { uid } = home.store.mail.append(r.name, 'INBOX', raw);
       return { user: r.name, server: home.name, uid };
     });
-    const { uid: outboxUid } = this.mailbox(from).append(from.name, 'OUTBOX', Buffer.from(raw, 'utf8'), { flags: ['\\Seen'] });
+    const { uid: outboxUid } = this.mailbox(from).append(from.name, 'OUTBOX', raw, { flags: ['\\Seen'] });
     return { delivered, outboxUid };
   }
 }

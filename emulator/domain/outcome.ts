@@ -9,6 +9,7 @@ export type Refusal =
   | 'not-found' // no such thing (or not the caller's, where that must not be told)
   | 'not-permitted' // it exists, the caller may not do this (another user's reservation, facility not permitted, a document locked by another)
   | 'clash' // the facility is already reserved for that time
+  | 'exists' // a thing of that name already exists (a facility)
   | 'bad-input' // the values break a rule of the data (title length, date-time)
   | 'bad-credentials' // wrong user name or password
   | 'service-unavailable' // the Directory has the service turned off for the account
@@ -25,7 +26,7 @@ export type Outcome<T, R extends Refusal = Refusal, D = unknown> = { ok: true; v
 
 /** The error-catalogue code of each refusal (emulator/errors.ts says how it looks on every wire). */
 export const REFUSAL_CODE = {
-  'not-found': 'E_NOT_FOUND', 'not-permitted': 'E_NOT_PERMITTED', clash: 'E_CLASH', 'bad-input': 'E_BAD_REQUEST',
+  'not-found': 'E_NOT_FOUND', 'not-permitted': 'E_NOT_PERMITTED', clash: 'E_CLASH', exists: 'E_EXISTS', 'bad-input': 'E_BAD_REQUEST',
   'bad-credentials': 'E_UNAUTHORIZED', 'service-unavailable': 'E_SERVICE_UNAVAILABLE', 'wrong-server': 'E_WRONG_SERVER',
 } as const satisfies Record<Refusal, ErrorCode>;
 

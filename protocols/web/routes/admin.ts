@@ -17,7 +17,7 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
   const site = deps.site;
   const directory = () => [site.directoryServer];
   const shared = () => [site.sharedServer];
-  const facilities = () => site.sharedServer.store.calendar;
+  const calendar = site.domain.calendar;
 
   // Switching to the administrator menu from the top page (web.admin-menu-duplicate: the busy message twice).
   route(app, deps, 'GET', '/admin', { admin: true, static: true }, (c) => {
@@ -45,26 +45,26 @@ export function adminRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   route(app, deps, 'GET', '/admin/users', { admin: true, data: directory, back: () => '/admin/menu' }, () => page('ユーザー一覧', html`<h1>ユーザー一覧</h1>
 <table class="list" id="user-list"><tr><th>ユーザー名</th><th>氏名</th><th>部門</th><th>ホームサーバ</th><th>Web</th><th>管理者</th></tr>
-${site.directory.list().map((a) => html`<tr><td>${a.name}</td><td>${a.displayName}</td><td>${a.department}</td><td>${a.homeServer}</td><td>${a.services.web ? '○' : '-'}</td><td>${a.isAdmin ? '○' : ''}</td></tr>\n`)}
+${site.domain.directory.list().map((a) => html`<tr><td>${a.name}</td><td>${a.displayName}</td><td>${a.department}</td><td>${a.homeServer}</td><td>${a.services.web ? '○' : '-'}</td><td>${a.isAdmin ? '○' : ''}</td></tr>\n`)}
 </table>`));
 
   route(app, deps, 'GET', '/admin/bookmarks', { admin: true, data: directory, back: () => '/admin/menu' }, (c) => page('共有ブックマークの管理', html`<h1>共有ブックマークの管理</h1>
 <table class="list" id="admin-bookmarks"><tr><th>タイトル</th><th>URL</th><th>登録者</th><th></th></tr>
-${site.directoryServer.store.webdata.bookmarks().map((b) => html`<tr><td>${b.title}</td><td>${b.url}</td><td>${b.createdBy}</td>
+${site.domain.webdata.bookmarks().map((b) => html`<tr><td>${b.title}</td><td>${b.url}</td><td>${b.createdBy}</td>
 <td><form method="post" action="/bookmark/delete">${csrfField(c.session.csrf)}<input type="hidden" name="from" value="admin"><input type="hidden" name="id" value="${b.id}"><button type="submit">削除</button></form></td></tr>\n`)}
 </table>`));
 
   // ---- 部門管理者メニュー: facility calendar management ----
   const cancelButton = (from: (typeof CANCEL_FROM)[number]) => html`<form method="get" action="/dept/facility/cancel"><input type="hidden" name="from" value="${from}"><button type="submit" id="cancel">キャンセル</button></form>`;
   const mustFacility = (fid: number) => {
-    const f = facilities().facility(fid);
+    const f = calendar.facility(fid);
     if (!f) throw new InputError('指定された設備はありません。', 404, '/dept');
     return f;
   };
 
   route(app, deps, 'GET', '/dept', { admin: true, data: shared }, () => page('部門管理者メニュー', html`<h1>部門管理者メニュー - 設備カレンダーの管理</h1>
 <table class="list" id="dept-facilities"><tr><th>設備</th><th>部門</th><th>利用を許可されたユーザー</th><th></th></tr>
-${facilities().facilities().map((f) => html`<tr><td>${f.name}</td><td>${f.department}</td><td>${f.permitted.join(', ')}</td><td><a href="/dept/facility/permit${query({ id: f.id })}">利用許可</a></td></tr>\n`)}
+${calendar.facilities().map((f) => html`<tr><td>${f.name}</td><td>${f.department}</td><td>${f.permitted.join(', ')}</td><td><a href="/dept/facility/permit${query({ id: f.id })}">利用許可</a></td></tr>\n`)}
 </table>
 <div class="buttons"><a href="/dept/facility/add">追加</a> <a href="/dept/facility/search">検索</a></div>`));
 
@@ -73,7 +73,7 @@ ${facilities().facilities().map((f) => html`<tr><td>${f.name}</td><td>${f.depart
     return page('利用許可', html`<h1>設備カレンダー - 利用許可 (${f.name})</h1>
 <form method="post" action="/dept/facility/permit">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${f.id}">
 <table class="list"><tr><th></th><th>ユーザー名</th><th>氏名</th></tr>
-${site.directory.list().map((a) => html`<tr><td><input type="checkbox" name="user" value="${a.name}"${f.permitted.includes(a.name) ? html` checked` : ''}></td><td>${a.name}</td><td>${a.displayName}</td></tr>\n`)}
+${site.domain.directory.list().map((a) => html`<tr><td><input type="checkbox" name="user" value="${a.name}"${f.permitted.includes(a.name) ? html` checked` : ''}></td><td>${a.name}</td><td>${a.displayName}</td></tr>\n`)}
 </table>
 <div class="buttons"><button type="submit">OK</button></div></form>
 <div class="buttons">${cancelButton('permit')}</div>`);
@@ -82,8 +82,8 @@ ${site.directory.list().map((a) => html`<tr><td><input type="checkbox" name="use
     const f = fieldsOf(c.req);
     const fac = mustFacility(id(f.id));
     const users = list(f, 'user');
-    for (const u of users) if (!site.account(u)) throw new InputError(`ユーザー ${u} は登録されていません。`, 400, `/dept/facility/permit${query({ id: fac.id })}`);
-    facilities().setPermitted(fac.id, users.map((u) => site.account(u)!.name));
+    const set = calendar.setPermitted(fac.id, users);
+    if (!set.ok) throw new InputError(set.account ? `ユーザー ${set.account} は登録されていません。` : '指定された設備はありません。', set.account ? 400 : 404, `/dept/facility/permit${query({ id: fac.id })}`);
     return { redirect: '/dept' };
   });
 
@@ -102,14 +102,14 @@ ${site.directory.list().map((a) => html`<tr><td><input type="checkbox" name="use
     const department = text(f, 'department', 100);
     const back = `/dept/facility/add${query({ name, department })}`;
     if (!name.trim()) throw new InputError('設備名を入力してください。', 400, back);
-    if (facilities().facilities().some((x) => x.name === name)) throw new InputError(`設備「${name}」はすでに登録されています。`, 409, back);
-    facilities().createFacility({ name, department });
+    const added = calendar.addFacility({ name, department });
+    if (!added.ok) throw new InputError(added.refused === 'exists' ? `設備「${name}」はすでに登録されています。` : `入力に誤りがあります。(${added.message})`, added.refused === 'exists' ? 409 : 400, back);
     return { redirect: '/dept' };
   });
 
   route(app, deps, 'GET', '/dept/facility/search', { admin: true, data: shared, back: () => '/dept' }, (c) => {
     const q = text(queryOf(c.req), 'q', 100);
-    const results = q ? facilities().searchFacilities(q) : null;
+    const results = q ? calendar.searchFacilities(q) : null;
     return page('設備の検索', html`<h1>設備カレンダー - 検索</h1>
 <form method="get" action="/dept/facility/search"><input type="text" name="q" maxlength="100" value="${q}"> <button type="submit">検索</button></form>
 ${results ? html`<table class="list" id="search-results"><tr><th>設備</th><th>部門</th></tr>

@@ -50,15 +50,17 @@ export function formatDate(d: Date): string {
 }
 
 function keyOf(c: Ctx, folder: string, uid: number): string {
-  const f = c.deps.site.homeStore(c.user).mail.folder(c.user, folder)!;
-  return `${c.deps.site.homeStore(c.user).database.id}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000${uid}`;
+  const f = c.deps.site.domain.mail.mailbox(c.user).folder(c.user, folder)!;
+  return `${c.deps.site.homeServer(c.user).store.database.id}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000${uid}`;
 }
 
 /** The user's folder named in the request (INBOX when absent); another name is 404. */
 function folderOf(c: Ctx, value: unknown): string {
   const name = typeof value === 'string' && value ? value : 'INBOX';
-  if (name.length > 64 || !c.deps.site.homeStore(c.user).mail.folder(c.user, name)) throw new InputError('指定されたフォルダはありません。', 404, '/mail/list');
-  return c.deps.site.homeStore(c.user).mail.folder(c.user, name)!.name;
+  const account = c.deps.site.domain.access.account(c.user);
+  const found = name.length <= 64 && account ? c.deps.site.domain.mail.folder(account, name) : null;
+  if (!found?.ok) throw new InputError('指定されたフォルダはありません。', 404, '/mail/list');
+  return found.value;
 }
 
 /** RFC 2047 B-encoding when the text is not plain ASCII. */
@@ -89,7 +91,7 @@ export function mailRoutes(app: FastifyInstance, deps: WebDeps): void {
   route(app, deps, 'GET', '/mail/list', { data: home }, async (c) => {
     const q = queryOf(c.req);
     const folder = folderOf(c, q.folder);
-    const store = c.deps.site.homeStore(c.user).mail;
+    const store = c.deps.site.domain.mail.mailbox(c.user);
     const all = store.messages(c.user, folder).reverse();
     const pages = Math.max(1, Math.ceil(all.length / LIST_PAGE_SIZE));
     const pageNo = q.page === undefined || q.page === '' ? 1 : id(q.page, 'page');
@@ -114,7 +116,7 @@ ${pages > 1 ? html`<p class="pager">${all.length}件 ${pageNo > 1 ? html`<a href
     const q = queryOf(c.req);
     const folder = folderOf(c, q.folder);
     const uid = id(q.uid, 'uid');
-    const store = c.deps.site.homeStore(c.user).mail;
+    const store = c.deps.site.domain.mail.mailbox(c.user);
     const meta = store.messages(c.user, folder).find((m) => m.uid === uid);
     const m = meta ? await summarize(keyOf(c, folder, uid), () => store.raw(c.user, folder, uid), uid, meta.flags) : null;
     if (!meta || !m) throw new InputError('指定されたメールはありません。', 404, `/mail/list${query({ folder })}`);
@@ -144,7 +146,7 @@ ${values.body}</textarea></td></tr>
 
   route(app, deps, 'GET', '/mail/compose', { data: home, back: () => '/mail/list' }, (c) => {
     const q = queryOf(c.req);
-    const signature = c.deps.site.homeStore(c.user).webdata.signature(c.user);
+    const signature = c.deps.site.domain.webdata.signature(c.user);
     const body = signature ? `\n\n${signature.replace(/\r\n/g, '\n')}` : '';
     return page('メールの作成', composeForm(c, { to: text(q, 'to', 2000), subject: text(q, 'subject', 200), body }));
   });
@@ -160,8 +162,8 @@ ${values.body}</textarea></td></tr>
     if (!to.length) throw new InputError('宛先を入力してください。');
     if (/[\r\n]/.test(subject)) throw new InputError('件名に改行は使えません。');
     const raw = buildMessage(c.user, to, subject, body, c.deps.site.clock);
-    for (const r of to) c.deps.site.deliver(r, raw);
-    c.deps.site.homeStore(c.user).mail.append(c.user, 'OUTBOX', raw, { flags: ['\\Seen'] });
+    const access = c.deps.site.domain.access;
+    c.deps.site.domain.mail.send(access.account(c.user)!, to.map((r) => access.account(r)!), raw);
     return page('送信しました', html`<h1>メールの作成</h1><p class="notice" id="sent">メールを送信しました。(宛先: ${to.join(', ')})</p>
 <div class="buttons"><a href="/mail/list">メール一覧へ</a></div>`);
   });
@@ -172,9 +174,8 @@ ${values.body}</textarea></td></tr>
     const folder = folderOf(c, f.folder);
     const uids = list(f, 'uid').map((u) => id(u, 'uid'));
     if (!uids.length) throw new InputError('削除するメールを選択してください。', 400, `/mail/list${query({ folder })}`);
-    const store = c.deps.site.homeStore(c.user).mail;
-    if (folder === 'WasteBox') store.expunge(c.user, folder, uids);
-    else store.copy(c.user, folder, uids, 'WasteBox', { move: true });
+    const deleted = c.deps.site.domain.mail.delete(c.deps.site.domain.access.account(c.user)!, folder, uids);
+    if (!deleted.ok) throw new InputError('指定されたフォルダはありません。', 404, '/mail/list');
     return { redirect: `/mail/list${query({ folder })}` };
   });
 
@@ -187,13 +188,13 @@ ${body}</textarea>
 </form>`;
   route(app, deps, 'GET', '/mail/signature', { data: home, back: () => '/mail/list' }, (c) => {
     const q = queryOf(c.req);
-    const signature = c.deps.site.homeStore(c.user).webdata.signature(c.user);
+    const signature = c.deps.site.domain.webdata.signature(c.user);
     return page('メールの署名', html`${q.saved ? html`<p class="notice">署名を保存しました。</p>` : ''}${signatureForm(c, signature.replace(/\r\n/g, '\n'))}
 <h2>現在の署名</h2><pre class="body" id="signature-current">${signature}</pre>`);
   });
   route(app, deps, 'POST', '/mail/signature', { data: home, form: (c, f) => signatureForm(c, str(f.body)) }, (c) => {
     const body = text(fieldsOf(c.req), 'body', 4000);
-    c.deps.site.homeStore(c.user).webdata.setSignature(c.user, body.replace(/\r?\n/g, '\r\n'));
+    c.deps.site.domain.webdata.setSignature(c.user, body.replace(/\r?\n/g, '\r\n'));
     return { redirect: '/mail/signature?saved=1' };
   });
 }
@@ -209,7 +210,7 @@ function recipientsOf(c: Ctx): string[] {
   if (names.length > MAX_RECIPIENTS) throw new InputError(`宛先は${MAX_RECIPIENTS}人までです。`);
   const out: string[] = [];
   for (const n of names) {
-    const account = n.length <= 64 ? c.deps.site.account(n) : null;
+    const account = n.length <= 64 ? c.deps.site.domain.access.account(n) : null;
     if (!account) throw new InputError(`宛先 ${n} は登録されていません。`);
     if (!out.includes(account.name)) out.push(account.name);
   }

@@ -8,12 +8,12 @@ import { formatDate } from './mail.js';
 export function memoRoutes(app: FastifyInstance, deps: WebDeps): void {
   const site = deps.site;
   const home = (c: Ctx) => [site.homeServer(c.user)];
-  const memos = (c: Ctx) => site.homeStore(c.user).webdata;
+  const webdata = site.domain.webdata;
   /** The user's own memo; another user's id is "not found". */
   const own = (c: Ctx, mid: number) => {
-    const m = memos(c).memo(c.user, mid);
-    if (!m) throw new InputError('指定されたメモはありません。', 404, '/memo/list');
-    return m;
+    const m = webdata.memo(c.user, mid);
+    if (!m.ok) throw new InputError('指定されたメモはありません。', 404, '/memo/list');
+    return m.value;
   };
   const checkMemo = (title: string) => {
     if (!title.trim()) throw new InputError('タイトルを入力してください。');
@@ -22,7 +22,7 @@ export function memoRoutes(app: FastifyInstance, deps: WebDeps): void {
 
   route(app, deps, 'GET', '/memo/list', { data: home }, (c) => page('個人メモ', html`<h1>個人メモ</h1>
 <table class="list" id="memo-list"><tr><th>タイトル</th><th>更新日時</th></tr>
-${memos(c).memos(c.user).map((m) => html`<tr><td><a href="/memo/view${query({ id: m.id })}">${m.title}</a></td><td>${formatDate(new Date(m.updatedAt))}</td></tr>\n`)}
+${webdata.memos(c.user).map((m) => html`<tr><td><a href="/memo/view${query({ id: m.id })}">${m.title}</a></td><td>${formatDate(new Date(m.updatedAt))}</td></tr>\n`)}
 </table>
 <div class="buttons"><a href="/memo/new">新規作成</a></div>`));
 
@@ -48,7 +48,7 @@ ${values.body}</textarea></td></tr></table>
     const f = fieldsOf(c.req);
     const title = text(f, 'title', 200);
     checkMemo(title);
-    const m = memos(c).createMemo(c.user, { title, body: text(f, 'body', 20_000) });
+    const m = webdata.createMemo(c.user, { title, body: text(f, 'body', 20_000) });
     return { redirect: `/memo/view${query({ id: m.id })}` };
   });
   route(app, deps, 'GET', '/memo/edit', { data: home, back: (c) => `/memo/view${query({ id: String(queryOf(c.req).id ?? '') })}` }, (c) => {
@@ -60,18 +60,17 @@ ${values.body}</textarea></td></tr></table>
     const m = own(c, id(f.id));
     const title = text(f, 'title', 200);
     checkMemo(title);
-    memos(c).updateMemo(c.user, m.id, { title, body: text(f, 'body', 20_000) });
+    webdata.updateMemo(c.user, m.id, { title, body: text(f, 'body', 20_000) });
     return { redirect: `/memo/view${query({ id: m.id })}` };
   });
   route(app, deps, 'POST', '/memo/delete', { data: home, back: () => '/memo/list' }, (c) => {
     const m = own(c, id(fieldsOf(c.req).id));
-    memos(c).deleteMemo(c.user, m.id);
+    webdata.deleteMemo(c.user, m.id);
     return { redirect: '/memo/list' };
   });
 
   // 共有ブックマーク: shared by every user (on the directory server); the creator or ADMIN may delete one.
-  const directory = () => [site.directoryServer];
-  const bookmarks = () => site.directoryServer.store.webdata;
+  const directory = () => [webdata.bookmarkServer];
   const bookmarkForm = (c: Ctx, values: { title: string; url: string }) => html`<h2>ブックマークの追加</h2>
 <form method="post" action="/bookmark/create">${csrfField(c.session.csrf)}
 <table class="form"><tr><th>タイトル</th><td><input type="text" name="title" size="40" maxlength="200" value="${values.title}"></td></tr>
@@ -79,8 +78,8 @@ ${values.body}</textarea></td></tr></table>
 <div class="buttons"><button type="submit">追加</button> <a href="/bookmark/list">一覧へ</a></div></form>`;
   route(app, deps, 'GET', '/bookmark/list', { data: directory }, (c) => page('共有ブックマーク', html`<h1>共有ブックマーク</h1>
 <table class="list" id="bookmark-list"><tr><th>タイトル</th><th>URL</th><th>登録者</th><th></th></tr>
-${bookmarks().bookmarks().map((b) => html`<tr><td><a href="${b.url}" target="_blank" rel="noopener noreferrer">${b.title}</a></td><td>${b.url}</td><td>${b.createdBy}</td>
-<td>${b.createdBy === c.user || c.session.isAdmin ? html`<form method="post" action="/bookmark/delete">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${b.id}"><button type="submit">削除</button></form>` : ''}</td></tr>\n`)}
+${webdata.bookmarks().map((b) => html`<tr><td><a href="${b.url}" target="_blank" rel="noopener noreferrer">${b.title}</a></td><td>${b.url}</td><td>${b.createdBy}</td>
+<td>${webdata.mayDeleteBookmark({ name: c.user, isAdmin: c.session.isAdmin }, b) ? html`<form method="post" action="/bookmark/delete">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${b.id}"><button type="submit">削除</button></form>` : ''}</td></tr>\n`)}
 </table>
 ${bookmarkForm(c, { title: '', url: '' })}`));
   route(app, deps, 'POST', '/bookmark/create', { data: directory, form: (c, f) => bookmarkForm(c, { title: str(f.title), url: str(f.url) }) }, (c) => {
@@ -89,15 +88,14 @@ ${bookmarkForm(c, { title: '', url: '' })}`));
     const url = text(f, 'url', 2000);
     if (!title.trim()) throw new InputError('タイトルを入力してください。');
     if (!/^https?:\/\/[^\s"'<>]+$/i.test(url)) throw new InputError('URL は http:// または https:// で始めてください。');
-    bookmarks().createBookmark(c.user, { title, url });
+    webdata.addBookmark(c.user, { title, url });
     return { redirect: '/bookmark/list' };
   });
   route(app, deps, 'POST', '/bookmark/delete', { data: directory, back: () => '/bookmark/list' }, (c) => {
     const bid = id(fieldsOf(c.req).id);
-    const b = bookmarks().bookmarks().find((x) => x.id === bid);
-    if (!b) throw new InputError('指定されたブックマークはありません。', 404, '/bookmark/list');
-    if (b.createdBy !== c.user && !c.session.isAdmin) throw new InputError('このブックマークは登録者か管理者だけが削除できます。', 403, '/bookmark/list');
-    bookmarks().deleteBookmark(bid);
+    const deleted = webdata.deleteBookmark({ name: c.user, isAdmin: c.session.isAdmin }, bid);
+    if (!deleted.ok && deleted.refused === 'not-found') throw new InputError('指定されたブックマークはありません。', 404, '/bookmark/list');
+    if (!deleted.ok) throw new InputError('このブックマークは登録者か管理者だけが削除できます。', 403, '/bookmark/list');
     return { redirect: text(fieldsOf(c.req), 'from', 10) === 'admin' && c.session.isAdmin ? '/admin/bookmarks' : '/bookmark/list' };
   });
 }
