@@ -122,7 +122,7 @@ export class SiteServer {
   gate(behaviourId: string, ctx: OperationContext, preferredVariant?: number): Gate {
     const spec = this.site.catalog.spec(behaviourId);
     const triggered = spec.trigger === 'directory-suspended' ? this.site.directoryServer.suspended
-      : spec.trigger === 'indexing' ? true : this.suspended;
+      : spec.trigger === 'indexing' || spec.trigger === 'network' ? true : this.suspended;
     if (!triggered) return { allowed: true };
     const decision = this.fire(behaviourId, ctx, preferredVariant);
     return decision.fires ? { allowed: false, decision, messages: decision.messages } : { allowed: true };

@@ -2,6 +2,7 @@ import { seedBehaviours } from './seed.js';
 import { pop3Defaults } from './defaults/pop3.js';
 import { imapDefaults } from './defaults/imap.js';
 import { webDefaults } from './defaults/web.js';
+import { networkDefaults } from './defaults/network.js';
 import { ameDefaults } from './defaults/ame.js';
 import { gatewaysDefaults } from './defaults/gateways.js';
 import type { BehaviourSpec, Decision, Policy } from './types.js';
@@ -15,6 +16,7 @@ export const allBehaviours: readonly BehaviourSpec[] = [
   ...pop3Defaults,
   ...imapDefaults,
   ...webDefaults,
+  ...networkDefaults,
   ...ameDefaults,
   ...gatewaysDefaults,
 ];

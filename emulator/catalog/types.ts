@@ -25,7 +25,8 @@ export type Trigger =
   | 'suspended' // the operation reaches a server whose service is suspended
   | 'in-flight' // a session or job that began before the suspension
   | 'directory-suspended' // depends on the directory server's suspension
-  | 'indexing'; // SearchPro building an index (not a suspension)
+  | 'indexing' // SearchPro building an index (not a suspension)
+  | 'network'; // any time: a network fault on a new connection (latency, timeout, reset), off unless its policy is set
 
 export interface BehaviourSpec {
   id: string;

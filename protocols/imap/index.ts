@@ -8,6 +8,7 @@
 
 import type { ListenerFactory } from '../../emulator/listeners.js';
 import { listenTcp } from '../common/tcp.js';
+import { networkFaults } from '../common/faults.js';
 import { imapOptions } from './options.js';
 import { Session } from './session.js';
 
@@ -18,6 +19,7 @@ export const startImap: ListenerFactory = async (server, opts) => {
   const tls = server.site.tls;
   if (opts.implicitTls && !tls) throw new Error('IMAPS needs the site TLS certificate');
   return listenTcp({ ...opts, tls: opts.implicitTls ? tls!.context : undefined }, (socket) => {
+    if (!networkFaults(socket, server, 'imap4', 'imap')) return;
     socket.on('error', () => undefined);
     if (open >= options.maxConnections) {
       socket.end(`* BYE Too many connections (limit ${options.maxConnections}); try again later\r\n`);

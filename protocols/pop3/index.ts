@@ -5,6 +5,7 @@
 
 import type { ListenerFactory } from '../../emulator/listeners.js';
 import { listenTcp } from '../common/tcp.js';
+import { networkFaults } from '../common/faults.js';
 import { pop3Options } from './options.js';
 import { Pop3Session } from './session.js';
 
@@ -14,6 +15,7 @@ export const startPop3: ListenerFactory = async (server, opts) => {
   const tls = server.site.tls;
   if (opts.implicitTls && !tls) throw new Error('POP3S needs the site TLS certificate');
   return listenTcp({ ...opts, tls: opts.implicitTls ? tls!.context : undefined }, (socket) => {
+    if (!networkFaults(socket, server, 'pop3', 'pop3')) return;
     if (open >= options.maxConnections) {
       socket.on('error', () => undefined);
       socket.end('-ERR [SYS/TEMP] too many connections, try again later\r\n');

@@ -4,6 +4,7 @@ import { lazyValidation } from '../../emulator/http/validators.js';
 import type { SiteServer } from '../../emulator/server.js';
 import { amePlugin } from '../ame/plugin.js';
 import { webPagesPlugin } from './pages.js';
+import { networkFaults } from '../common/faults.js';
 
 /** The web service of one server: the pages (`/`) and the application execution module (`/ame`). */
 export async function buildWebApp(server: SiteServer) {
@@ -15,8 +16,22 @@ export async function buildWebApp(server: SiteServer) {
 
 export const startWeb: ListenerFactory = async (server, opts) => {
   const app = await buildWebApp(server);
+  // Network faults (off unless their policy is set) on each new connection, before HTTP reads it.
+  const held = new Set<import('node:net').Socket>();
+  app.server.on('connection', (socket: import('node:net').Socket) => {
+    if (networkFaults(socket, server, 'web', 'web')) return;
+    socket.pause();
+    held.add(socket);
+    socket.once('close', () => held.delete(socket));
+  });
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  return { port, close: () => app.close() };
+  return {
+    port,
+    close: () => {
+      for (const s of held) s.destroy();
+      return app.close();
+    },
+  };
 };
