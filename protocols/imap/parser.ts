@@ -215,11 +215,13 @@ function fits(spec: ArgSpec, t: Token): boolean {
  */
 export function mailboxName(t: Token | undefined): string {
   const wire = astring(t, 'mailbox name');
-  const raw = t && t.type === 'string' ? t.value.toString('latin1') : wire;
+  const bytes = t && t.type === 'string' ? t.value : t && t.type === 'atom' ? Buffer.from(t.value, 'latin1') : Buffer.from(wire);
   let name: string | null;
   // eslint-disable-next-line no-control-regex
-  if (/[\x80-\xff]/.test(raw)) name = t && t.type === 'string' && Buffer.from(t.value.toString('utf8'), 'utf8').equals(t.value) ? wire : null;
-  else name = decodeMailbox(wire);
+  if (/[\x80-\xff]/.test(bytes.toString('latin1'))) {
+    const text = bytes.toString('utf8');
+    name = Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+  } else name = decodeMailbox(wire);
   if (name === null) throw new ArgumentRefused('Mailbox name is not valid modified UTF-7', 'CANNOT');
   return name.toUpperCase() === 'INBOX' ? 'INBOX' : name;
 }

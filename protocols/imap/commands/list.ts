@@ -69,7 +69,8 @@ export function list(session: Session, cmd: ParsedCommand, subscribedOnly: boole
   if (cmd.name === 'LIST' && args.length === 4 && args[2]?.type === 'atom' && args[2].value.toUpperCase() === 'RETURN' && args[3]?.type === 'list') args.splice(2, 2);
   if (args.length !== 2) throw new ImapSyntaxError(`${cmd.name} takes a reference and a mailbox pattern`);
   const subscribed = subscribedOnly || selection.has('SUBSCRIBED');
-  const reference = decodeMailbox(astring(args[0], 'reference')) ?? '';
+  const rawReference = astring(args[0], 'reference');
+  const reference = decodeMailbox(rawReference) ?? rawReference;
   const patterns: Token[] = args[1]!.type === 'list' ? args[1]!.items : [args[1]!];
   const fulls = patterns.map((p) => {
     const raw = astring(p, 'mailbox pattern');

@@ -172,6 +172,21 @@ describe('mailbox names (modified UTF-7, 7-bit texts)', () => {
     expect(await w.cmd('v2', 'LIST "" "&ZeVnLIqe-*"')).toEqual(['* LIST (\\HasNoChildren) "/" &ZeVnLIqe-&-', 'v2 OK LIST completed']);
   });
 
+  it('takes 8-bit UTF-8 names as an atom, a quoted string or a literal (the same folder as modified UTF-7); other 8-bit bytes are NO', async () => {
+    const { w } = await fresh();
+    const name = Buffer.from('日本語', 'utf8');
+    const send = async (tag: string, parts: Array<string | Buffer>) => {
+      const from = w.mark();
+      w.send(Buffer.concat(parts.map((p) => (Buffer.isBuffer(p) ? p : Buffer.from(p)))));
+      return w.lines(tag, from);
+    };
+    expect(await send('g1', ['g1 CREATE ', name, '\r\n'])).toEqual(['g1 OK CREATE completed']);
+    expect(await send('g2', ['g2 STATUS "', name, '" (MESSAGES)\r\n'])).toEqual(['* STATUS &ZeVnLIqe- (MESSAGES 0)', 'g2 OK STATUS completed']);
+    expect(await send('g3', [`g3 SELECT {${name.length}+}\r\n`, name, '\r\n'])).toContain('g3 OK [READ-WRITE] SELECT completed');
+    expect(await w.cmd('g4', 'EXAMINE &ZeVnLIqe-')).toContain('g4 OK [READ-ONLY] EXAMINE completed');
+    expect(await send('g5', ['g5 CREATE "', Buffer.from([0x93, 0xfa]), '"\r\n'])).toEqual(['g5 NO [CANNOT] Mailbox name is not valid modified UTF-7']);
+  });
+
   it('names a mailbox in NO texts in modified UTF-7, never raw UTF-8', async () => {
     const { w } = await fresh();
     const project = Buffer.from('プロジェクト', 'utf8');
