@@ -24,6 +24,7 @@ const USAGE = `usage: twemu <command> [options]
   catalog [--json | --markdown] [--data DIR | --url URL] [--config FILE]
   scenario run FILE... [--junit FILE] [--seed N] | scenario run --list
   record --upstream HOST:PORT [--listen HOST:PORT] --out FILE (see record --help)
+  schedule suspend [at +30s] for 2m [--server NAME] | schedule list | schedule cancel ID
 
 Data lives under ./data unless --data says otherwise.`;
 

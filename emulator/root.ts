@@ -20,13 +20,15 @@ import { consolePlugin } from './control/console/plugin.js';
 import { clientsPlugin } from './control/clients.js';
 import { gatewaysPlugin } from './control/gateways.js';
 import { inspectPlugin } from '../scenarios/inspect.js';
+import { schedulePlugin } from './control/schedule.js';
+import { scheduleCommand } from './cli/schedule.js';
 import { Gateways } from './services/gateways.js';
 import { SearchPro } from './services/searchpro.js';
 import type { CliCommand } from './cli/registry.js';
 import { backupCommand, restoreCommand } from './cli/backup.js';
 
 /** Routes of the control API beyond its core ones, in registration order. */
-export const CONTROL_PLUGINS: readonly ControlPlugin[] = [backupRoutes, consolePlugin, clientsPlugin, gatewaysPlugin, inspectPlugin];
+export const CONTROL_PLUGINS: readonly ControlPlugin[] = [backupRoutes, consolePlugin, clientsPlugin, gatewaysPlugin, schedulePlugin, inspectPlugin];
 
 /** Everything a site runs beside its servers. */
 export const SITE_PARTS: SiteParts = {
@@ -44,6 +46,7 @@ export function createSite(config: SiteConfig & { topology?: Topology }): Site {
 export const CLI_COMMANDS: ReadonlyMap<string, CliCommand> = new Map<string, CliCommand>([
   ['backup', backupCommand],
   ['restore', restoreCommand],
+  ['schedule', scheduleCommand],
   ['record', async (argv) => (await import('../scenarios/record/cli.js')).recordCommand(argv)],
   // Loaded only for this command: the real clients it drives (imapflow, node-pop3) are heavy to import.
   ['scenario', async (argv) => (await import('../scenarios/cli.js')).scenarioCommand(argv)],

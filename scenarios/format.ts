@@ -79,7 +79,7 @@ export type StepKind =
   | 'pop3' | 'imap' | 'web' | 'ame' | 'desktop'
   | 'gateway' | 'searchpro' | 'api'
   | 'deliver' | 'user' | 'policy' | 'reseed'
-  | 'check' | 'restore' | 'repeat' | 'background' | 'stop';
+  | 'check' | 'restore' | 'repeat' | 'background' | 'stop' | 'window';
 
 /** How a field's value is checked. */
 export type FieldType =
@@ -109,6 +109,10 @@ export const KINDS: Record<StepKind, KindSpec> = {
   until: {
     value: 'string', valueName: 'condition', summary: 'waits (bounded by `timeout`) until `server NAME suspended|available|backup on|backup off|archived|not archived|backup done`, `behaviour ID fired` or `log TEXT [(N times)]` holds',
     fields: {}, expects: [],
+  },
+  window: {
+    value: 'string', valueName: 'action', summary: 'an outage window on the site\'s timeline: `window: suspend` with `for` (how long) and optional `at` (when, from now; default at once) and `server` (default all): the site runs `to tran suspend`, then `to tran resume` while the following steps go on (`until: server NAME available` waits for the end)',
+    fields: { for: 'duration', at: 'duration', server: 'string' }, expects: ['ok', 'status', 'json'],
   },
   delay: { value: 'duration', valueName: 'duration', summary: 'waits a fixed time (`250ms`, `2s`; at most 60 s)', fields: {}, expects: [] },
   pop3: {

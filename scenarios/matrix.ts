@@ -72,7 +72,7 @@ const SOURCE = new Map(allBehaviours.map((b) => [b.id, b.source]));
 
 /** A client scenario must not drive the procedure itself: the matrix does. */
 export function matrixProblem(s: Scenario): string | null {
-  const own = s.steps.find((st) => st.kind === 'operator' || st.kind === 'restore' || st.kind === 'background' || st.kind === 'repeat');
+  const own = s.steps.find((st) => st.kind === 'operator' || st.kind === 'window' || st.kind === 'restore' || st.kind === 'background' || st.kind === 'repeat');
   return own ? `${s.file}:${own.pos.line}:${own.pos.col}: a matrix replays a client's steps at each point of the procedure; this scenario has its own \`${own.kind}\` step (take it out, or run it with \`scenario run\`)` : null;
 }
 

@@ -563,6 +563,10 @@ async function execute(ctx: Context, step: Step, seqBefore: number): Promise<Pro
       return operator(ctx, step);
     case 'until':
       return until(ctx, step);
+    case 'window': {
+      const f = step.fields as { for: number; at?: number; server?: string };
+      return httpOutcome(await ctx.api('POST', '/api/schedule', { action: 'suspend', forMs: f.for, atMs: f.at ?? 0, ...(f.server ? { server: f.server } : {}) }));
+    }
     case 'delay':
       await sleep(step.value as number);
       return { ok: true, reply: 'waited' };

@@ -247,6 +247,7 @@ function kindValue(kind: StepKind): SchemaObject {
       const names = Object.keys(CHECKS);
       return field(spec.value, what, { enum: names, 'x-msg': { enum: `unknown check {data}{suggest}; one of: ${names.join(', ')}` } });
     }
+    case 'window': return field(spec.value, what, { const: 'suspend', 'x-msg': { const: 'the window action is `suspend` (`window: suspend` with `for: 2m`)' } });
     case 'restore': return { type: 'string', 'x-msg': { type: 'restore is `last` (the backups this scenario took) or a directory' } };
     case 'repeat': return field(spec.value, what, { minimum: 1, maximum: 1000, 'x-msg': { minimum: 'repeat runs from 1 to 1000 times', maximum: 'repeat runs from 1 to 1000 times' } });
     default: return field(spec.value, what);
@@ -320,6 +321,10 @@ function kindStep(kind: StepKind): SchemaObject {
     'x-msg': { additionalProperties: `unknown field \`{prop}\` in a ${kind} step{suggest}; allowed: {allowed}` },
   };
   if (actions.length) s.oneAction = { kind, actions };
+  if (kind === 'window') {
+    s.required = ['for'];
+    s['x-msg'].required = 'window needs `for` (how long the outage lasts, e.g. `for: 2s`)';
+  }
   if (kind === 'background' || kind === 'repeat') {
     s.required = ['steps'];
     s['x-msg'].required = `${kind} needs \`steps\``;

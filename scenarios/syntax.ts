@@ -35,14 +35,7 @@ export function suggest(word: string, known: readonly string[]): string {
   return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
 }
 
-export function parseDuration(value: unknown): number | string {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value !== 'string') return 'a duration like 250ms, 2s or 1m';
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(value);
-  if (!m) return `a duration like 250ms, 2s or 1m, not ${JSON.stringify(value)}`;
-  const n = Number(m[1]);
-  return Math.round(n * (m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : 1));
-}
+export { parseDuration } from '../emulator/duration.js';
 
 export type OperatorCommand =
   | { command: CommandName; server?: string; lenient?: boolean; abort?: boolean }
