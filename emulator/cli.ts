@@ -15,6 +15,7 @@ const USAGE = `usage: twemu <command> [options]
 
   serve [--data DIR] [--topology single|multi] [--app-servers N] [--host 127.0.0.1]
         [--port-base P] [--config FILE] [--no-demo] [--lenient] [--seed N] [--log-level L]
+  serve --only SERVER (--site URL | --data DIR) [--host H] [--port-base P]   one server of a site on this host
   to tran suspend | to tran resume | to backup on | to backup off [--abort]
   tobkweb arc | tobkweb rm
         [--server NAME|all] [--lenient] [--json] [--data DIR | --url URL] [--token T]
@@ -50,6 +51,8 @@ function int(value: string | undefined, name: string, min: number, max: number):
 }
 
 async function serve(argv: string[]): Promise<number> {
+  // One server of a site on this host (its own process or container): cli/serve-only.ts.
+  if (argv.includes('--only')) return (await import('./cli/serve-only.js')).serveOnly(argv);
   const { values } = args(argv, {
     ...common, topology: { type: 'string' }, 'app-servers': { type: 'string' }, host: { type: 'string' }, 'port-base': { type: 'string' },
     config: { type: 'string' }, 'no-demo': { type: 'boolean' }, lenient: { type: 'boolean' }, seed: { type: 'string' }, 'log-level': { type: 'string' },
