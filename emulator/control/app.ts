@@ -180,22 +180,22 @@ export async function buildControlApp(site: Site, plugins: readonly ControlPlugi
   });
 
   app.get('/api/users', { schema: { description: 'Lists the accounts (without passwords).' } }, async () => ({
-    users: site.directory.list().map(({ password: _p, ...visible }) => visible),
+    users: site.domain.directory.accounts(),
   }));
 
   app.get('/api/users/:name/folders', { schema: { description: 'A user\'s mail folders with their message counts (read through the store, staging area included).' } }, async (req) => {
     const { name } = req.params as { name: string };
-    const account = site.account(name);
+    const account = site.domain.access.account(name);
     if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`);
-    const mail = site.homeStore(account).mail;
+    const mail = site.domain.mail.mailbox(account);
     return { user: account.name, server: account.homeServer, folders: mail.folders(account.name).map((f) => ({ name: f.name, uidValidity: f.uidValidity, uidNext: f.uidNext, messages: mail.count(account.name, f.name) })) };
   });
 
   app.get('/api/users/:name/folders/:folder/messages', { schema: { description: 'The messages of a user\'s folder: uid, size, flags, internal date, subject.' } }, async (req) => {
     const { name, folder } = req.params as { name: string; folder: string };
-    const account = site.account(name);
+    const account = site.domain.access.account(name);
     if (!account) throw new TwemuError('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`);
-    const mail = site.homeStore(account).mail;
+    const mail = site.domain.mail.mailbox(account);
     const messages = mail.messages(account.name, folder).map((m) => {
       const head = mail.raw(account.name, folder, m.uid)!.subarray(0, 8192).toString('latin1');
       const subject = /^Subject:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '';

@@ -17,7 +17,7 @@ export * from './outcome.js';
 export type { DomainServer, DomainSite } from './ports.js';
 export { AccessService, accessOptions, type AccessOptions, type LoginClient, type LoginFailure, type LoginOutcome, type LoginRequest } from './access.js';
 export { CalendarService, type Located, type ReservationRef, type ReservationPatch, type CalendarOutcome, type CalendarRefusal, type CalendarDetail } from './calendar.js';
-export { DirectoryService, entryOf, type DirectoryEntry } from './directory.js';
+export { DirectoryService, entryOf, visibleAccount, type DirectoryEntry, type VisibleAccount } from './directory.js';
 export { ForumService } from './forum.js';
 export { LibraryService } from './library.js';
 export { MailService, WASTEBOX } from './mail.js';

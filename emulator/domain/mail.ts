@@ -13,11 +13,15 @@ export const WASTEBOX = 'WasteBox';
 export class MailService<S extends DomainServer> {
   constructor(private readonly site: DomainSite<S>) {}
 
-  /** The user's mailbox (their home server's mail repository), default folders ensured. */
+  /** The user's mailbox: the mail store of their home server (POP3, IMAP, the web and AME read and write messages there). */
   mailbox(user: string | Account): MailRepo {
-    const account = typeof user === 'string' ? this.site.directory.get(user) : user;
-    const mail = this.site.homeServer(user).store.mail;
-    if (account) mail.ensureDefaultFolders(account.name);
+    return this.site.homeServer(user).store.mail;
+  }
+
+  /** Creates INBOX, OUTBOX and WasteBox where they are missing (a client about to file a message). */
+  ensureFolders(user: Account): MailRepo {
+    const mail = this.mailbox(user);
+    mail.ensureDefaultFolders(user.name);
     return mail;
   }
 
@@ -49,7 +53,7 @@ export class MailService<S extends DomainServer> {
       const { uid } = home.store.mail.append(r.name, 'INBOX', raw);
       return { user: r.name, server: home.name, uid };
     });
-    const { uid: outboxUid } = this.mailbox(from).append(from.name, 'OUTBOX', raw, { flags: ['\\Seen'] });
+    const { uid: outboxUid } = this.ensureFolders(from).append(from.name, 'OUTBOX', raw, { flags: ['\\Seen'] });
     return { delivered, outboxUid };
   }
 }

@@ -5,7 +5,7 @@ import type { Account, ServiceName, ServiceSet } from '../store/directory.js';
 import { SERVICE_NAMES } from '../store/directory.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 import { encodeHeader, rfc822Date } from './options.js';
-import { valueOrThrow, type Located } from '../domain/index.js';
+import { valueOrThrow, visibleAccount, type Located } from '../domain/index.js';
 
 // The desktop clients' operations (administrator guide 19.3.1: TeamWARE Admin,
 // Directory, Mail, Calendar, Forum, the integration kit, the client level-up
@@ -111,11 +111,8 @@ function only(body: Record<string, unknown>, keys: string[]): void {
   if (extra.length) throw new BadRequest('E_BAD_REQUEST', `unknown field(s) ${extra.map((k) => `"${k}"`).join(', ')} (expected ${keys.length ? keys.map((k) => `"${k}"`).join(', ') : 'none'})`);
 }
 
-/** An account as the clients see it (never the password). */
-export function visibleAccount(a: Account): Omit<Account, 'password'> {
-  const { password: _password, ...rest } = a;
-  return rest;
-}
+/** An account as the clients see it (never the password): the Directory's rule. */
+export { visibleAccount };
 
 function fired(behaviours: string[], dialog: string[], effect: string, extra: Record<string, unknown> = {}): ClientAnswer {
   return { ok: false, behaviour: behaviours[behaviours.length - 1]!, behaviours, dialog, effect, ...extra };
@@ -205,13 +202,19 @@ function ownReservation(site: Site, user: Account, ref: { id: number; server?: s
 }
 
 function mustAccount(site: Site, name: string): Account {
-  const a = site.account(name);
-  if (!a) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(name)}`);
-  return a;
+  const a = site.domain.directory.account(name);
+  if (!a.ok) throw new NotFound('E_NO_ACCOUNT', a.message);
+  return a.value;
+}
+
+/** A template-name refusal as TeamWARE Directory's error. */
+function templateRefused(r: { refused: string; message: string }): never {
+  if (r.refused === 'exists') throw new BadRequest('E_TEMPLATE_EXISTS', r.message);
+  throw new NotFound('E_NO_TEMPLATE', r.message);
 }
 
 function print(site: Site, server: SiteServer, withLines: boolean) {
-  const accounts = site.directory.list();
+  const accounts = site.domain.directory.accounts();
   return {
     header: `TeamWARE Directory: user accounts (${server.name})`,
     lines: withLines ? accounts.map((a) => `${a.name}\t${a.displayName}\t${a.department}\t${SERVICE_NAMES.filter((s) => a.services[s]).join(',')}`) : [],
@@ -249,7 +252,7 @@ const ops: ClientOperation[] = [
         const ended = endSessions(ctx.site, ctx.user.name);
         return fired(['admin.directory-launch'], gate.messages, 'logged-out', { loggedOut: true, sessionsEnded: ended });
       }
-      return { ok: true, from, directory: ctx.site.directory.list().map((a) => ({ name: a.name, displayName: a.displayName, department: a.department })) };
+      return { ok: true, from, directory: ctx.site.domain.directory.list().map((a) => ({ name: a.name, displayName: a.displayName, department: a.department })) };
     },
   },
 
@@ -270,9 +273,14 @@ const ops: ClientOperation[] = [
     run(ctx) {
       only(ctx.body, ['name', 'services', 'optionSettings']);
       const input = { name: str(ctx.body, 'name', { required: true, max: 64 })!, services: services(ctx.body), optionSettings: optionSettings(ctx.body) };
-      if (ctx.site.directory.template(input.name)) throw new BadRequest('E_TEMPLATE_EXISTS', `user template ${input.name} already exists`);
-      return directoryOperation(this, ctx, 'directory.template-create', () => ({ ok: true, template: ctx.site.directory.createTemplate(input) }),
-        () => ({ effect: 'created-without-option-settings', extra: { template: ctx.site.directory.createTemplate(input, { applyOptionSettings: false }) } }));
+      const directory = ctx.site.domain.directory;
+      if (directory.template(input.name).ok) throw new BadRequest('E_TEMPLATE_EXISTS', `user template ${input.name} already exists`);
+      const create = (opts: { applyOptionSettings?: boolean }) => {
+        const t = directory.createTemplate(input, opts);
+        return t.ok ? t.value : templateRefused(t);
+      };
+      return directoryOperation(this, ctx, 'directory.template-create', () => ({ ok: true, template: create({}) }),
+        () => ({ effect: 'created-without-option-settings', extra: { template: create({ applyOptionSettings: false }) } }));
     },
   },
   {
@@ -282,9 +290,15 @@ const ops: ClientOperation[] = [
       only(ctx.body, ['name', 'services', 'optionSettings']);
       const name = str(ctx.body, 'name', { required: true, max: 64 })!;
       const patch = { services: services(ctx.body), optionSettings: optionSettings(ctx.body) };
-      if (!ctx.site.directory.template(name)) throw new NotFound('E_NO_TEMPLATE', `no user template ${name}`);
-      return directoryOperation(this, ctx, 'directory.template-update', () => ({ ok: true, template: ctx.site.directory.updateTemplate(name, patch) }),
-        () => ({ effect: 'updated-without-option-settings', extra: { template: ctx.site.directory.updateTemplate(name, patch, { applyOptionSettings: false }) } }));
+      const directory = ctx.site.domain.directory;
+      const current = directory.template(name);
+      if (!current.ok) templateRefused(current);
+      const update = (opts: { applyOptionSettings?: boolean }) => {
+        const t = directory.updateTemplate(name, patch, opts);
+        return t.ok ? t.value : templateRefused(t);
+      };
+      return directoryOperation(this, ctx, 'directory.template-update', () => ({ ok: true, template: update({}) }),
+        () => ({ effect: 'updated-without-option-settings', extra: { template: update({ applyOptionSettings: false }) } }));
     },
   },
   {
@@ -294,9 +308,8 @@ const ops: ClientOperation[] = [
       only(ctx.body, ['name']);
       const name = str(ctx.body, 'name', { required: true, max: 64 })!;
       return directoryOperation(this, ctx, null, () => {
-        const t = ctx.site.directory.template(name);
-        if (!t) throw new NotFound('E_NO_TEMPLATE', `no user template ${name}`);
-        return { ok: true, template: t };
+        const t = ctx.site.domain.directory.template(name);
+        return { ok: true, template: t.ok ? t.value : templateRefused(t) };
       });
     },
   },
@@ -312,8 +325,9 @@ const ops: ClientOperation[] = [
         template: str(ctx.body, 'template', { max: 64 }), services: services(ctx.body) as ServiceSet | undefined, optionSettings: optionSettings(ctx.body) ?? undefined,
         homeServer: str(ctx.body, 'homeServer', { max: 64 }), isAdmin: ctx.body.isAdmin as boolean | undefined,
       };
-      if (ctx.site.account(input.name)) throw new BadRequest('E_ACCOUNT_EXISTS', `account ${input.name} already exists`);
-      if (input.template && !ctx.site.directory.template(input.template)) throw new NotFound('E_NO_TEMPLATE', `no user template ${input.template}`);
+      const may = ctx.site.domain.directory.mayCreateAccount(input);
+      if (!may.ok && may.refused === 'exists') throw new BadRequest('E_ACCOUNT_EXISTS', may.message);
+      if (!may.ok) throw new NotFound('E_NO_TEMPLATE', may.message);
       if (input.homeServer) ctx.site.server(input.homeServer);
       return directoryOperation(this, ctx, 'directory.account-create', () => ({ ok: true, account: visibleAccount(ctx.site.createUser(input)) }),
         () => ({ effect: 'created-without-option-settings', extra: { account: visibleAccount(ctx.site.createUser(input, { applyOptionSettings: false })) } }));
@@ -334,10 +348,11 @@ const ops: ClientOperation[] = [
         ...(given('services') ? { services: services(ctx.body) } : {}),
       };
       const account = mustAccount(ctx.site, name);
-      return directoryOperation(this, ctx, 'directory.account-update', () => ({ ok: true, account: visibleAccount(ctx.site.directory.update(account.name, patch)) }),
+      const update = (p: typeof patch) => visibleAccount(valueOf(ctx.site.domain.directory.updateAccount(account.name, p)));
+      return directoryOperation(this, ctx, 'directory.account-update', () => ({ ok: true, account: update(patch) }),
         () => {
           if (patch.services?.mail === false) {
-            return { effect: 'only-mail-made-unavailable', extra: { account: visibleAccount(ctx.site.directory.update(account.name, { services: { mail: false } })) } };
+            return { effect: 'only-mail-made-unavailable', extra: { account: update({ services: { mail: false } }) } };
           }
           return { effect: 'not-updated', extra: { account: visibleAccount(account) } };
         });
@@ -349,12 +364,12 @@ const ops: ClientOperation[] = [
     run(ctx) {
       only(ctx.body, ['name']);
       const name = str(ctx.body, 'name', { required: true, max: 64 })!;
-      const account = mustAccount(ctx.site, name);
-      if (account.name === ctx.user.name) throw new BadRequest('E_DELETE_SELF', 'an administrator cannot delete the account they are logged in with');
-      return directoryOperation(this, ctx, 'directory.account-delete', () => {
-        ctx.site.directory.delete(account.name);
-        return { ok: true, deleted: account.name };
-      }, () => ({ effect: 'not-deleted-mail-made-unavailable', extra: { account: visibleAccount(ctx.site.directory.update(account.name, { services: { mail: false } })) } }));
+      const directory = ctx.site.domain.directory;
+      const may = directory.mayDeleteAccount(ctx.user, name);
+      if (!may.ok && may.refused === 'not-permitted') throw new BadRequest('E_DELETE_SELF', may.message);
+      const account = may.ok ? may.value : mustAccount(ctx.site, name);
+      return directoryOperation(this, ctx, 'directory.account-delete', () => ({ ok: true, deleted: valueOf(directory.deleteAccount(ctx.user, account.name)).name }),
+        () => ({ effect: 'not-deleted-mail-made-unavailable', extra: { account: visibleAccount(valueOf(directory.updateAccount(account.name, { services: { mail: false } }))) } }));
     },
   },
   {
@@ -376,7 +391,7 @@ const ops: ClientOperation[] = [
       const folder = str(ctx.body, 'folder', { max: 200 }) ?? 'INBOX';
       const uids = intList(ctx.body, 'uids');
       const home = ctx.site.homeServer(ctx.user);
-      ctx.site.domain.mail.mailbox(ctx.user);
+      ctx.site.domain.mail.ensureFolders(ctx.user);
       const f = ctx.site.domain.mail.folder(ctx.user, folder);
       if (!f.ok) throw new NotFound('E_NO_FOLDER', f.message);
       const gate = home.gate('mail.delete-multiple', ctxOf(this, ctx.user));

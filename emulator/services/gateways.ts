@@ -255,10 +255,10 @@ export class Gateways implements SiteExtension {
     if (body.body !== undefined && typeof body.body !== 'string') throw new BadRequest('E_BAD_REQUEST', '"body" must be a string');
     const text = (body.body as string | undefined) ?? '';
     if (text.length > 1_000_000) throw new BadRequest('E_BAD_REQUEST', '"body" is longer than 1000000 characters');
-    const to = this.site.account(localPart(toName));
+    const to = this.site.domain.access.account(localPart(toName));
     if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
     // An RFC 5322 address as is; a user of the site by name; an X.400 O/R address as the display name of the gateway's address.
-    const fromAddress = from.includes('@') ? from : this.site.account(from) ? `${from}@teamware.example`
+    const fromAddress = from.includes('@') ? from : this.site.domain.access.account(from) ? `${from}@teamware.example`
       : `"${from.replace(/["\\]/g, '')}" <x400-gateway@teamware.example>`;
     const gate = this.server.gate('x400.receive', { operation: 'receive', client: 'X.400 gateway', user: to.name });
     if (gate.allowed) {
@@ -270,7 +270,7 @@ export class Gateways implements SiteExtension {
     this.x400.nonDelivered++;
     const logged = [this.log('x400', 'receive-error', T.x400ReceiveError(from, to.name), 'emulator default', { behaviour: 'x400.receive' })];
     // The non-delivery notice: into the sender's INBOX when the sender is a user of this site, else back over X.400.
-    const sender = this.site.account(localPart(from));
+    const sender = this.site.domain.access.account(localPart(from));
     const ndr = ndrText({ date: new Date(this.site.clock.now()), sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
     if (sender) {
       const delivered = this.site.deliver(sender.name, ndr);
@@ -306,7 +306,7 @@ export class Gateways implements SiteExtension {
     const toName = lineField(body, 'to', { required: true, max: 200 })!;
     const pages = body.pages === undefined ? 1 : body.pages;
     if (typeof pages !== 'number' || !Number.isInteger(pages) || pages < 1 || pages > 999) throw new BadRequest('E_BAD_REQUEST', '"pages" must be an integer from 1 to 999');
-    const to = this.site.account(localPart(toName));
+    const to = this.site.domain.access.account(localPart(toName));
     if (!to) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(toName)} to deliver to`);
     if (this.fax.pending.length >= FAX_QUEUE_MAX) throw new TwemuError('E_FAX_QUEUE_FULL', `${FAX_QUEUE_MAX} received faxes are already waiting for the Directory service`, { hint: 'resume the directory server first' });
     const fax: PendingFax = { id: randomBytes(6).toString('hex'), from, to: to.name, pages, attempts: 0, receivedAt: new Date(this.site.clock.now()).toISOString() };
@@ -370,7 +370,7 @@ export class Gateways implements SiteExtension {
     if (!gate.allowed) {
       return { ok: false, behaviour: 'fax.report', logged: gate.messages.map((m) => this.log('fax', 'report-error', m, 'seed', { behaviour: 'fax.report', user })) };
     }
-    const account = this.site.account(user);
+    const account = this.site.domain.access.account(user);
     if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
     const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
       body: `Fax gateway report for ${account.name}: ${this.fax.received} fax(es) received on this site.`, via: 'Fax gateway' });

@@ -108,7 +108,7 @@ export class SearchPro implements SiteExtension {
     if (this.build) {
       throw new TwemuError('E_SEARCHPRO_BUSY', `an index build is already in progress (${this.progress}%)`, { hint: 'wait for it to finish (GET /api/searchpro)' });
     }
-    const documents = site.sharedServer.store.library.documents().map((d) => ({ id: d.id, title: d.title, body: d.body }));
+    const documents = site.domain.library.documents().map((d) => ({ id: d.id, title: d.title, body: d.body }));
     const ticks = Math.max(1, Math.ceil(durationMs / this.tickMs));
     this.state = 'indexing';
     this.progress = 0;

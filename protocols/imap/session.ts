@@ -91,7 +91,7 @@ export class Session {
 
   /** The mail repository of the logged-in user's home server. */
   get mail(): MailRepo {
-    return this.site.homeStore(this.account!).mail;
+    return this.site.domain.mail.mailbox(this.account!);
   }
 
   get user(): string {

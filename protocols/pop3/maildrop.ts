@@ -32,9 +32,14 @@ export class Maildrop {
     readonly entries: MaildropEntry[],
   ) {}
 
+  /** The user's mailbox (the domain's: their home server, which is this one once logged in). */
+  private get mail() {
+    return this.server.site.domain.mail.mailbox(this.user);
+  }
+
   /** The scan listing of the user's INBOX on this server. */
   static open(server: SiteServer, user: string): Maildrop {
-    const mail = server.store.mail;
+    const mail = server.site.domain.mail.mailbox(user);
     const folder = mail.folder(user, FOLDER);
     if (!folder) return new Maildrop(server, user, []);
     let sizeCache = sizeCaches.get(server.store);
@@ -73,7 +78,7 @@ export class Maildrop {
 
   /** The message's octets with CRLF line ends, or null when another client removed it since login. */
   read(entry: MaildropEntry): Buffer | null {
-    const raw = this.server.store.mail.raw(this.user, FOLDER, entry.uid);
+    const raw = this.mail.raw(this.user, FOLDER, entry.uid);
     return raw ? normaliseLineEnds(raw) : null;
   }
 
@@ -96,12 +101,12 @@ export class Maildrop {
   commit(): number {
     const uids = this.marked().map((e) => e.uid);
     if (!uids.length) return 0;
-    return this.server.store.mail.expunge(this.user, FOLDER, uids).length;
+    return this.mail.expunge(this.user, FOLDER, uids).length;
   }
 
   /** Messages left in the INBOX after a commit. */
   remaining(): number {
-    const folder = this.server.store.mail.folder(this.user, FOLDER);
-    return folder ? this.server.store.mail.count(this.user, FOLDER) : 0;
+    const folder = this.mail.folder(this.user, FOLDER);
+    return folder ? this.mail.count(this.user, FOLDER) : 0;
   }
 }

@@ -191,7 +191,7 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     /** The backup cycle and the next step strict mode allows on the site (the procedure module's answer, as refusals give it). */
     procedure: { cycle: site.cycle.view(), next: allowed[0] ?? null },
     /** The directory's users and their home servers (the client pickers). */
-    users: site.directory.list().map((a) => ({ name: a.name, homeServer: a.homeServer, isAdmin: a.isAdmin })),
+    users: site.domain.directory.list().map((a) => ({ name: a.name, homeServer: a.homeServer, isAdmin: a.isAdmin })),
     servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site, allowed) })),
     };
   });
