@@ -12,8 +12,10 @@ import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
 import { BACKUP_STEP, checkStep } from './procedure.js';
 
-// The differential backup utility (step 5) and its restore. Levels (product
-// documentation): 0 = everything; 1 = what changed since the last level 0;
+// The differential backup utility (step 5) and its restore. Section 19.3.1
+// only says "差分バックアップユーティリティを使用して、すべてのサーバでバックアップします"
+// and points to 19.7.2, which the emulator does not have: the levels and the
+// level-0-after-restore rule are emulator defaults. Levels: 0 = everything; 1 = what changed since the last level 0;
 // 2 = what changed since the latest level 0 or level 1. Granularity: whole
 // files. Every backup's manifest lists every file of the server (path, size,
 // SHA-256) and which backup folder holds its bytes (`from`), so restoring a
@@ -134,7 +136,7 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     throw new CommandRefused('E_NOT_BACKUP_ON', `${server.name} is not in backup mode: the copy would not be consistent`, `run \`to tran suspend\` and \`to backup on --server ${server.name}\` first`, 'backup-on-first');
   }
   if (level > 0 && server.state.needsLevel0) {
-    throw new CommandRefused('E_LEVEL0_REQUIRED', `${server.name} was restored: the first backup after a restore must be level 0`, 'run `twemu backup --level 0`', 'level0-after-restore');
+    throw new CommandRefused('E_LEVEL0_REQUIRED', `${server.name} was restored: the first backup after a restore must be level 0 (an emulator default)`, 'run `twemu backup --level 0`', 'level0-after-restore');
   }
   const dest = resolve(opts.dest);
   const previous = listBackups(dest, server.name);

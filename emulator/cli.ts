@@ -180,8 +180,18 @@ async function catalog(argv: string[]): Promise<number> {
   for (const b of behaviours) {
     const policy = b.policy.mode === 'probability' ? `probability ${b.policy.probability}${b.policy.seed !== undefined ? ` seed ${b.policy.seed}` : ''}` : b.policy.mode;
     process.stdout.write(`${b.id}  [${b.source}] ${b.client}: ${b.operation}  policy=${policy}${b.policy.variant !== undefined ? ` variant=${b.policy.variant}` : ''}\n`);
-    for (const m of b.messages) process.stdout.write(`    ${m}\n`);
-    if (!b.messages.length) process.stdout.write(`    (${b.effect})\n`);
+    // Every part with its provenance: [seed], [emulator], or [derived] (a seed text with parts of ours).
+    const p = b.provenance;
+    const text = (t: CatalogEntryView['provenance']['messages'][number]) => `[${t.source}] ${JSON.stringify(t.text)}${t.source === 'derived'
+      ? `  = ${t.parts.map((x) => `${x.placeholder ? 'placeholder' : x.source} ${JSON.stringify(x.text)}`).join(' + ')}` : ''}`;
+    process.stdout.write(`    effect: ${p.effect.map((x) => `[${x.source}] ${x.text.trim()}`).join(' ')}\n`);
+    if (p.variants && p.variants.length > 1) {
+      p.variants.forEach((v, i) => {
+        process.stdout.write(`    variant ${i} ${v.name}${v.rc !== undefined ? ` (rc ${v.rc})` : ''} [${v.source}]${v.messages.length ? '' : ': no text'}\n`);
+        for (const t of v.messages) process.stdout.write(`      ${text(t)}\n`);
+      });
+    } else for (const t of p.messages) process.stdout.write(`    ${text(t)}\n`);
+    for (const ph of p.placeholders ?? []) process.stdout.write(`    placeholder ${JSON.stringify(ph.placeholder)} [${ph.source}]: filled in with ${ph.fill} (the text is then derived)\n`);
   }
   process.stdout.write(`${behaviours.length} behaviours (${behaviours.filter((b) => b.source === 'seed').length} documented, ${behaviours.filter((b) => b.source === 'emulator').length} emulator defaults)${live ? '' : '; no running site, built-in policies'}\n`);
   return 0;

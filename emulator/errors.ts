@@ -109,7 +109,7 @@ export const ERRORS = {
   E_NOT_ARCHIVED: { status: 409, message: 'tobkweb arc has not run on the server in this cycle' },
   E_ARCHIVE_NOT_REMOVED: { status: 409, message: 'step 6 (tobkweb rm) is not complete on every server' },
   // Backup utility and restore
-  E_LEVEL0_REQUIRED: { status: 409, message: 'the first backup after a restore must be level 0' },
+  E_LEVEL0_REQUIRED: { status: 409, message: 'the first backup after a restore must be level 0 (an emulator default)' },
   E_NO_BASE: { status: 409, message: 'no base backup to build on' },
   E_BACKUP_CHANGED: { status: 500, message: 'a file changed while it was being copied' },
   E_NO_BACKUP: { status: 400, ame: -2, message: 'no backup there' },

@@ -32,6 +32,8 @@ export interface TwEvent {
   variant?: string;
   rule?: string;
   code?: string;
+  /** For `behaviour` events: whose the entry, the variant that fired and each message are (seed, emulator, derived). */
+  provenance?: { entry: 'seed' | 'emulator'; variant: 'seed' | 'emulator'; messages: Array<'seed' | 'emulator' | 'derived'> };
   data?: Record<string, unknown>;
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Store } from './store/index.js';
 import { loadState, saveState, type LifecycleState } from './state.js';
 import type { Decision } from './catalog/catalog.js';
+import { fillParts, variantParts } from './catalog/provenance.js';
 import type { Site } from './site.js';
 
 /** At most one `staging`/`write` event per server per this many ms. */
@@ -135,11 +136,16 @@ export class SiteServer {
   fire(behaviourId: string, ctx: OperationContext, preferredVariant?: number): Decision {
     const decision = this.site.catalog.decide(behaviourId, preferredVariant);
     if (ctx.fill) {
-      decision.messages = decision.messages.map((m) => Object.entries(ctx.fill!).reduce((text, [k, v]) => text.split(k).join(v), m));
+      // A seed text with its placeholder filled in is `derived` (catalog/provenance.ts).
+      const spec = this.site.catalog.spec(behaviourId);
+      const filled = variantParts(spec, spec.variants ? decision.variant : -1).map((parts) => fillParts(parts, ctx.fill));
+      decision.messages = filled.map((f) => f.text);
+      decision.provenance = filled.map((f) => f.source);
     }
     this.site.events.emit({
       type: decision.fires ? 'behaviour' : 'behaviour-suppressed', server: this.name, behaviour: behaviourId,
       operation: ctx.operation, client: ctx.client, user: ctx.user, messages: decision.messages, variant: decision.variantName,
+      provenance: { entry: this.site.catalog.spec(behaviourId).source, variant: decision.variantSource, messages: decision.provenance },
     });
     return decision;
   }

@@ -11,7 +11,7 @@ export interface LifecycleState {
   backupDone: boolean;
   backupOnAt: string | null;
   lastBackup: { level: number; dest: string; time: string; id: string } | null;
-  /** After a restore the next backup must be level 0 (administrator guide). */
+  /** After a restore the next backup must be level 0 (an emulator default: 19.3.1 does not say; it points to 19.7.2). */
   needsLevel0: boolean;
 }
 

@@ -5,10 +5,11 @@ import { webDefaults } from './defaults/web.js';
 import { networkDefaults } from './defaults/network.js';
 import { ameDefaults } from './defaults/ame.js';
 import { gatewaysDefaults } from './defaults/gateways.js';
-import type { BehaviourSpec, Decision, Policy } from './types.js';
+import type { BehaviourSpec, Decision, Policy, ProvenanceView } from './types.js';
+import { provenanceOf, textSource, variantParts, variantSource } from './provenance.js';
 import { BadRequest, NotFound } from '../errors.js';
 
-export type { BehaviourSpec, Decision, Policy, PolicyMode, Variant, Trigger } from './types.js';
+export type { BehaviourSpec, Decision, Policy, PolicyMode, Variant, Trigger, Provenance, ProvenanceView, TextPart, EffectPart } from './types.js';
 
 /** Every behaviour the emulator knows: the seed's, then the emulator defaults. */
 export const allBehaviours: readonly BehaviourSpec[] = [
@@ -45,6 +46,8 @@ function hash(text: string): number {
 
 export interface CatalogEntryView extends BehaviourSpec {
   policy: Policy;
+  /** Every part with its provenance: seed, emulator, or derived. */
+  provenance: ProvenanceView;
 }
 
 /** Checks a policy given by a user (config file, control API, scenario). */
@@ -142,7 +145,7 @@ export class Catalog {
   }
 
   list(): CatalogEntryView[] {
-    return [...this.specs.values()].map((spec) => ({ ...spec, policy: this.policy(spec.id) }));
+    return [...this.specs.values()].map((spec) => ({ ...spec, policy: this.policy(spec.id), provenance: provenanceOf(spec) }));
   }
 
   private draw(id: string, policy: Policy): number {
@@ -173,6 +176,8 @@ export class Catalog {
     }
     if (variant < 0 || variant >= variants.length) variant = 0;
     const chosen = variants[variant]!;
-    return { id, fires, variant, variantName: chosen.name, messages: [...chosen.messages], ...(chosen.rc !== undefined ? { rc: chosen.rc } : {}) };
+    const parts = variantParts(spec, spec.variants ? variant : -1);
+    return { id, fires, variant, variantName: chosen.name, messages: [...chosen.messages], provenance: parts.map((p) => textSource(p)),
+      variantSource: spec.variants ? variantSource(spec, chosen) : spec.source, ...(chosen.rc !== undefined ? { rc: chosen.rc } : {}) };
   }
 }

@@ -8,7 +8,7 @@ import { BadRequest } from '../errors.js';
 export const backupRoutes: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
   app.post('/api/backups', {
     schema: {
-      description: 'Runs the differential backup utility (step 5) on one server or all (`server`, default all): level 0 = everything, 1 = changes since the last level 0, 2 = changes since the latest level 0 or 1. `dest` is an absolute folder. Refused (409) outside backup mode, before step 4 (`to tran resume`) and step 3 (`tobkweb arc`) are complete (strict mode; `lenient: true` runs it with a warning per broken rule), and for level 1/2 without a base or after a restore.',
+      description: 'Runs the differential backup utility (step 5) on one server or all (`server`, default all): level 0 = everything, 1 = changes since the last level 0, 2 = changes since the latest level 0 or 1 (levels and the level-0-after-restore rule are emulator defaults: 19.3.1 points to 19.7.2 for the utility). `dest` is an absolute folder. Refused (409) outside backup mode, before step 4 (`to tran resume`) and step 3 (`tobkweb arc`) are complete (strict mode; `lenient: true` runs it with a warning per broken rule), and for level 1/2 without a base or after a restore.',
       body: { type: 'object', required: ['level', 'dest'], additionalProperties: false, properties: {
         level: { type: 'integer', enum: [0, 1, 2] }, dest: { type: 'string', minLength: 1 }, server: { type: 'string' }, lenient: { type: 'boolean' } } },
     },

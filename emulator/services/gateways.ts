@@ -159,7 +159,7 @@ export class Gateways implements SiteExtension {
     return this.directoryNameOption ?? this.site.directoryServer.name;
   }
 
-  private log(gateway: 'x400' | 'fax', operation: string, message: string, text: 'seed' | 'emulator default', data: Record<string, unknown> = {}): string {
+  private log(gateway: 'x400' | 'fax', operation: string, message: string, text: 'seed' | 'derived' | 'emulator default', data: Record<string, unknown> = {}): string {
     const site = this.site;
     site.events.emit({ type: 'gateway-log', server: site.gatewayServer.name, operation, client: gateway === 'x400' ? 'X.400 gateway' : 'Fax gateway',
       message, data: { gateway, text, ...data } });
@@ -289,7 +289,7 @@ export class Gateways implements SiteExtension {
       return { ok: true, logged: [this.log('fax', 'reload', T.faxReloaded, 'emulator default')], state: this.fax.state };
     }
     this.fax.state = 'startup-failed';
-    const logged = gate.messages.map((m) => this.log('fax', 'reload-error', m, 'seed', { behaviour: 'fax.reload' }));
+    const logged = gate.messages.map((m, i) => this.log('fax', 'reload-error', m, provenanceText(gate.decision.provenance[i]), { behaviour: 'fax.reload' }));
     return { ok: false, behaviour: 'fax.reload', logged, state: this.fax.state };
   }
 
@@ -323,7 +323,7 @@ export class Gateways implements SiteExtension {
     fax.attempts++;
     const gate = this.server.gate('fax.receive', { operation: 'receive', client: 'Fax gateway', user: fax.to, fill: { YESISU01: this.directoryName } });
     if (!gate.allowed) {
-      return { logged: gate.messages.map((m) => this.log('fax', 'receive-error', m, 'seed', { behaviour: 'fax.receive', faxId: fax.id, attempt: fax.attempts })) };
+      return { logged: gate.messages.map((m, i) => this.log('fax', 'receive-error', m, provenanceText(gate.decision.provenance[i]), { behaviour: 'fax.receive', faxId: fax.id, attempt: fax.attempts })) };
     }
     const subject = `FAX from ${fax.from} (${fax.pages} page(s))`;
     const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
@@ -366,9 +366,9 @@ export class Gateways implements SiteExtension {
     onlyFields(body, ['user']);
     const user = lineField(body, 'user', { required: true, max: 64 })!;
     if (user.includes('"')) throw new BadRequest('E_BAD_REQUEST', '"user" must not contain a double quote');
-    const gate = this.server.gate('fax.report', { operation: 'report', client: 'Fax gateway', user, fill: { '<user name>': user } });
+    const gate = this.server.gate('fax.report', { operation: 'report', client: 'Fax gateway', user, fill: { ユーザ名: user } });
     if (!gate.allowed) {
-      return { ok: false, behaviour: 'fax.report', logged: gate.messages.map((m) => this.log('fax', 'report-error', m, 'seed', { behaviour: 'fax.report', user })) };
+      return { ok: false, behaviour: 'fax.report', logged: gate.messages.map((m, i) => this.log('fax', 'report-error', m, provenanceText(gate.decision.provenance[i]), { behaviour: 'fax.report', user })) };
     }
     const account = this.site.domain.access.account(user);
     if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
@@ -416,4 +416,9 @@ export function gatewaysOf(site: Site): Gateways {
   const g = site.extensions.find((e): e is Gateways => e instanceof Gateways);
   if (!g) throw new TwemuError('E_NOT_STARTED', 'this site runs no gateways');
   return g;
+}
+
+/** How a `gateway-log` event names a catalog text's provenance (`data.text`). */
+function provenanceText(p: 'seed' | 'emulator' | 'derived' | undefined): 'seed' | 'derived' | 'emulator default' {
+  return p === 'emulator' ? 'emulator default' : p ?? 'seed';
 }

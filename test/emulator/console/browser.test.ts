@@ -109,6 +109,8 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     expect(await fired.locator('.jp').first().textContent()).toMatch(/^-ERR unable to lock maildrop/);
     // Documented behaviours are told apart from emulator defaults.
     expect(await fired.locator('.source').textContent()).toBe('documented');
+    // ...and per part: POP3's leading '-' is ours, so the line on the wire is derived from the seed's.
+    expect(await fired.locator('.prov').first().getAttribute('data-provenance')).toBe('derived');
     const saw = page.locator('#feed li[data-type="client"]').first();
     await saw.waitFor();
     expect(await saw.locator('.jp').textContent()).toMatch(/^-ERR unable to lock maildrop/);

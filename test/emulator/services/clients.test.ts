@@ -92,7 +92,7 @@ describe('TeamWARE Admin', () => {
     await command(emu, 'to tran suspend');
     const since = await lastSeq(emu);
     expect(await call(emu, 'ADMIN', 'admin/calendar-update', { facilityId: room.id, permitted: ['alice'] })).toEqual({
-      ok: false, behaviour: 'admin.calendar-update', behaviours: ['admin.calendar-update'], dialog: ['ネットワークエラーが発生しました。(3,0)'], effect: 'not-updated',
+      ok: false, behaviour: 'admin.calendar-update', behaviours: ['admin.calendar-update'], dialog: ['ネットワークエラーが発生しました。(3,0) '], effect: 'not-updated',
     });
     expect(emu.site.sharedServer.store.calendar.facility(room.id)!.permitted).toEqual(['alice', 'bob', 'ADMIN']);
     expect(await firedSince(emu, since, 'admin.calendar-update')).toMatchObject([{ user: 'ADMIN', operation: 'admin/calendar-update', client: 'TeamWARE Admin' }]);

@@ -188,15 +188,15 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     expect((await api(emu, 'POST', '/api/gateways/fax/reload')).body).toMatchObject({ ok: true, state: 'running' });
   });
 
-  it('[behaviour:fax.report] suspended: Fetching INTERNET recipient " <user name>" from the Directoryfailed. with the user\'s name', async () => {
+  it('[behaviour:fax.report] suspended: Fetching INTERNET recipient " ユーザ名" from the Directoryfailed. with the user\'s name (derived)', async () => {
     expect((await api(emu, 'POST', '/api/gateways/fax/report', { user: 'alice' })).body)
       .toMatchObject({ ok: true, logged: ['FAXGW-J: report issued for recipient "alice"'], delivered: { user: 'alice' } });
     await command(emu, 'to tran suspend');
     const since = await lastSeq(emu);
     const r = await api(emu, 'POST', '/api/gateways/fax/report', { user: 'alice' });
-    expect(r.body).toEqual({ ok: false, behaviour: 'fax.report', logged: ['Fetching INTERNET recipient " alice" from the Directoryfailed.'] });
-    expect((await eventsSince(emu, since, 'gateway-log')).map((e) => e.message)).toContain('Fetching INTERNET recipient " alice" from the Directoryfailed.');
-    expect(await firedSince(emu, since, 'fax.report')).toMatchObject([{ messages: ['Fetching INTERNET recipient " alice" from the Directoryfailed.'] }]);
+    expect(r.body).toEqual({ ok: false, behaviour: 'fax.report', logged: ['Fetching INTERNET recipient " alice" from the Directoryfailed. '] });
+    expect((await eventsSince(emu, since, 'gateway-log')).map((e) => e.message)).toContain('Fetching INTERNET recipient " alice" from the Directoryfailed. ');
+    expect(await firedSince(emu, since, 'fax.report')).toMatchObject([{ messages: ['Fetching INTERNET recipient " alice" from the Directoryfailed. '] }]);
     expect((await api(emu, 'POST', '/api/gateways/fax/report', { user: 'a"b' })).status).toBe(400);
     await setPolicy(emu, 'fax.report', { mode: 'never' });
     expect((await api(emu, 'POST', '/api/gateways/fax/report', { user: 'bob' })).body).toMatchObject({ ok: true });
@@ -207,7 +207,7 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     await command(emu, 'to tran suspend');
     const since = await lastSeq(emu);
     const r = await api(emu, 'POST', '/api/gateways/fax/receive', { from: '+81-3-1234-5678', to: 'bob', pages: 2 });
-    const line = 'FAXGW-J: 22605 No delivery-user(faxmastor) has been registered on the Directory(twsv01)';
+    const line = 'FAXGW-J: 22605 No delivery-user(faxmastor) has been registered on the Directory(twsv01) ';
     expect(r.body).toMatchObject({ ok: false, behaviour: 'fax.receive', logged: [line], queued: true, directoryServer: 'twsv01' });
     const logs = await waitForEvents(emu, since, gatewayLog('receive-error'), 3);
     expect(logs.length).toBeGreaterThanOrEqual(3);
@@ -251,7 +251,7 @@ describe('fax.receive on a site with two application servers', () => {
     await command(emu, 'to tran resume', 'twap01', true);
     const mid = await lastSeq(emu);
     const r = await api(emu, 'POST', '/api/gateways/fax/receive', { from: '0120-2', to: 'alice', pages: 3 });
-    const line = 'FAXGW-J: 22605 No delivery-user(faxmastor) has been registered on the Directory(YESISU01)';
+    const line = 'FAXGW-J: 22605 No delivery-user(faxmastor) has been registered on the Directory(YESISU01) ';
     expect(r.body).toMatchObject({ ok: false, behaviour: 'fax.receive', logged: [line], directoryServer: 'twdir01' });
     const fired = await waitForEvents(emu, mid, (e) => e.type === 'behaviour' && e.behaviour === 'fax.receive', 3);
     expect(fired[0]).toMatchObject({ server: 'twap01', messages: [line] });

@@ -401,6 +401,9 @@ function time(iso) {
   return clock ? clock.format(new Date(iso)) : iso.slice(11, 19);
 }
 
+/** How the console names each provenance of a part. */
+const PROVENANCE_LABEL = { seed: 'documented', emulator: 'emulator default', derived: 'derived (seed text filled in)' };
+
 function feedItem(e) {
   const meta = el('div', { class: 'meta' }, `#${e.seq} ${time(e.time)}${e.server ? ` · ${e.server}` : ''}${e.client ? ` · ${e.client}` : ''}${e.user ? ` · ${e.user}` : ''}`);
   const body = [];
@@ -410,11 +413,18 @@ function feedItem(e) {
     case 'behaviour-suppressed': {
       const source = sources.get(e.behaviour);
       const badge = source ? el('span', { class: `source ${source}`, dataset: { source } }, source === 'seed' ? 'documented' : 'emulator default') : null;
-      body.push(el('div', {}, kind(e.type === 'behaviour' ? 'behaviour fired' : 'behaviour suppressed by policy'), ' ', el('code', {}, e.behaviour ?? ''), e.operation ? ` on ${e.operation}` : '', e.variant ? ` (${e.variant})` : '', ' ', badge));
+      // Provenance per part: an alternative the seed does not name is the emulator's even inside a documented entry.
+      const variantOurs = e.provenance?.variant === 'emulator' && e.provenance?.entry === 'seed';
+      body.push(el('div', {}, kind(e.type === 'behaviour' ? 'behaviour fired' : 'behaviour suppressed by policy'), ' ', el('code', {}, e.behaviour ?? ''), e.operation ? ` on ${e.operation}` : '',
+        e.variant ? ` (${e.variant}${variantOurs ? ', an emulator default' : ''})` : '', ' ', badge));
       const messages = e.messages?.length ? e.messages : e.message ? [e.message] : [];
       // A suppressed behaviour did not reach the client: its text is shown small, as what would have been shown.
       const cls = e.type === 'behaviour' ? 'jp' : 'jp would';
-      for (const m of messages) body.push(el('span', { class: cls, lang: 'ja' }, e.type === 'behaviour' ? m : `would have shown: ${m}`));
+      messages.forEach((m, i) => {
+        const prov = e.provenance?.messages?.[i];
+        body.push(el('span', { class: cls, lang: 'ja' }, e.type === 'behaviour' ? m : `would have shown: ${m}`));
+        if (prov) body.push(el('span', { class: `prov ${prov}`, dataset: { provenance: prov } }, PROVENANCE_LABEL[prov] ?? prov));
+      });
       break;
     }
     case 'client':
@@ -530,8 +540,17 @@ async function loadCatalog() {
       apply.textContent = r.status === 200 ? 'applied' : `HTTP ${r.status}`;
       row.dataset.mode = r.status === 200 ? policy.mode : row.dataset.mode;
     } }, 'apply');
+    // Every text and alternative with its own provenance (a documented entry may hold texts of ours).
+    const p = b.provenance ?? { messages: [], effect: [] };
+    const textRow = (t, label) => el('div', { class: 'part', dataset: { provenance: t.source } }, label ? `${label}: ` : '', el('code', { lang: 'ja' }, t.text), ' ',
+      el('span', { class: `prov ${t.source}`, dataset: { provenance: t.source } }, PROVENANCE_LABEL[t.source]));
+    const parts = p.variants && p.variants.length > 1
+      ? p.variants.flatMap((v) => (v.messages.length ? v.messages : [null]).map((t) => (t ? textRow(t, `${v.name} (${PROVENANCE_LABEL[v.source]})`)
+        : el('div', { class: 'part', dataset: { provenance: v.source } }, `${v.name}${v.rc !== undefined ? ` rc ${v.rc}` : ''}: `, el('span', { class: `prov ${v.source}` }, PROVENANCE_LABEL[v.source])))))
+      : p.messages.map((t) => textRow(t));
+    const effect = el('div', { class: 'part effect' }, ...p.effect.map((x) => el('span', { class: `effect-part ${x.source}`, title: x.cite ?? '', dataset: { provenance: x.source } }, x.text)));
     const row = el('tr', { dataset: { behaviour: b.id, mode } },
-      el('td', {}, el('code', {}, b.id), el('span', { class: `source ${b.source}` }, b.source === 'seed' ? 'documented' : 'emulator default')),
+      el('td', {}, el('code', {}, b.id), el('span', { class: `source ${b.source}` }, b.source === 'seed' ? 'documented' : 'emulator default'), ...parts, effect),
       el('td', {}, select), el('td', {}, probability), el('td', {}, seed), el('td', {}, apply));
     return row;
   });
