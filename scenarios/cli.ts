@@ -98,16 +98,17 @@ function load(files: string[]): Scenario[] | null {
   }
 }
 
-function list(out: (s: string) => void, files: string[], bundled: boolean, shard: { index: number; total: number } | undefined): number {
-  const scenarios = load(files);
-  if (!scenarios) return 1;
+function list(out: (s: string) => void, files: string[], bundled: boolean, shard: { index: number; total: number } | undefined, clientsOnly: boolean): number {
+  const loaded = load(files);
+  if (!loaded) return 1;
+  const scenarios = clientsOnly ? loaded.filter((s) => s.tags.includes('client')) : loaded;
   const [from, to] = shardRange(scenarios.length, shard);
   const part = scenarios.slice(from, to);
   const width = Math.max(...part.map((s) => s.name.length), 4);
   for (const s of part) out(`${s.name.padEnd(width)}  ${s.site.topology.padEnd(6)} ${(s.description ?? '').split('\n')[0]}`);
   const of = shard ? `${part.length} of ${scenarios.length}` : `${scenarios.length}`;
   const where = shard ? ` (shard ${shard.index}/${shard.total})` : '';
-  out(bundled ? `${of} bundled scenarios${where} in ${display(bundledDir())}` : `${of} scenarios${where}`);
+  out(bundled ? `${of} bundled ${clientsOnly ? 'client ' : ''}scenarios${where} in ${display(bundledDir())}` : `${of} scenarios${where}`);
   return 0;
 }
 
@@ -129,7 +130,7 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   const bundled = !positionals.length && (values.list === true || shard !== undefined);
   if (!positionals.length && !bundled) throw new TwemuError('E_USAGE', 'no scenario files given', { hint: 'e.g. `twemu scenario run scenarios/library/*.yaml`; `twemu scenario run --list` shows the bundled ones' });
   const files = (bundled ? bundledFiles() : expand(positionals)).map((f) => display(resolve(f)));
-  if (values.list) return list(out, files, bundled, shard);
+  if (values.list) return list(out, files, bundled, shard, sub === 'matrix' && bundled);
   let seed: number | undefined;
   if (values.seed !== undefined) {
     seed = Number(values.seed);
@@ -153,8 +154,10 @@ export async function scenarioCommand(argv: string[]): Promise<number> {
   if (topologies === null) throw new TwemuError('E_USAGE', `--topology must be single, multi or both, not ${JSON.stringify(values.topology)}`);
   if (topologies && sub !== 'matrix') throw new TwemuError('E_USAGE', '--topology applies to scenario matrix (a scenario file says its own topology)');
   if (sub === 'matrix' && (values.url || values.data)) throw new TwemuError('E_USAGE', 'a matrix starts a fresh site for each point of the procedure; --url and --data do not apply');
-  const all = load(files);
-  if (!all) return 1;
+  const loaded = load(files);
+  if (!loaded) return 1;
+  // The bundled library's client sessions (tag `client`) are what a matrix replays; the rest drive the procedure themselves.
+  const all = sub === 'matrix' && bundled ? loaded.filter((s) => s.tags.includes('client')) : loaded;
   const [from, to] = shardRange(all.length, shard);
   const scenarios = all.slice(from, to).map((s, i) => ({ ...s, index: from + i }));
   if (sub === 'validate') {

@@ -102,6 +102,24 @@ describe('--shard and scenario merge', { timeout: 240_000 }, () => {
     expect(bad.stderr.trim()).toBe('twemu: --shard must be I/N with 1 <= I <= N (e.g. 2/4), not "4/3"');
   });
 
+  it('shards of a matrix merge by topology and index; the bundled client sessions are what `scenario matrix` takes with no files', async () => {
+    const m = (index: number, topology: 'single' | 'multi', undocumented = false) => ({
+      topology, columns: [{ id: 'before', label: 'before' }], undocumented: undocumented ? 1 : 0,
+      scenarios: [{ name: `s${index}`, file: `s${index}.yaml`, index, problems: [], ms: 1, rows: [{ operation: 'op', line: 1, cells: [{ kind: undocumented ? 'undocumented' : 'ok' }] }] }],
+    });
+    const shard = (index: number, total: number, ...matrices: unknown[]) => ({ kind: 'matrix', shard: { index, total }, undocumented: 0, matrices });
+    const a = file('ma.json', JSON.stringify(shard(2, 2, m(1, 'single', true), m(1, 'multi'))));
+    const b = file('mb.json', JSON.stringify(shard(1, 2, m(0, 'single'), m(0, 'multi'))));
+    const out = join(dir.path, 'merged-matrix.json');
+    expect((await runCli(['scenario', 'merge', a, b, '--report', out])).code).toBe(0);
+    const merged = JSON.parse(readFileSync(out, 'utf8'));
+    expect(merged.matrices.map((x: { topology: string; scenarios: Array<{ name: string }> }) => [x.topology, x.scenarios.map((s) => s.name)])).toEqual([['single', ['s0', 's1']], ['multi', ['s0', 's1']]]);
+    expect(merged.undocumented).toBe(1);
+    const list = await runCli(['scenario', 'matrix', '--list']);
+    expect(list.stdout).toMatch(/^clients\.mbsync\s+single /m);
+    expect(list.stdout).toMatch(/\n\d+ bundled client scenarios in /);
+  });
+
   it('three shards of a run, merged, give the unsharded run\'s JSON and JUnit reports (times aside)', async () => {
     const files = ['a', 'b', 'c', 'd', 'e'].map((n, i) => file(`shard-${n}.yaml`, [
       `name: shard-${n}`, 'steps:', '  - check: status', '    server: twsv01', `    service: ${i === 3 ? 'suspended' : 'available'}`, '',
