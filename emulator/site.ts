@@ -220,14 +220,11 @@ export class Site {
     return counts[0]!.s;
   }
 
-  /** Delivers a raw RFC 5322 message to a user's INBOX. */
+  /** Delivers a raw RFC 5322 message to a user's INBOX (the domain's mail service). */
   deliver(to: string, raw: Buffer | string): { user: string; server: string; uid: number } {
-    const account = this.account(to);
-    if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(to)}`);
-    const home = this.homeServer(account);
-    home.store.mail.ensureDefaultFolders(account.name);
-    const { uid } = home.store.mail.append(account.name, 'INBOX', Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8'));
-    return { user: account.name, server: home.name, uid };
+    const delivered = this.domain.mail.deliver(to, raw);
+    if (!delivered.ok) throw new NotFound('E_NO_ACCOUNT', delivered.message);
+    return delivered.value;
   }
 
   // ---- the procedure --------------------------------------------------

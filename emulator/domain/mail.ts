@@ -44,14 +44,23 @@ export class MailService<S extends DomainServer> {
     return ok({ folder: f.value, permanently: false, removed: [], moved: pairs });
   }
 
+  /** Delivers a message to a user's INBOX on their home server. */
+  deliver(to: string, message: Buffer | string): Outcome<{ user: string; server: string; uid: number }, 'not-found'> {
+    const account = this.site.directory.get(to);
+    if (!account) return refuse('not-found', `no account ${JSON.stringify(to)}`);
+    const home = this.site.homeServer(account);
+    home.store.mail.ensureDefaultFolders(account.name);
+    const { uid } = home.store.mail.append(account.name, 'INBOX', Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8'));
+    return ok({ user: account.name, server: home.name, uid });
+  }
+
   /** Delivers `raw` to every recipient and files a copy (\Seen) in the sender's OUTBOX. */
   send(from: Account, to: Account[], message: Buffer | string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number } {
     const raw = Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8');
     const delivered = to.map((r) => {
-      const home = this.site.homeServer(r);
-      home.store.mail.ensureDefaultFolders(r.name);
-      const { uid } = home.store.mail.append(r.name, 'INBOX', raw);
-      return { user: r.name, server: home.name, uid };
+      const d = this.deliver(r.name, raw);
+      if (!d.ok) throw new Error(d.message); // the recipients are accounts: cannot happen
+      return d.value;
     });
     const { uid: outboxUid } = this.ensureFolders(from).append(from.name, 'OUTBOX', raw, { flags: ['\\Seen'] });
     return { delivered, outboxUid };

@@ -73,7 +73,7 @@ ${calendar.facilities().map((f) => html`<tr><td>${f.name}</td><td>${f.department
     return page('利用許可', html`<h1>設備カレンダー - 利用許可 (${f.name})</h1>
 <form method="post" action="/dept/facility/permit">${csrfField(c.session.csrf)}<input type="hidden" name="id" value="${f.id}">
 <table class="list"><tr><th></th><th>ユーザー名</th><th>氏名</th></tr>
-${site.domain.directory.list().map((a) => html`<tr><td><input type="checkbox" name="user" value="${a.name}"${f.permitted.includes(a.name) ? html` checked` : ''}></td><td>${a.name}</td><td>${a.displayName}</td></tr>\n`)}
+${site.domain.directory.list().map((a) => html`<tr><td><input type="checkbox" name="user" value="${a.name}"${calendar.mayReserve(a.name, f) ? html` checked` : ''}></td><td>${a.name}</td><td>${a.displayName}</td></tr>\n`)}
 </table>
 <div class="buttons"><button type="submit">OK</button></div></form>
 <div class="buttons">${cancelButton('permit')}</div>`);
