@@ -16,7 +16,12 @@ export interface ImapOptions {
   literalTimeoutMs: number;
   /** BAD answers in a row after which the session is closed with `* BYE`. */
   maxBadCommands: number;
+  /** Which capabilities are offered (capabilities.ts): `standard`, or `imap4rev1` alone. */
+  capabilities: CapabilityProfile;
 }
+
+export const CAPABILITY_PROFILES = ['standard', 'imap4rev1'] as const;
+export type CapabilityProfile = (typeof CAPABILITY_PROFILES)[number];
 
 export const IMAP_DEFAULTS: ImapOptions = {
   autologoutMs: 30 * 60_000,
@@ -26,6 +31,7 @@ export const IMAP_DEFAULTS: ImapOptions = {
   maxConnections: 2000,
   literalTimeoutMs: 60_000,
   maxBadCommands: 20,
+  capabilities: 'standard',
 };
 
 /** Reads `site.config.services.imap`; every mistake is one clear error. */
@@ -37,10 +43,17 @@ export function imapOptions(raw: Record<string, unknown> | undefined): ImapOptio
     if (!(key in IMAP_DEFAULTS)) {
       throw new TwemuError('E_CONFIG', `services.imap: unknown option "${key}" (known: ${Object.keys(IMAP_DEFAULTS).join(', ')})`);
     }
+    if (key === 'capabilities') {
+      if (!CAPABILITY_PROFILES.includes(value as CapabilityProfile)) {
+        throw new TwemuError('E_CONFIG', `services.imap.capabilities must be one of ${CAPABILITY_PROFILES.join(', ')}`);
+      }
+      out.capabilities = value as CapabilityProfile;
+      continue;
+    }
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
       throw new TwemuError('E_CONFIG', `services.imap.${key} must be a positive integer`);
     }
-    out[key as keyof ImapOptions] = value;
+    (out as unknown as Record<string, number>)[key] = value;
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { serialiseContinuation, serialiseTagged, serialiseUntagged } from './ser
 import { ArgumentRefused, ImapSyntaxError, type ImapState, type ParsedCommand, type Reply, type Tagged, type Untagged } from './types.js';
 import type { ImapOptions } from './options.js';
 import { COMMANDS } from './commands/index.js';
-import { capabilityList } from './capabilities.js';
+import { capabilityList, offers } from './capabilities.js';
 import type { SelectedMailbox } from './mailbox.js';
 
 export const IN_FLIGHT_STORE = 'imap4.in-flight-store';
@@ -185,8 +185,8 @@ export class Session {
   /** The one place states, the in-flight behaviour and errors are handled. */
   async dispatch(cmd: ParsedCommand): Promise<Reply> {
     const spec = COMMANDS.get(cmd.name);
-    if (!spec) return { tagged: { status: 'BAD', text: `Unknown command ${cmd.name.slice(0, 40)}` } };
-    if (cmd.uid && !spec.uid) return { tagged: { status: 'BAD', text: `UID ${cmd.name} is not a command` } };
+    if (!spec || (spec.capability && !offers(this, spec.capability))) return { tagged: { status: 'BAD', text: `Unknown command ${cmd.name.slice(0, 40)}` } };
+    if (cmd.uid && (!spec.uid || (spec.uidCapability && !offers(this, spec.uidCapability)))) return { tagged: { status: 'BAD', text: `UID ${cmd.name} is not a command` } };
     if (!spec.states.includes(this.state)) {
       const why = spec.states.includes('not-authenticated') ? 'already logged in' : this.state === 'not-authenticated' ? 'log in first' : 'select a mailbox first';
       return { tagged: { status: 'BAD', text: `${cmd.uid ? 'UID ' : ''}${cmd.name} is not valid in the ${this.state} state; ${why}` } };

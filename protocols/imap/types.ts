@@ -100,6 +100,10 @@ export interface CommandSpec {
   store: StoreUse;
   /** Has a UID variant (`UID FETCH`, ...). */
   uid?: boolean;
+  /** The capability that brings the command (`MOVE`, `IDLE`); where the profile does not offer it, it is unknown. */
+  capability?: string;
+  /** The UID variant needs this capability (UID EXPUNGE: UIDPLUS). */
+  uidCapability?: string;
   handle(session: Session, cmd: ParsedCommand): Reply | Promise<Reply>;
 }
 

@@ -1,5 +1,6 @@
 
 import { ImapSyntaxError, no, ok, type CommandSpec } from '../types.js';
+import { offers } from '../capabilities.js';
 import { flagList, mailboxArg, shown } from './util.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -34,6 +35,6 @@ export const append: CommandSpec = {
     const folder = session.mail.folder(session.user, name);
     if (!folder) return no(`Mailbox does not exist: ${shown(name)}`, 'TRYCREATE');
     const { uid, uidValidity } = session.mail.append(session.user, folder.name, message.value, { flags, internalDate });
-    return ok('APPEND completed', `APPENDUID ${uidValidity} ${uid}`);
+    return ok('APPEND completed', offers(session, 'UIDPLUS') ? `APPENDUID ${uidValidity} ${uid}` : undefined);
   },
 };

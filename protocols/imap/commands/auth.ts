@@ -23,7 +23,7 @@ export async function logIn(session: Session, user: string, password: string, op
   const login = await access.login({ client: 'imap', server: session.server, operation, user, password, service: 'mail', home: true, wait: (ms) => session.delay(ms) });
   if (login.ok) {
     session.loggedIn(login.value);
-    return { tagged: { status: 'OK', code: `CAPABILITY ${capabilityList('authenticated')}`, text: `${operation} completed` } };
+    return { tagged: { status: 'OK', code: `CAPABILITY ${capabilityList('authenticated', session)}`, text: `${operation} completed` } };
   }
   switch (login.refused) {
     case 'bad-credentials': {

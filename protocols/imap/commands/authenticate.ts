@@ -1,4 +1,5 @@
 import type { Session } from '../session.js';
+import { offers } from '../capabilities.js';
 import { atom } from '../parser.js';
 import { bad, no, type CommandSpec, type Reply } from '../types.js';
 import { logIn } from './auth.js';
@@ -23,6 +24,7 @@ export const authenticate: CommandSpec = {
     const mechanism = atom(cmd.args[0], 'SASL mechanism').toUpperCase();
     if (mechanism !== 'PLAIN') return no(`Unsupported authentication mechanism ${mechanism.slice(0, 20)}`, 'CANNOT');
     const initial = cmd.args[1];
+    if (initial && !offers(session, 'SASL-IR')) return bad('An initial response needs SASL-IR, which is not offered');
     if (initial) {
       // SASL-IR (RFC 4959); `=` is an empty initial response.
       const text = initial.type === 'atom' ? initial.value : initial.type === 'string' ? initial.value.toString('latin1') : '';

@@ -1,6 +1,7 @@
 import { atom } from '../parser.js';
 import { data, no, ok, status, type CommandSpec, type ParsedCommand, type Reply } from '../types.js';
 import type { Session } from '../session.js';
+import { offers } from '../capabilities.js';
 import { mailboxArg, resolveSet, shown } from './util.js';
 
 /** A UID set in compact form for COPYUID (`4:6,9`). */
@@ -26,7 +27,7 @@ export function copyOrMove(session: Session, cmd: ParsedCommand, move: boolean):
   const verb = `${cmd.uid ? 'UID ' : ''}${cmd.name}`;
   if (!targets.length) return ok(`${verb} completed (no messages)`);
   const { uidValidity, pairs } = session.mail.copy(session.user, box.name, targets.map((t) => t.uid), folder.name, { move });
-  const code = pairs.length ? `COPYUID ${uidValidity} ${uidSet(pairs.map((p) => p[0]))} ${uidSet(pairs.map((p) => p[1]))}` : undefined;
+  const code = pairs.length && offers(session, 'UIDPLUS') ? `COPYUID ${uidValidity} ${uidSet(pairs.map((p) => p[0]))} ${uidSet(pairs.map((p) => p[1]))}` : undefined;
   if (!move) return ok(`${verb} completed`, code);
   // MOVE (RFC 6851 3.3): COPYUID untagged, then EXPUNGE for each moved message.
   const seqs = box.removeExpunged(pairs.map((p) => p[0]));

@@ -13,7 +13,7 @@ export function expungeDeleted(session: Session, only: Set<number> | null): numb
 }
 
 export const expunge: CommandSpec = {
-  name: 'EXPUNGE', args: [], uidArgs: [{ name: 'UID set', kind: 'sequence-set' }], states: ['selected'], store: 'store', uid: true,
+  name: 'EXPUNGE', args: [], uidArgs: [{ name: 'UID set', kind: 'sequence-set' }], uidCapability: 'UIDPLUS', states: ['selected'], store: 'store', uid: true,
   handle(session, cmd) {
     if (session.selected!.readOnly) return no('The mailbox is read-only (EXAMINE)', 'READ-ONLY');
     // Flags other sessions set count too: look at the store first.

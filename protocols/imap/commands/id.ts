@@ -3,7 +3,7 @@ import { ImapSyntaxError, data, ok, quoted, type CommandSpec, type Value } from 
 
 // ID (RFC 2971): valid in every state; the client's fields are checked, not kept.
 export const id: CommandSpec = {
-  name: 'ID', args: [{ name: 'parameters', kind: 'any' }], states: ['not-authenticated', 'authenticated', 'selected'], store: 'none',
+  name: 'ID', capability: 'ID', args: [{ name: 'parameters', kind: 'any' }], states: ['not-authenticated', 'authenticated', 'selected'], store: 'none',
   handle(_session, cmd) {
     const arg = cmd.args[0]!;
     if (arg.type !== 'nil' && arg.type !== 'list') throw new ImapSyntaxError('ID takes a list of field-value pairs or NIL');

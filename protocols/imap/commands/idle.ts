@@ -5,7 +5,7 @@ import type { CommandSpec } from '../types.js';
 // session reads DONE). Stays open on a suspended server (emulator default);
 // what changed meanwhile is reported at the resume.
 export const idle: CommandSpec = {
-  name: 'IDLE', args: [], states: ['authenticated', 'selected'], store: 'none',
+  name: 'IDLE', capability: 'IDLE', args: [], states: ['authenticated', 'selected'], store: 'none',
   handle(session, cmd) {
     session.idleTag = cmd.tag;
     const pending = session.selected?.dirty ? session.updates(true) ?? [] : [];

@@ -3,7 +3,7 @@ import { ok, type CommandSpec } from '../types.js';
 
 // UNSELECT (RFC 3638): leaves the selected state without expunging.
 export const unselect: CommandSpec = {
-  name: 'UNSELECT', args: [], states: ['selected'], store: 'none',
+  name: 'UNSELECT', capability: 'UNSELECT', args: [], states: ['selected'], store: 'none',
   handle(session, cmd) {
     session.selected = null;
     session.state = 'authenticated';

@@ -286,3 +286,36 @@ describe('BODY[section] (imaptest fetch-body-mime, fetch-body-message-rfc822*)',
     expect((await w.cmd('r3', 'FETCH 1 BODY.PEEK[1.1]')).join('\r\n')).toBe(`* 1 FETCH (BODY[1.1] ${lit('Hello\r\n')})\r\nr3 OK FETCH completed`);
   });
 });
+
+describe('capability profile imap4rev1 (services.imap.capabilities)', () => {
+  let bare: Emulator;
+  let barePort: number;
+  beforeAll(async () => {
+    bare = await startTestSite({ services: { imap: { capabilities: 'imap4rev1' } } });
+    barePort = bare.endpoints.servers[0]!.imap!;
+  });
+  afterAll(async () => bare.stop());
+
+  it('offers IMAP4rev1 alone: the extensions\' commands are unknown and their response codes are not sent', async () => {
+    const w = await Wire.open(barePort);
+    wires.push(w);
+    const greeting = await w.until('\r\n');
+    expect(greeting).toMatch(/^\* OK \[CAPABILITY IMAP4rev1 (STARTTLS )?AUTH=PLAIN\] twsv01 IMAP4rev1 server ready\r\n$/);
+    expect(await w.cmd('p0', `AUTHENTICATE PLAIN ${Buffer.from('\0alice\0teamware').toString('base64')}`)).toEqual(['p0 BAD An initial response needs SASL-IR, which is not offered']);
+    expect(await w.cmd('p1', 'LOGIN alice teamware')).toEqual(['p1 OK [CAPABILITY IMAP4rev1] LOGIN completed']);
+    expect(await w.cmd('p2', 'CAPABILITY')).toEqual(['* CAPABILITY IMAP4rev1', 'p2 OK CAPABILITY completed']);
+    for (const [i, c] of ['NAMESPACE', 'ID NIL', 'ENABLE X', 'IDLE'].entries()) {
+      expect(await w.cmd(`q${i}`, c)).toEqual([`q${i} BAD Unknown command ${c.split(' ')[0]}`]);
+    }
+    await w.cmd('s', 'SELECT INBOX');
+    expect(await w.cmd('r1', 'MOVE 1 WasteBox')).toEqual(['r1 BAD Unknown command MOVE']);
+    expect(await w.cmd('r2', 'UID EXPUNGE 1')).toEqual(['r2 BAD UID EXPUNGE is not a command']);
+    expect(await w.cmd('r3', 'UNSELECT')).toEqual(['r3 BAD Unknown command UNSELECT']);
+    expect(await w.cmd('r4', 'COPY 1 WasteBox')).toEqual(['r4 OK COPY completed']);
+    expect(await w.cmd('r5', 'APPEND WasteBox {3+}\r\nx\r\n')).toEqual(['r5 OK APPEND completed']);
+  });
+
+  it('refuses an unknown profile with a clear error', async () => {
+    await expect(startTestSite({ services: { imap: { capabilities: 'modern' } } })).rejects.toThrow('services.imap.capabilities must be one of standard, imap4rev1');
+  });
+});
