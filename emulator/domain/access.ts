@@ -5,8 +5,9 @@
 //
 // A failed login (wrong user name or password) is answered only after
 // `failedLoginDelayMs` (default 1 s), the same on every front end, so guessing
-// passwords is slow everywhere; it is on the event stream as `login-failed`
-// with `data.reason`. Connection protocols close the connection after
+// passwords is slow everywhere; failed logins for one user name wait one after
+// the other, so parallel guesses are no faster; each is on the event stream as
+// `login-failed` with `data.reason`. Connection protocols close the connection after
 // `maxFailedLogins` failures on it (IMAP; POP3 has its bad-command limit).
 
 import { TwemuError } from '../errors.js';
@@ -84,6 +85,12 @@ const SERVICE_LABEL: Record<ServiceName, string> = { mail: 'Mail', calendar: 'Ca
 
 export class AccessService<S extends DomainServer> {
   readonly options: AccessOptions;
+  /**
+   * Failed logins waiting, by user name: they are answered one after the other,
+   * so guesses sent in parallel (many connections, many HTTP requests) for one
+   * account are slowed as much as guesses sent one by one.
+   */
+  private readonly failing = new Map<string, Promise<void>>();
 
   constructor(private readonly site: DomainSite<S>) {
     this.options = accessOptions(site.config.services?.access);
@@ -115,7 +122,7 @@ export class AccessService<S extends DomainServer> {
     const good = account !== null && (typeof req.password === 'function' ? req.password(account) : account.password === req.password);
     if (!account || !good) {
       // No credentials at all is a challenge (HTTP Basic's first request), not a guess: answered at once.
-      if (req.user !== undefined) await (req.wait ?? sleep)(req.delayMs ?? this.options.failedLoginDelayMs);
+      if (req.user !== undefined) await this.slowDown(req.user, () => (req.wait ?? sleep)(req.delayMs ?? this.options.failedLoginDelayMs));
       const reason: LoginFailure = req.user === undefined ? 'no-credentials' : account ? 'wrong-password' : 'no-such-account';
       this.failed(req, reason, reason === 'no-credentials' ? 'no credentials' : reason === 'wrong-password' ? 'wrong password' : 'no such account');
       return refuse('bad-credentials', 'wrong user name or password');
@@ -135,6 +142,19 @@ export class AccessService<S extends DomainServer> {
       }
     }
     return ok(account);
+  }
+
+  /** Waits for the failed logins of the same user name before it, then its own delay. */
+  private async slowDown(user: string, wait: () => Promise<void>): Promise<void> {
+    const key = user.toLowerCase();
+    const before = this.failing.get(key) ?? Promise.resolve();
+    const mine = before.then(wait, wait);
+    this.failing.set(key, mine);
+    try {
+      await mine;
+    } finally {
+      if (this.failing.get(key) === mine) this.failing.delete(key);
+    }
   }
 
   /**

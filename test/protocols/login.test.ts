@@ -70,6 +70,19 @@ describe('the failed-login delay, on every protocol and page', () => {
   });
 });
 
+describe('parallel guesses', () => {
+  it('wrong passwords for one account sent at once over HTTP are answered one delay apart (AME, the web login, the desktop clients)', async () => {
+    const t = await timed(() => Promise.all([
+      ...[1, 2].map((n) => ameHttp(ep().ame!, 'mail_list', {}, { user: 'bob', password: `guess${n}` })),
+      ...[3, 4].map((n) => new WebClient(ep().web!).post('/login', { user: 'bob', password: `guess${n}` })),
+      client(emu, 'bob', 'levelup/launch', {}, 'guess5'),
+    ]));
+    expect(t.value.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+    // Five guesses at once cost five delays, as five in a row would (a lower bound set in the config).
+    expect(t.ms).toBeGreaterThanOrEqual(5 * DELAY - 10);
+  });
+});
+
 describe('IMAP closes after repeated failures', () => {
   it('the third wrong LOGIN on a connection gets BYE and the connection closes; another connection logs in', async () => {
     const w = await Wire.open(ep().imap!);

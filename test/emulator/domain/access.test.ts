@@ -77,3 +77,24 @@ describe('services.access', () => {
     expect(m.domain.access.mayUse(nomail, 'calendar')).toMatchObject({ ok: true });
   });
 });
+
+describe('parallel guesses', () => {
+  it('wrong logins for one user name wait one after the other; other names are not held up', async () => {
+    const quick = memorySite({ services: { access: { failedLoginDelayMs: 60 } } });
+    quick.site.directory.create({ name: 'alice', password: 'pw', homeServer: 'twap01' });
+    const attempt = (user: string, password: string) => quick.domain.access.login({ client: 'ame', server: quick.servers[0]!, operation: 'mail_list', user, password });
+    const t0 = performance.now();
+    const done: string[] = [];
+    const all = ['a', 'b', 'c', 'd'].map((p) => attempt(p === 'd' ? 'ALICE' : 'alice', p).then(() => done.push(p)));
+    const other = attempt('bob', 'x').then(() => done.push('bob'));
+    const good = attempt('alice', 'pw');
+    expect(await good).toMatchObject({ ok: true });
+    expect(done).toEqual([]);
+    await Promise.all([...all, other]);
+    // Four guesses for alice (any case): four delays in a row, a lower bound; bob's guess did not wait for them.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(4 * 60 - 10);
+    expect(done.indexOf('bob')).toBeLessThan(done.indexOf('b'));
+    expect(done.filter((d) => d !== 'bob')).toEqual(['a', 'b', 'c', 'd']);
+    quick.site.close();
+  });
+});
