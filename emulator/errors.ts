@@ -131,6 +131,8 @@ export const ERRORS = {
   E_WRITE: { status: 500, message: 'cannot write the file' },
   E_SCENARIO_FILE: { status: 400, ame: -2, message: 'cannot read the scenario file' },
   E_SCENARIO_INVALID: { status: 400, ame: -2, message: 'the scenario file does not validate' },
+  E_SCENARIO_RUNNING: { status: 409, message: 'a scenario is already running on this site from the console' },
+  E_NO_SCENARIO_RUN: { status: 404, message: 'no such scenario run' },
 } as const satisfies Record<`E_${string}`, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

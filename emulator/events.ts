@@ -14,6 +14,7 @@ export type EventType =
   | 'staging' // staging area allocated, merged, released
   | 'backup' // differential backup progress and completion
   | 'client' // a demo client acted (console)
+  | 'scenario' // a scenario run from the console: each step's expectation and outcome
   | 'info';
 
 export interface TwEvent {

@@ -22,13 +22,19 @@ import { gatewaysPlugin } from './control/gateways.js';
 import { inspectPlugin } from '../scenarios/inspect.js';
 import { schedulePlugin } from './control/schedule.js';
 import { scheduleCommand } from './cli/schedule.js';
+import { consoleScenarios } from '../scenarios/console.js';
 import { Gateways } from './services/gateways.js';
 import { SearchPro } from './services/searchpro.js';
 import type { CliCommand } from './cli/registry.js';
 import { backupCommand, restoreCommand } from './cli/backup.js';
 
 /** Routes of the control API beyond its core ones, in registration order. */
-export const CONTROL_PLUGINS: readonly ControlPlugin[] = [backupRoutes, consolePlugin, clientsPlugin, gatewaysPlugin, schedulePlugin, inspectPlugin];
+export const CONTROL_PLUGINS: readonly ControlPlugin[] = [
+  backupRoutes,
+  // The console runs scenarios through the scenario runner, handed to it here (it loads on first use).
+  (app, opts) => consolePlugin(app, { ...opts, scenarios: consoleScenarios() }),
+  clientsPlugin, gatewaysPlugin, schedulePlugin, inspectPlugin,
+];
 
 /** Everything a site runs beside its servers. */
 export const SITE_PARTS: SiteParts = {

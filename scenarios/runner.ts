@@ -56,6 +56,10 @@ export interface RunOptions {
   keepGoing?: boolean;
   /** Variables every scenario starts with (`${password}` of a recorded session: --password or TWEMU_PASSWORD). */
   vars?: Record<string, string>;
+  /** Awaited before each foreground step runs (the console pauses and single-steps a run here; throwing stops it). */
+  beforeStep?: (index: string, step: Step) => Promise<void>;
+  /** Told each foreground step's result as soon as it is known. */
+  afterStep?: (result: StepResult, step: Step) => void;
 }
 
 export interface Mismatch {
@@ -333,8 +337,10 @@ async function runSteps(ctx: Context, steps: Step[], prefix: string, say: (l: st
       say(`  ---- ${index} background ${String(step.value)}: ${step.steps?.length ?? 0} step(s) looping until \`stop: ${String(step.value)}\``);
       continue;
     }
+    await ctx.opts.beforeStep?.(index, step);
     const r = await runStep(ctx, step, index);
     ctx.results.push(r);
+    ctx.opts.afterStep?.(r, step);
     say(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.index} ${r.label}${r.note ? `: ${r.note}` : ''}${r.fired.length ? `  [${r.fired.join(', ')}]` : ''}  (${Math.round(r.ms)} ms)`);
     if (!r.ok) {
       for (const l of describeFailure(r).split('\n').slice(1)) say(`     ${l}`);

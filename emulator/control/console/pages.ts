@@ -68,7 +68,7 @@ export function consolePage(): string {
         <label class="mode"><input type="checkbox" id="lenient"> lenient mode</label>
       </form>
       <div id="result" class="result" role="status" aria-live="polite"></div>
-      <p class="help" id="command-help">Commands: <code>to tran suspend</code>, <code>to backup on</code>, <code>tobkweb arc</code>, <code>to tran resume</code>, <code>twemu backup --level 0</code>, <code>tobkweb rm</code>, <code>to backup off</code>; <code>--server NAME</code> optional. Press <kbd>/</kbd> to come back here.</p>
+      <details class="help" id="command-help"><summary>Commands</summary><code>to tran suspend</code>, <code>to backup on</code>, <code>tobkweb arc</code>, <code>to tran resume</code>, <code>twemu backup --level 0</code>, <code>tobkweb rm</code>, <code>to backup off</code>; <code>--server NAME</code> optional. Press <kbd>/</kbd> to come back here.</details>
     </section>
     <section class="panel clients-panel" aria-labelledby="clients-title">
       <h2 id="clients-title">What the clients see</h2>
@@ -79,12 +79,14 @@ export function consolePage(): string {
         <button type="button" class="seen-box" data-demo="api-call" id="seen-api-call"><span class="label">API call (AME)</span><span class="answer">run</span></button>
       </div>
       <form id="demo-form" autocomplete="off">
-        <label>user <select id="demo-user"></select></label>
-        <label>server <select id="demo-server"></select></label>
-        <label class="hidden-password">password <input id="demo-password" type="password" value="teamware" size="8"></label>
-        <label>page <input id="demo-path" value="/" size="9"></label>
-        <label>function <select id="demo-function"><option value="">(first listed)</option></select></label>
+        <label>as <select id="demo-user"></select></label>
+        <label>on <select id="demo-server"></select></label>
         <label class="auto"><input type="checkbox" id="clients-auto" checked> re-run on state change</label>
+        <label class="hidden-password">password <input id="demo-password" type="password" value="teamware" size="8"></label>
+        <details class="more"><summary>page, function</summary>
+          <label>page <input id="demo-path" value="/" size="12"></label>
+          <label>function <select id="demo-function"><option value="">(first listed)</option></select></label>
+        </details>
       </form>
       <div id="demo-result" class="transcript" aria-live="polite"></div>
     </section>

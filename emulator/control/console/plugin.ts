@@ -11,6 +11,7 @@ import { TOKEN_COOKIE, csrfRefused, isAuthorized, sendCsrfRefusal, sendError } f
 import { checklist, nextSiteStep, STEPS } from './checklist.js';
 import { allowedNow } from '../../procedure.js';
 import { timeline } from './timeline.js';
+import type { ConsoleScenarios, ConsoleSite } from './scenarios.js';
 import { resetSite } from '../../reset.js';
 import { siteTimeZone } from '../../config.js';
 import { consolePage, loginPage } from './pages.js';
@@ -126,7 +127,7 @@ async function runDemo(site: Site, kind: DemoKind, body: DemoBody): Promise<{ cl
   }
 }
 
-export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { site }) => {
+export const consolePlugin: FastifyPluginAsync<{ site: Site; scenarios?: ConsoleScenarios }> = async (app, { site, scenarios }) => {
   await app.register(formbody, { bodyLimit: 4096 });
   const assets = new Map(Object.keys(ASSET_TYPES).map((name) => [name, readFileSync(join(ASSETS_DIR, name), 'utf8')]));
 
@@ -202,6 +203,49 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site }> = async (app, { s
     const body = timeline(site, site.events.since(0), siteTimeZone(site.config), new Date(site.clock.now()).toISOString());
     if ((req.query as { download?: string }).download) reply.header('content-disposition', 'attachment; filename="twemu-timeline.json"');
     return body;
+  });
+
+  // ---- scenarios run from the console (against this site) ----
+  const consoleSite = (): ConsoleSite => ({
+    control: site.endpoints.control, token: site.token,
+    emit: (e) => site.events.emit({ type: 'scenario', operation: e.operation, message: e.message, data: e.data }),
+  });
+  const needScenarios = (): ConsoleScenarios => {
+    if (!scenarios) throw new TwemuError('E_NOT_FOUND', 'this console was started without the scenario runner', { hint: 'start the site with twemu serve or startEmulator' });
+    return scenarios;
+  };
+  if (scenarios) app.addHook('onClose', async () => scenarios.stopAll());
+
+  app.get('/console/scenarios', {
+    schema: { description: 'The bundled scenarios the console can run against this site (name, file, description, the topology each needs).' },
+  }, async () => ({ topology: site.topology, appServers: site.applicationServers.length, scenarios: await needScenarios().list() }));
+
+  app.post('/console/scenarios/run', {
+    schema: {
+      description: 'Runs a scenario against this site: `file` (a bundled one) or `yaml` (an uploaded file, with its `name`), `mode` `run` (straight through) or `step` (paused before each step). Each step\'s expectation and outcome are `scenario` events on the feed.',
+      body: { type: 'object', additionalProperties: false, required: ['mode'], properties: {
+        file: { type: 'string', maxLength: 200 }, yaml: { type: 'string', maxLength: 262_144 }, name: { type: 'string', maxLength: 200 }, mode: { type: 'string', enum: ['run', 'step'] } } },
+    },
+    bodyLimit: 300 * 1024,
+  }, async (req, reply) => {
+    const body = req.body as { file?: string; yaml?: string; name?: string; mode: 'run' | 'step' };
+    if ((body.file === undefined) === (body.yaml === undefined)) throw new BadRequest('E_BAD_REQUEST', 'give either "file" (a bundled scenario) or "yaml" (an uploaded one)');
+    return reply.status(202).send(await needScenarios().start(consoleSite(), body));
+  });
+
+  app.get('/console/scenarios/runs/:id', { schema: { description: 'A console scenario run: its state, the step waiting or running, each step run with its expectation and outcome.' } }, async (req) => {
+    const run = needScenarios().run((req.params as { id: string }).id);
+    if (!run) throw new TwemuError('E_NO_SCENARIO_RUN', 'no such scenario run', { hint: 'start one with POST /console/scenarios/run' });
+    return run;
+  });
+
+  app.post('/console/scenarios/runs/:id/:action', {
+    schema: { description: '`pause`, `resume` (run on), `step` (run one step, then pause) or `stop` a console scenario run.', params: { type: 'object', properties: { id: { type: 'string' }, action: { type: 'string', enum: ['pause', 'resume', 'step', 'stop'] } } } },
+  }, async (req) => {
+    const { id, action } = req.params as { id: string; action: 'pause' | 'resume' | 'step' | 'stop' };
+    const run = needScenarios().control(id, action);
+    if (!run) throw new TwemuError('E_NO_SCENARIO_RUN', 'no such scenario run', { hint: 'start one with POST /console/scenarios/run' });
+    return run;
   });
 
   app.post('/console/reset', {

@@ -2,7 +2,7 @@
 // built with textContent: messages from the site are never parsed as HTML.
 'use strict';
 
-const EVENT_TYPES = ['behaviour', 'behaviour-suppressed', 'state', 'command', 'refused', 'warning', 'gateway-log', 'login-failed', 'staging', 'backup', 'client', 'info'];
+const EVENT_TYPES = ['behaviour', 'behaviour-suppressed', 'state', 'command', 'refused', 'warning', 'gateway-log', 'login-failed', 'staging', 'backup', 'client', 'scenario', 'info'];
 /** Events after which the server cards are fetched again. */
 const REFRESH_ON = new Set(['state', 'command', 'staging', 'backup', 'refused', 'warning', 'info', 'gateway-log']);
 /** Names of the background services that report a state in the server status. */
@@ -131,8 +131,14 @@ function keepFocus(render) {
   render();
   if (!key) return;
   const again = document.querySelector(`[data-focus="${CSS.escape(key)}"]`);
-  if (again && !again.disabled) again.focus();
-  else if (again) again.closest('article.card')?.querySelector('button:not(:disabled)')?.focus() ?? $('command').focus();
+  if (again && !again.disabled) {
+    again.focus();
+    return;
+  }
+  // The step just run is done now (its button disabled): the card's next step, else its first control, else the command box.
+  const card = again?.closest('article.card');
+  const target = card?.querySelector('li.next button:not(:disabled)') ?? card?.querySelector('button:not(:disabled), select') ?? $('command');
+  target.focus();
 }
 
 function renderServers() {
@@ -212,12 +218,9 @@ function scheduleRefresh() {
 async function refresh() {
   const { status, data } = await call('GET', '/console/state');
   if (status !== 200) return;
-  const before = state ? JSON.stringify(state.servers.map((x) => [x.name, x.service, x.backupMode, x.webArchive, x.backupDone])) : null;
   state = data;
   fillPickers();
   renderServers();
-  const after = JSON.stringify(state.servers.map((x) => [x.name, x.service, x.backupMode, x.webArchive, x.backupDone]));
-  if (before !== null && before !== after && $('clients-auto').checked) scheduleClients();
 }
 
 // ---- commands ---------------------------------------------------------
@@ -350,14 +353,21 @@ function demoBody(kind) {
 }
 
 /** One client acts; its box shows the answer, and (for a run the instructor clicked) the transcript below. */
+/** The latest request per client kind: an answer that arrives after a newer request was made is stale and not shown. */
+const demoRequests = new Map();
+
 async function runDemo(kind, opts = {}) {
   const box = $('demo-result');
   const seen = $(`seen-${kind}`);
   const body = demoBody(kind);
+  const ticket = (demoRequests.get(kind) ?? 0) + 1;
+  demoRequests.set(kind, ticket);
+  const stale = () => demoRequests.get(kind) !== ticket;
   seen.dataset.state = 'running';
   seen.querySelector('.answer').textContent = '...';
   if (!opts.auto) box.replaceChildren(el('div', { class: 'note' }, `(${kind} on ${body.server} ...)`));
   const { status, data } = await call('POST', `/console/demo/${kind}`, { ...body, ...(opts.auto ? { feed: false } : {}) });
+  if (stale()) return;
   if (status !== 200) {
     const text = `${data?.message ?? `HTTP ${status}`}${data?.hint ? `; ${data.hint}` : ''}`;
     seen.dataset.state = 'error';
@@ -385,12 +395,17 @@ function showTranscript(data, kind) {
 }
 
 let clientsTimer = null;
-/** Every client again after a state change, one after the other, so the room sees each answer change. */
+let clientsRound = 0;
+/** Every client again after a state change, one after the other, so the room sees each answer change; a newer round replaces an older one. */
 function scheduleClients() {
   if (clientsTimer) clearTimeout(clientsTimer);
   clientsTimer = setTimeout(async () => {
     clientsTimer = null;
-    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call']) await runDemo(kind, { auto: true });
+    const round = ++clientsRound;
+    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call']) {
+      if (round !== clientsRound) return;
+      await runDemo(kind, { auto: true });
+    }
   }, 150);
 }
 
@@ -427,6 +442,13 @@ function feedItem(e) {
       });
       break;
     }
+    case 'scenario': {
+      const phase = e.data?.phase;
+      const label = phase === 'expect' ? 'scenario step' : phase === 'outcome' ? (e.data?.ok ? 'scenario ok' : 'scenario FAILED') : 'scenario';
+      body.push(el('div', {}, kind(label), ` ${e.operation ?? ''}`));
+      body.push(el('div', { class: 'text', lang: 'ja' }, e.message ?? ''));
+      break;
+    }
     case 'client':
       body.push(el('div', {}, kind('client saw'), ` ${e.client ?? ''} ${e.operation ?? ''}`));
       body.push(el('span', { class: 'jp', lang: 'ja' }, e.message ?? ''));
@@ -452,7 +474,8 @@ function feedItem(e) {
       body.push(el('div', {}, kind(e.type), e.operation ? ` ${e.operation}` : ''));
       if (e.message) body.push(el('div', { class: 'text', lang: 'ja' }, e.message));
   }
-  return el('li', { class: e.type, dataset: { type: e.type, seq: e.seq, behaviour: e.behaviour ?? '' } }, meta, ...body);
+  const cls = e.type === 'scenario' && e.data?.phase === 'outcome' ? `scenario ${e.data.ok ? 'ok' : 'failed'}` : e.type;
+  return el('li', { class: cls, dataset: { type: e.type, seq: e.seq, behaviour: e.behaviour ?? '', phase: e.data?.phase ?? '' } }, meta, ...body);
 }
 
 function onEvent(e) {
@@ -468,6 +491,9 @@ function onEvent(e) {
   feed.prepend(feedItem(e));
   while (feed.children.length > FEED_MAX) feed.lastElementChild.remove();
   if (REFRESH_ON.has(e.type)) scheduleRefresh();
+  // Every state change: the clients again (while a scenario runs from the console it is the client, and the re-run would add behaviours to its steps).
+  if (e.type === 'state' && $('clients-auto').checked && !runLive) scheduleClients();
+  if (e.type === 'scenario' && currentRun && e.data?.run === currentRun) scheduleRunRefresh();
 }
 
 function updateStaging(e) {
@@ -589,6 +615,98 @@ async function loadTimeline() {
     ...lanes);
 }
 
+// ---- scenarios run from the console ------------------------------------------
+
+let currentRun = null;
+/** A console scenario run is running or paused. */
+let runLive = false;
+let runTimer = null;
+function scheduleRunRefresh() {
+  if (runTimer) return;
+  runTimer = setTimeout(() => {
+    runTimer = null;
+    void showRun();
+  }, 60);
+}
+
+let runPoll = null;
+function scheduleRunPoll() {
+  if (runPoll) return;
+  runPoll = setTimeout(() => {
+    runPoll = null;
+    void showRun();
+  }, 400);
+}
+
+async function loadScenarios() {
+  const body = $('scenarios-body');
+  const { status, data } = await call('GET', '/console/scenarios');
+  if (status !== 200) {
+    body.replaceChildren(el('p', {}, `cannot list the scenarios: ${data?.message ?? `HTTP ${status}`}`));
+    return;
+  }
+  const fits = (s) => s.topology === data.topology && (s.topology === 'single' || !s.appServers || s.appServers === data.appServers);
+  const sorted = [...data.scenarios].sort((a, b) => Number(fits(b)) - Number(fits(a)) || a.name.localeCompare(b.name));
+  const select = el('select', { id: 'scenario-file', 'aria-label': 'bundled scenario' },
+    ...sorted.map((s) => el('option', { value: s.file, disabled: !fits(s) }, `${s.name}${fits(s) ? '' : ` (needs a ${s.topology}-server site)`}`)));
+  const upload = el('input', { type: 'file', id: 'scenario-upload', accept: '.yaml,.yml', 'aria-label': 'or upload a scenario file' });
+  const start = (mode) => async () => {
+    const input = upload.files?.[0];
+    const payload = input ? { yaml: await input.text(), name: input.name, mode } : { file: select.value, mode };
+    const r = await call('POST', '/console/scenarios/run', payload);
+    if (r.status !== 202) {
+      $('scenario-run').replaceChildren(el('p', { class: 'run-error' }, `${r.data?.message ?? `HTTP ${r.status}`}${r.data?.hint ? `; ${r.data.hint}` : ''}`));
+      return;
+    }
+    currentRun = r.data.id;
+    renderRun(r.data);
+  };
+  body.replaceChildren(
+    el('div', { class: 'scenario-pick' },
+      el('label', {}, 'bundled ', select), el('label', {}, 'or upload ', upload),
+      el('button', { type: 'button', id: 'scenario-run-all', onclick: start('run') }, 'Run'),
+      el('button', { type: 'button', id: 'scenario-run-step', onclick: start('step') }, 'Step by step')),
+    el('p', { class: 'help' }, 'The scenario runs against this site (its operator steps change it; its policies apply). Each step\'s expectation and outcome appear in the feed.'),
+    el('div', { id: 'scenario-run' }));
+  if (currentRun) void showRun();
+}
+
+async function runAction(action) {
+  if (!currentRun) return;
+  const r = await call('POST', `/console/scenarios/runs/${currentRun}/${action}`, {});
+  if (r.status === 200) renderRun(r.data);
+}
+
+async function showRun() {
+  if (!currentRun || !$('scenario-run')) return;
+  const r = await call('GET', `/console/scenarios/runs/${currentRun}`);
+  if (r.status === 200) renderRun(r.data);
+}
+
+function renderRun(run) {
+  const box = $('scenario-run');
+  if (!box) return;
+  const live = run.state === 'running' || run.state === 'paused';
+  runLive = live;
+  box.dataset.state = run.state;
+  // A paused run puts nothing on the feed: look again while the run lives and the dialog is open.
+  if (live && $('scenarios-dialog').open) scheduleRunPoll();
+  box.replaceChildren(
+    el('div', { class: 'run-head' },
+      el('strong', {}, `${run.scenario}: `), el('span', { class: `run-state ${run.state}`, id: 'scenario-state' }, run.state.toUpperCase()),
+      run.current && live ? el('span', { class: 'run-current' }, ` next: ${run.current}`) : null),
+    el('div', { class: 'run-controls' },
+      el('button', { type: 'button', id: 'scenario-step', disabled: !live, onclick: () => void runAction('step') }, 'Step'),
+      el('button', { type: 'button', id: 'scenario-pause', disabled: run.state !== 'running', onclick: () => void runAction('pause') }, 'Pause'),
+      el('button', { type: 'button', id: 'scenario-resume', disabled: run.state !== 'paused', onclick: () => void runAction('resume') }, 'Run on'),
+      el('button', { type: 'button', id: 'scenario-stop', disabled: !live, onclick: () => void runAction('stop') }, 'Stop')),
+    el('ol', { class: 'run-steps' }, ...run.steps.map((st) => el('li', { class: st.ok ? 'ok' : 'failed', dataset: { index: st.index, ok: st.ok } },
+      el('span', { class: 'mark' }, st.ok ? '\u2713' : '\u2717'), ` ${st.index} ${st.label}`,
+      el('div', { class: 'expect' }, `expect: ${st.expect}`),
+      st.failure ? el('pre', { class: 'failure' }, st.failure) : null))),
+    run.error ? el('p', { class: 'run-error' }, run.error) : null);
+}
+
 /** A button that does something hard to undo asks once more on its first press. */
 function confirmFirst(button, action) {
   button.addEventListener('click', async () => {
@@ -633,6 +751,7 @@ async function main() {
   $('toggle-feed').addEventListener('click', toggleFeed);
   $('open-catalog').addEventListener('click', () => openDialog('catalog-dialog', loadCatalog));
   $('open-timeline').addEventListener('click', () => openDialog('timeline-dialog', loadTimeline));
+  $('open-scenarios').addEventListener('click', () => openDialog('scenarios-dialog', loadScenarios));
   $('reset-catalog').addEventListener('click', () => void resetCatalog());
   confirmFirst($('reset-site'), resetSite);
   for (const b of document.querySelectorAll('[data-close]')) b.addEventListener('click', () => b.closest('dialog').close());
