@@ -11,6 +11,9 @@ import { WEB_ARCHIVE_DIR } from './webarchive.js';
 import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
 import { BACKUP_STEP, checkStep } from './procedure.js';
+import { digestOf, sha256File } from './digest.js';
+
+export { digestOf, sha256File };
 
 // The differential backup utility (step 5) and its restore. Section 19.3.1
 // only says "差分バックアップユーティリティを使用して、すべてのサーバでバックアップします"
@@ -66,30 +69,6 @@ function backupFiles(server: SiteServer): string[] {
     for (const f of readdirSync(dir).sort()) if (statSync(join(dir, f)).isFile()) files.push(`${sub}/${f}`);
   }
   return files;
-}
-
-/**
- * SHA-256 of a file, remembered per (size, mtime): in backup mode the database
- * file is pinned and does not change, so a level 1/2 or a repeated backup does
- * not hash it again.
- */
-const digests = new WeakMap<SiteServer, Map<string, { size: number; mtimeMs: number; sha: Promise<string> }>>();
-export function digestOf(server: SiteServer, file: string): Promise<string> {
-  let cache = digests.get(server);
-  if (!cache) digests.set(server, (cache = new Map()));
-  const st = statSync(file);
-  const hit = cache.get(file);
-  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha;
-  const sha = sha256File(file);
-  cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, sha });
-  sha.catch(() => cache!.delete(file));
-  return sha;
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

@@ -1,7 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './state.js';
-import type { SiteServer } from './server.js';
+import type { LifecycleState } from './state.js';
+
+/** What the cycle reads of a server (a CycleServer is one; the cycle needs no more, and so imports no server module). */
+export interface CycleServer {
+  readonly name: string;
+  readonly suspended: boolean;
+  readonly state: LifecycleState;
+  runs(service: 'web'): boolean;
+}
 
 // The site's backup cycle (administrator guide 19.3.1, steps 1-7): which step
 // ran on which server since the cycle began. A cycle starts with the first
@@ -51,7 +59,7 @@ export class BackupCycle {
   private readonly file: string;
 
   /** `now`: the site clock (ms). */
-  constructor(dataDir: string, servers: readonly SiteServer[], private readonly now: () => number = Date.now) {
+  constructor(dataDir: string, servers: readonly CycleServer[], private readonly now: () => number = Date.now) {
     this.file = join(dataDir, CYCLE_FILE);
     if (existsSync(this.file)) {
       this.content = JSON.parse(readFileSync(this.file, 'utf8')) as CycleFileContent;
@@ -97,7 +105,7 @@ export class BackupCycle {
   }
 
   /** Records a step done on a server (starting a cycle when none runs). */
-  record(server: SiteServer, step: number, extra: { backup?: CycleBackup } = {}): void {
+  record(server: CycleServer, step: number, extra: { backup?: CycleBackup } = {}): void {
     let c = this.content.current;
     if (!c) {
       const now = this.stamp();
@@ -111,7 +119,7 @@ export class BackupCycle {
     this.save();
   }
 
-  abort(server: SiteServer, lacks: string[]): void {
+  abort(server: CycleServer, lacks: string[]): void {
     const c = this.content.current;
     if (!c) return;
     c.aborted = { at: this.stamp(), server: server.name, lacks };
@@ -119,7 +127,7 @@ export class BackupCycle {
   }
 
   /** Ends the cycle when every server is available and out of backup mode. Returns the summary when it ended. */
-  endIfFinished(servers: readonly SiteServer[]): CycleSummary | null {
+  endIfFinished(servers: readonly CycleServer[]): CycleSummary | null {
     const c = this.content.current;
     if (!c || servers.some((s) => s.suspended || s.state.backupMode !== 'off')) return null;
     const reachedBackupMode = Object.values(c.steps).some((l) => l.includes(2));
@@ -152,7 +160,7 @@ export class BackupCycle {
   }
 }
 
-function fromState(servers: readonly SiteServer[], now: string): CycleRecord {
+function fromState(servers: readonly CycleServer[], now: string): CycleRecord {
   const c: CycleRecord = { id: now, startedAt: now, steps: {}, backups: {}, archived: [], aborted: null };
   for (const s of servers) {
     const st = s.state;

@@ -1,5 +1,5 @@
 import { CommandRefused, BadRequest, type RefusalCode } from './errors.js';
-import { digestOf } from './backup.js';
+import { digestOf } from './digest.js';
 import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
 

@@ -8,12 +8,12 @@
 import { basename } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { ScenarioResult } from './runner.js';
 import type { Expect, Scenario, Step } from './format.js';
 import { TwemuError } from '../emulator/errors.js';
 import type { ConsoleRunView, ConsoleScenarioInfo, ConsoleScenarios, ConsoleSite, RunState } from '../emulator/control/console/scenarios.js';
 
 type Runner = typeof import('./runner.js');
+type ScenarioResult = Awaited<ReturnType<Runner['runScenario']>>;
 type Validator = typeof import('./validate.js');
 
 const MAX_UPLOAD = 256 * 1024;

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+
+// SHA-256 of the files a backup copies. `to backup on` starts the digest of the
+// pinned database file in the background (procedure.ts) and the backup utility
+// (backup.ts) takes it from here, so neither module needs the other for it.
+
+/**
+ * SHA-256 of a file, remembered per (size, mtime): in backup mode the database
+ * file is pinned and does not change, so a level 1/2 or a repeated backup does
+ * not hash it again.
+ */
+/** Per server (any object standing for it: a restored copy in the same process has its own). */
+const digests = new WeakMap<object, Map<string, { size: number; mtimeMs: number; sha: Promise<string> }>>();
+export function digestOf(server: object, file: string): Promise<string> {
+  let cache = digests.get(server);
+  if (!cache) digests.set(server, (cache = new Map()));
+  const st = statSync(file);
+  const hit = cache.get(file);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.sha;
+  const sha = sha256File(file);
+  cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, sha });
+  sha.catch(() => cache!.delete(file));
+  return sha;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
