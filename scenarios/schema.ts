@@ -394,9 +394,9 @@ export function scenarioSchema(): SchemaObject {
 
 let compiled: ValidateFunction | undefined;
 
-/** The compiled validator (compiled on first use: start-up time). */
-export function scenarioValidator(): ValidateFunction {
-  if (compiled) return compiled;
+/** The compiled validator (compiled on first use: start-up time); `T` is the shape the schema accepts. */
+export function scenarioValidator<T>(): ValidateFunction<T> {
+  if (compiled) return compiled as ValidateFunction<T>;
   const ajv = new Ajv({ allErrors: true, verbose: true, inlineRefs: false, strictTypes: false, strictRequired: false, allowUnionTypes: true });
   ajv.addVocabulary(['x-what', 'x-expected', 'x-msg', 'x-allowed']);
   for (const [keyword, check] of Object.entries(KEYWORDS)) {
@@ -410,5 +410,5 @@ export function scenarioValidator(): ValidateFunction {
     });
   }
   compiled = ajv.compile(scenarioSchema());
-  return compiled;
+  return compiled as ValidateFunction<T>;
 }

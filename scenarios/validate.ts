@@ -158,6 +158,34 @@ function keyProblems(src: Source): ValidationError[] {
 
 // --- From the validated value to the runner's types ---------------------------------------------
 
+// The shapes a file has once the schema accepted it (schema.ts says the same in JSON Schema).
+type Text = string | number;
+type OneOrMore<T> = T | T[];
+
+interface ExpectFile {
+  ok?: boolean; noBehaviour?: boolean;
+  reply?: Text; variant?: Text; match?: Text;
+  lines?: OneOrMore<string>; text?: OneOrMore<string>; notText?: OneOrMore<string>; dialog?: OneOrMore<string>; log?: OneOrMore<string>;
+  behaviour?: OneOrMore<string>; suppressed?: OneOrMore<string>; warning?: OneOrMore<string>;
+  rc?: OneOrMore<number>; status?: number;
+  occurrences?: { text: string; count: number };
+  json?: Record<string, unknown>;
+  refused?: true | string | { rule?: string; code?: string };
+}
+
+/** A step: its kind key, action and fields (checked per kind by the schema), and the common fields. */
+type StepFile = { [key: string]: unknown; name?: Text; expect?: ExpectFile; timeout?: Text; save?: Record<string, string> };
+
+interface SiteFile {
+  topology?: 'single' | 'multi'; appServers?: number; seed?: number; lenient?: boolean; demo?: boolean; gatewayServer?: Text;
+  policies?: Record<string, unknown>; services?: Record<string, Record<string, unknown>>;
+}
+
+interface ScenarioFile {
+  name?: Text; description?: Text; tags?: OneOrMore<string>; site?: SiteFile | null;
+  variables?: Record<string, string | number | boolean>; steps: StepFile[];
+}
+
 function coerce(type: FieldType, v: unknown): unknown {
   switch (type) {
     case 'string': return String(v);
@@ -165,71 +193,63 @@ function coerce(type: FieldType, v: unknown): unknown {
     case 'int-or-true': return v === null || v === true ? true : v;
     case 'duration': return parseDuration(v);
     case 'credentials': {
-      const c = v as Obj;
+      const c = v as { user: Text; password: Text };
       return { user: String(c.user), password: String(c.password) };
     }
     default: return v;
   }
 }
 
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const list = <T>(v: OneOrMore<T>): T[] => (Array.isArray(v) ? v : [v]);
+const texts = (v: OneOrMore<string> | undefined) => (v === undefined ? undefined : list(v));
 
-function policies(v: Obj | null | undefined): Record<string, unknown> {
+function policies(v: Record<string, unknown> | undefined): Record<string, unknown> {
   return Object.fromEntries(Object.entries(v ?? {}).map(([id, p]) => [id, parsePolicy(allBehaviours.find((b) => b.id === id)!, p)]));
 }
 
-function expectOf(v: Obj): Expect {
-  const e: Expect = {};
-  for (const [k, x] of Object.entries(v)) {
-    switch (k as keyof Expect) {
-      case 'ok': case 'noBehaviour': e[k as 'ok'] = x as boolean; break;
-      case 'reply': case 'variant': case 'match': e[k as 'reply'] = String(x); break;
-      case 'lines': case 'text': case 'notText': case 'dialog': case 'log': case 'behaviour': case 'suppressed': case 'warning':
-        e[k as 'text'] = list(x as string | string[]); break;
-      case 'rc': e.rc = list(x as number | number[]); break;
-      case 'status': e.status = x as number; break;
-      case 'occurrences': e.occurrences = x as { text: string; count: number }; break;
-      case 'json': e.json = x as Obj; break;
-      case 'refused': e.refused = x === true ? {} : typeof x === 'string' ? { rule: x } : (x as { rule?: string; code?: string }); break;
-    }
-  }
+function expectOf(v: ExpectFile): Expect {
+  const e: Expect = {
+    ok: v.ok, noBehaviour: v.noBehaviour, status: v.status, occurrences: v.occurrences, json: v.json,
+    reply: v.reply === undefined ? undefined : String(v.reply), variant: v.variant === undefined ? undefined : String(v.variant), match: v.match === undefined ? undefined : String(v.match),
+    lines: texts(v.lines), text: texts(v.text), notText: texts(v.notText), dialog: texts(v.dialog), log: texts(v.log),
+    behaviour: texts(v.behaviour), suppressed: texts(v.suppressed), warning: texts(v.warning), rc: v.rc === undefined ? undefined : list(v.rc),
+    refused: v.refused === undefined ? undefined : v.refused === true ? {} : typeof v.refused === 'string' ? { rule: v.refused } : v.refused,
+  };
+  // Only what the file says: an absent expectation is not checked.
+  for (const k of Object.keys(e) as Array<keyof Expect>) if (e[k] === undefined) delete e[k];
   return e;
 }
 
-function stepOf(src: Source, v: Obj, path: string[]): Step {
+function stepOf(src: Source, v: StepFile, path: string[]): Step {
   const kind = stepKinds(v)[0]!;
   const spec = KINDS[kind];
-  const value = kind === 'policy' ? policies(v[kind] as Obj) : coerce(spec.value, v[kind]);
+  const value = kind === 'policy' ? policies(v[kind] as Record<string, unknown>) : coerce(spec.value, v[kind]);
+  const timeout = v.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(v.timeout);
   const step: Step = {
-    kind, value, fields: {}, expect: v.expect ? expectOf(v.expect as Obj) : {}, implicitOk: v.expect === undefined,
-    timeoutMs: v.timeout !== undefined ? (parseDuration(v.timeout) as number) : DEFAULT_TIMEOUT_MS, pos: src.keyPos(path, kind),
+    kind, value, fields: {}, expect: v.expect ? expectOf(v.expect) : {}, implicitOk: v.expect === undefined,
+    timeoutMs: typeof timeout === 'number' ? timeout : DEFAULT_TIMEOUT_MS, pos: src.keyPos(path, kind),
   };
   if (v.name !== undefined) step.label = String(v.name);
-  if (v.save) step.save = v.save as Record<string, string>;
+  if (v.save) step.save = v.save;
   for (const [k, x] of Object.entries(v)) {
     if (spec.actions && Object.hasOwn(spec.actions, k)) {
       step.action = k;
       step.arg = coerce(spec.actions[k]!, x);
     } else if (k !== kind && Object.hasOwn(spec.fields, k)) {
-      if (spec.fields[k] === 'steps') step.steps = (x as Obj[]).map((s, i) => stepOf(src, s, [...path, k, String(i)]));
+      if (spec.fields[k] === 'steps') step.steps = (x as StepFile[]).map((s, i) => stepOf(src, s, [...path, k, String(i)]));
       else step.fields[k] = coerce(spec.fields[k]!, x);
     }
   }
   return step;
 }
 
-function siteOf(v: Obj | null | undefined): SiteSpec {
-  const site: SiteSpec = { topology: 'single', seed: 0, lenient: false, demo: true, policies: {} };
-  if (!v) return site;
-  if (v.topology) site.topology = v.topology as SiteSpec['topology'];
-  if (v.appServers !== undefined) site.appServers = v.appServers as number;
-  if (v.seed !== undefined) site.seed = v.seed as number;
-  if (v.lenient !== undefined) site.lenient = v.lenient as boolean;
-  if (v.demo !== undefined) site.demo = v.demo as boolean;
-  if (v.gatewayServer !== undefined) site.gatewayServer = String(v.gatewayServer);
-  if (v.policies) site.policies = policies(v.policies as Obj);
-  if (v.services) site.services = v.services as Record<string, Record<string, unknown>>;
-  return site;
+function siteOf(v: SiteFile | null | undefined): SiteSpec {
+  return {
+    topology: v?.topology ?? 'single', seed: v?.seed ?? 0, lenient: v?.lenient ?? false, demo: v?.demo ?? true, policies: policies(v?.policies),
+    ...(v?.appServers !== undefined ? { appServers: v.appServers } : {}),
+    ...(v?.gatewayServer !== undefined ? { gatewayServer: String(v.gatewayServer) } : {}),
+    ...(v?.services ? { services: v.services } : {}),
+  };
 }
 
 /** What the steps say about each other: background loops started once and stopped by name, nothing in a loop that cannot loop. */
@@ -264,19 +284,17 @@ export function parseScenario(file: string, text: string): { scenario?: Scenario
   }
   const keys = keyProblems(src);
   if (keys.length) return { errors: keys };
-  const data = doc.toJS() as unknown;
-  const validate = scenarioValidator();
-  if (!validate(data)) return { errors: mapErrors(src, validate.errors ?? []) };
-  const root = data as Obj;
-  const steps = (root.steps as Obj[]).map((s, i) => stepOf(src, s, ['steps', String(i)]));
+  const root: unknown = doc.toJS();
+  const validate = scenarioValidator<ScenarioFile>();
+  if (!validate(root)) return { errors: mapErrors(src, validate.errors ?? []) };
+  const steps = root.steps.map((s, i) => stepOf(src, s, ['steps', String(i)]));
   const flow = flowProblems(file, steps);
   if (flow.length) return { errors: flow };
   const base = file.split(/[\\/]/).pop()!.replace(/\.ya?ml$/i, '');
   const scenario: Scenario = {
     file, name: root.name !== undefined ? String(root.name) : base,
     ...(root.description !== undefined ? { description: String(root.description) } : {}),
-    tags: root.tags === undefined ? [] : list(root.tags as string | string[]), site: siteOf(root.site as Obj | null | undefined),
-    variables: (root.variables ?? {}) as Scenario['variables'], steps,
+    tags: root.tags === undefined ? [] : list(root.tags), site: siteOf(root.site), variables: root.variables ?? {}, steps,
   };
   return { scenario, errors: [] };
 }
