@@ -156,3 +156,21 @@ export function trustSite(emu: Emulator): { ca: Buffer } {
   if (!emu.endpoints.ca) throw new Error('the site runs with tls: off');
   return { ca: readFileSync(emu.endpoints.ca) };
 }
+
+/**
+ * The environment for a client program a test starts (a browser, a mail client): the tests' own,
+ * without libfaketime. CI's second run fakes the date for the emulator and the tests (`faketime`,
+ * docs/contributing.md); a client's own date does not matter to the emulator, and chromium
+ * hangs at start under libfaketime.
+ */
+export function clientEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('FAKETIME')) env[k] = v;
+  if (env.LD_PRELOAD?.includes('faketime')) {
+    const rest = env.LD_PRELOAD.split(/[:\s]+/).filter((lib) => lib && !lib.includes('faketime'));
+    if (rest.length) env.LD_PRELOAD = rest.join(':');
+    else delete env.LD_PRELOAD;
+  }
+  return env;
+}
+

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startTestSite } from '../../helpers.js';
+import { ROOT, clientEnv, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 // The console in a real browser (Chromium driven by playwright-core): log in,
@@ -36,6 +36,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
     emu = await startTestSite();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: clientEnv(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -200,6 +201,7 @@ describe.skipIf(!haveChromium)('console in a browser (multi-server site)', () =>
     emu = await startTestSite({ topology: 'multi', appServers: 2 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: clientEnv(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { ROOT, api, runCli, sseEvents, startTestSite } from '../../helpers.js';
+import { ROOT, api, clientEnv, runCli, sseEvents, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,6 +29,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web pages in Chromium', () =>
     base = emu.endpoints.servers[0]!.web!;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: clientEnv(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
       timeout: 20_000,
     });
