@@ -30,7 +30,13 @@ export const GATEWAYS_FILE = 'gateways.json';
 interface Persisted {
   x400: { details: Record<string, string>; pendingDetails: Record<string, string> | null; loopCause: string | null };
   fax: { pending: PendingFax[] };
+  /** Deliveries held for users of a suspended server (gateways.delivery-held). */
+  held?: HeldDelivery[];
 }
+
+/** A message a gateway holds until the recipient's home server is resumed. */
+interface HeldDelivery { id: string; gateway: 'x400' | 'fax'; what: string; user: string; server: string; raw: string; heldAt: string }
+const HELD_MAX = 1000;
 const DETAILS_MAX = 50;
 
 export type X400State = 'stopped' | 'running' | 'restarting';
@@ -57,6 +63,9 @@ export class Gateways implements SiteExtension {
   private restartIntervalMs: number = DEFAULTS.x400RestartIntervalMs;
   private faxRetryIntervalMs: number = DEFAULTS.faxRetryIntervalMs;
   private directoryNameOption: string | undefined;
+  /** Deliveries waiting for their recipient's server to be resumed. */
+  private held: HeldDelivery[] = [];
+  private offEvents: (() => void) | null = null;
 
   readonly x400 = {
     state: 'stopped' as X400State,
@@ -98,6 +107,12 @@ export class Gateways implements SiteExtension {
     this.x400.details = saved?.x400.details ?? {};
     this.x400.pendingDetails = saved?.x400.pendingDetails ?? null;
     this.fax.pending = saved?.fax.pending ?? [];
+    this.held = Array.isArray(saved?.held) ? saved.held : [];
+    // A held delivery goes out when its server is resumed (or at start, if it was resumed meanwhile).
+    this.offEvents = site.events.subscribe((e) => {
+      if (e.type === 'command' && e.operation === 'to tran resume' && e.server) this.releaseHeld(e.server);
+    });
+    for (const name of new Set(this.held.map((h) => h.server))) this.releaseHeld(name);
     this.x400.state = 'running';
     this.fax.state = 'running';
     this.log('x400', 'start', T.x400Started, 'emulator default');
@@ -131,11 +146,14 @@ export class Gateways implements SiteExtension {
     const data: Persisted = {
       x400: { details: this.x400.details, pendingDetails: this.x400.pendingDetails, loopCause: this.x400.loopCause },
       fax: { pending: this.fax.pending },
+      held: this.held,
     };
     writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
   }
 
   stop(): void {
+    this.offEvents?.();
+    this.offEvents = null;
     if (this.restartTimer) clearInterval(this.restartTimer);
     if (this.faxTimer) clearInterval(this.faxTimer);
     this.restartTimer = this.faxTimer = null;
@@ -151,6 +169,8 @@ export class Gateways implements SiteExtension {
         restartIntervalMs: this.restartIntervalMs, ...(this.x400.pendingDetails ? { detailsPending: true } : {}) },
       fax: { state: this.fax.state, received: this.fax.received, reports: this.fax.reports, pending: this.fax.pending.length,
         directoryName: this.directoryName, retryIntervalMs: this.faxRetryIntervalMs },
+      // `state` is the count (`twemu status` shows it in one word); the list says what waits for which server.
+      heldDeliveries: { state: this.held.length, deliveries: this.held.map((h) => ({ id: h.id, gateway: h.gateway, what: h.what, user: h.user, server: h.server, heldAt: h.heldAt })) },
     };
   }
 
@@ -263,9 +283,10 @@ export class Gateways implements SiteExtension {
     const gate = this.server.gate('x400.receive', { operation: 'receive', client: 'X.400 gateway', user: to.name });
     if (gate.allowed) {
       const raw = mailText({ date: new Date(this.site.clock.now()), from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });
-      const delivered = this.site.deliver(to.name, raw);
+      const out = this.deliverOrHold('x400', 'X.400 message', to.name, raw);
       this.x400.received++;
-      return { ok: true, logged: [this.log('x400', 'receive', T.x400Delivered(from, to.name), 'emulator default')], delivered };
+      if (out.held) return { ok: true, logged: [out.logged], held: out.held };
+      return { ok: true, logged: [this.log('x400', 'receive', T.x400Delivered(from, to.name), 'emulator default')], delivered: out.delivered };
     }
     this.x400.nonDelivered++;
     const logged = [this.log('x400', 'receive-error', T.x400ReceiveError(from, to.name), 'emulator default', { behaviour: 'x400.receive' })];
@@ -273,7 +294,9 @@ export class Gateways implements SiteExtension {
     const sender = this.site.domain.access.account(localPart(from));
     const ndr = ndrText({ date: new Date(this.site.clock.now()), sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
     if (sender) {
-      const delivered = this.site.deliver(sender.name, ndr);
+      const out = this.deliverOrHold('x400', 'non-delivery notice', sender.name, ndr);
+      if (out.held) return { ok: false, behaviour: 'x400.receive', logged: [...logged, out.logged], nonDeliveryNotice: { held: out.held } };
+      const delivered = out.delivered!;
       return { ok: false, behaviour: 'x400.receive', logged, nonDeliveryNotice: { deliveredTo: delivered.user, server: delivered.server, uid: delivered.uid } };
     }
     return { ok: false, behaviour: 'x400.receive', logged, nonDeliveryNotice: { returnedTo: from, via: 'x400' } };
@@ -312,6 +335,7 @@ export class Gateways implements SiteExtension {
     const fax: PendingFax = { id: randomBytes(6).toString('hex'), from, to: to.name, pages, attempts: 0, receivedAt: new Date(this.site.clock.now()).toISOString() };
     const attempt = this.faxAttempt(fax);
     if (attempt.delivered) return { ok: true, logged: attempt.logged, delivered: attempt.delivered };
+    if (attempt.held) return { ok: true, logged: attempt.logged, held: attempt.held };
     this.fax.pending.push(fax);
     this.save();
     this.ensureFaxRetry();
@@ -319,7 +343,7 @@ export class Gateways implements SiteExtension {
   }
 
   /** One attempt to hand a fax to its recipient; logs fax.receive's line when the Directory is suspended. */
-  private faxAttempt(fax: PendingFax): { logged: string[]; delivered?: ReturnType<Site['deliver']> } {
+  private faxAttempt(fax: PendingFax): { logged: string[]; delivered?: ReturnType<Site['deliver']>; held?: { id: string; user: string; server: string } } {
     fax.attempts++;
     const gate = this.server.gate('fax.receive', { operation: 'receive', client: 'Fax gateway', user: fax.to, fill: { YESISU01: this.directoryName } });
     if (!gate.allowed) {
@@ -328,9 +352,11 @@ export class Gateways implements SiteExtension {
     const subject = `FAX from ${fax.from} (${fax.pages} page(s))`;
     const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
       body: `A fax from ${fax.from} was received at ${fax.receivedAt}: ${fax.pages} page(s).`, via: 'Fax gateway' });
-    const delivered = this.site.deliver(fax.to, raw);
+    const out = this.deliverOrHold('fax', 'fax', fax.to, raw);
     this.fax.received++;
-    return { logged: [this.log('fax', 'receive', T.faxDelivered(fax.from, fax.to), 'emulator default', { faxId: fax.id, attempts: fax.attempts })], delivered };
+    // Held for a suspended home server: out of the Directory retry queue, into the held deliveries.
+    if (out.held) return { logged: [out.logged], held: out.held };
+    return { logged: [this.log('fax', 'receive', T.faxDelivered(fax.from, fax.to), 'emulator default', { faxId: fax.id, attempts: fax.attempts })], delivered: out.delivered };
   }
 
   private ensureFaxRetry(): void {
@@ -340,7 +366,8 @@ export class Gateways implements SiteExtension {
       for (const fax of [...this.fax.pending]) {
         let done = false;
         try {
-          done = !!this.faxAttempt(fax).delivered;
+          const a = this.faxAttempt(fax);
+          done = !!(a.delivered || a.held);
         } catch (err) {
           // The recipient may have gone meanwhile: drop the fax, say why, keep serving.
           this.log('fax', 'receive-dropped', `FAXGW-J: fax ${fax.id} from ${fax.from} dropped: ${(err as Error).message}`, 'emulator default', { faxId: fax.id });
@@ -374,9 +401,48 @@ export class Gateways implements SiteExtension {
     if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
     const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
       body: `Fax gateway report for ${account.name}: ${this.fax.received} fax(es) received on this site.`, via: 'Fax gateway' });
-    const delivered = this.site.deliver(account.name, raw);
+    const out = this.deliverOrHold('fax', 'fax report', account.name, raw);
     this.fax.reports++;
-    return { ok: true, logged: [this.log('fax', 'report', T.faxReport(account.name), 'emulator default')], delivered };
+    const logged = [this.log('fax', 'report', T.faxReport(account.name), 'emulator default')];
+    return out.held ? { ok: true, logged: [...logged, out.logged], held: out.held } : { ok: true, logged, delivered: out.delivered };
+  }
+
+  /**
+   * Delivers a message to a user's INBOX, or holds it while the user's home
+   * server is suspended (gateways.delivery-held, an emulator default: "抑止の
+   * 解除が行われるまでサービスは利用できません"); held ones go out at `to tran resume`.
+   */
+  private deliverOrHold(gateway: 'x400' | 'fax', what: string, user: string, raw: string):
+    { delivered?: ReturnType<Site['deliver']>; held?: { id: string; user: string; server: string }; logged: string } {
+    const home = this.site.homeServer(user);
+    const gate = home.gate('gateways.delivery-held', { operation: `deliver ${what}`, client: gateway === 'x400' ? 'X.400 gateway' : 'Fax gateway', user });
+    if (gate.allowed || this.held.length >= HELD_MAX) return { delivered: this.site.deliver(user, raw), logged: '' };
+    const h: HeldDelivery = { id: randomBytes(6).toString('hex'), gateway, what, user, server: home.name, raw, heldAt: new Date(this.site.clock.now()).toISOString() };
+    this.held.push(h);
+    this.save();
+    const logged = this.log(gateway, 'delivery-held', T.deliveryHeld(gateway === 'x400' ? 'X.400 gateway' : 'FAXGW-J', what, user, home.name), 'emulator default',
+      { behaviour: 'gateways.delivery-held', heldId: h.id, user, target: home.name });
+    return { held: { id: h.id, user, server: home.name }, logged };
+  }
+
+  /** Delivers what was held for a server's users, once it is available again. */
+  private releaseHeld(serverName: string): void {
+    if (!this.siteRef) return;
+    const server = this.site.servers.find((s) => s.name === serverName);
+    if (server?.suspended) return;
+    const due = this.held.filter((h) => h.server === serverName);
+    if (!due.length) return;
+    this.held = this.held.filter((h) => h.server !== serverName);
+    for (const h of due) {
+      try {
+        const delivered = this.site.deliver(h.user, h.raw);
+        this.log(h.gateway, 'delivery-released', T.deliveryReleased(h.gateway === 'x400' ? 'X.400 gateway' : 'FAXGW-J', h.what, h.user, serverName), 'emulator default',
+          { heldId: h.id, user: h.user, uid: delivered.uid, target: delivered.server });
+      } catch (err) {
+        this.log(h.gateway, 'delivery-dropped', `${h.gateway === 'x400' ? 'X.400 gateway' : 'FAXGW-J'}: held ${h.what} for ${h.user} dropped: ${(err as Error).message}`, 'emulator default', { heldId: h.id });
+      }
+    }
+    this.save();
   }
 }
 

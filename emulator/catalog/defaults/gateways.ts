@@ -3,7 +3,18 @@ import type { BehaviourSpec } from '../types.js';
 // Emulator defaults (gateways, SearchPro, desktop clients): what the seed does
 // not cover, each marked `source: 'emulator'` so it is never presented as
 // documented fidelity.
-export const gatewaysDefaults: BehaviourSpec[] = [];
+export const gatewaysDefaults: BehaviourSpec[] = [
+  {
+    // 19.3.1 step 1: "本コマンドが完了してから抑止の解除が行われるまでサービスは利用できません" — the
+    // guide does not say what a gateway does with a message for a user of a suspended server.
+    id: 'gateways.delivery-held', source: 'emulator', client: 'X.400 and Fax gateways',
+    operation: 'deliver a message (X.400 mail, a non-delivery notice, a fax, a fax report) to a user whose home server is suspended',
+    trigger: 'suspended', may: false,
+    effect: 'emulator default: the gateway holds the delivery (a gateway-log line says so) and delivers it when the user\'s home server is resumed; ' +
+      'held deliveries survive a restart of the site. Policy never: delivered at once, into the suspended server\'s staging area',
+    messages: [],
+  },
+];
 
 /**
  * Log lines the seed does not give (it says "an error message is logged"
@@ -27,6 +38,8 @@ export const GATEWAY_LOG_TEXTS = {
   faxReloaded: 'FAXGW-J: environment reloaded',
   faxDelivered: (from: string, to: string) => `FAXGW-J: fax from ${from} delivered to ${to}`,
   faxReport: (user: string) => `FAXGW-J: report issued for recipient "${user}"`,
+  deliveryHeld: (gateway: string, what: string, user: string, server: string) => `${gateway}: ${what} for ${user} held: ${server} is suspended; delivered when it is resumed`,
+  deliveryReleased: (gateway: string, what: string, user: string, server: string) => `${gateway}: held ${what} for ${user} delivered after ${server} was resumed`,
   searchproStarted: (n: number) => `SearchPro: index build started (${n} document(s))`,
   searchproProgress: (p: number, done: number, n: number) => `SearchPro: index build ${p}% (${done}/${n} document(s))`,
   searchproCompleted: (n: number) => `SearchPro: index build completed (${n} document(s))`,

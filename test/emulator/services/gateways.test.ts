@@ -47,7 +47,7 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     const status = JSON.parse(cli.stdout) as { servers: Array<Record<string, any>> };
     expect(status.servers[0]).toMatchObject({ name: 'twsv01', x400: { state: 'running' }, fax: { state: 'running' }, searchpro: { state: 'idle', indexing: false } });
     const text = await runCli(['status', '--data', emu.dataDir]);
-    expect(text.stdout).toMatch(/x400=running fax=running searchpro=idle/);
+    expect(text.stdout).toMatch(/x400=running fax=running heldDeliveries=0 searchpro=idle/);
   });
 
   it('[behaviour:x400.reload] suspended: an error is logged and the gateway restarts again and again until the resume', async () => {
@@ -136,8 +136,10 @@ describe('X.400 and Fax gateways on a single-server site', () => {
     await command(emu, 'to tran suspend');
     const since = await lastSeq(emu);
     const r = await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob@teamware.example', to: 'alice', subject: '見積書', body: 'please see' });
-    expect(r.body).toMatchObject({ ok: false, behaviour: 'x400.receive', nonDeliveryNotice: { deliveredTo: 'bob', server: 'twsv01' } });
-    expect(r.body.logged).toEqual(['X.400 gateway: message from bob@teamware.example to alice could not be delivered: the TeamWARE Office service is suspended; non-delivery notice sent to the sender']);
+    // The notice is for bob, whose server is suspended too: held until the resume (gateways.delivery-held).
+    expect(r.body).toMatchObject({ ok: false, behaviour: 'x400.receive', nonDeliveryNotice: { held: { user: 'bob', server: 'twsv01' } } });
+    expect(r.body.logged).toEqual(['X.400 gateway: message from bob@teamware.example to alice could not be delivered: the TeamWARE Office service is suspended; non-delivery notice sent to the sender',
+      'X.400 gateway: non-delivery notice for bob held: twsv01 is suspended; delivered when it is resumed']);
     // A sender outside the site: the notice goes back over X.400.
     expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'C=JP;O=Other;S=Sato', to: 'alice' })).body)
       .toMatchObject({ ok: false, nonDeliveryNotice: { returnedTo: 'C=JP;O=Other;S=Sato', via: 'x400' } });
@@ -237,7 +239,7 @@ describe('fax.receive on a site with two application servers', () => {
     await emu?.stop();
   });
 
-  it('[behaviour:fax.receive] depends on the directory server\'s suspension, not the gateway server\'s; the name is the configured one', async () => {
+  it('[behaviour:fax.receive] depends on the directory server\'s suspension, not the gateway server\'s; the name is the configured one; [behaviour:gateways.delivery-held] deliveries to a suspended server wait for its resume', async () => {
     expect(emu.site.gatewayServer.name).toBe('twap01');
     const since = await lastSeq(emu);
     // Only the gateway's own server suspended: the fax goes through; X.400 (which follows its own server) does not.
@@ -255,16 +257,21 @@ describe('fax.receive on a site with two application servers', () => {
     expect(r.body).toMatchObject({ ok: false, behaviour: 'fax.receive', logged: [line], directoryServer: 'twdir01' });
     const fired = await waitForEvents(emu, mid, (e) => e.type === 'behaviour' && e.behaviour === 'fax.receive', 3);
     expect(fired[0]).toMatchObject({ server: 'twap01', messages: [line] });
-    expect((await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice' })).body).toMatchObject({ ok: true });
+    // alice lives on twap02, still suspended: the gateways hold what is for her until it is resumed (gateways.delivery-held).
+    expect(emu.site.homeServer('alice').name).toBe('twap02');
+    const x400 = (await api(emu, 'POST', '/api/gateways/x400/receive', { from: 'bob', to: 'alice', subject: 'held x400' })).body;
+    expect(x400).toMatchObject({ ok: true, held: { user: 'alice', server: 'twap02' }, logged: ['X.400 gateway: X.400 message for alice held: twap02 is suspended; delivered when it is resumed'] });
     await command(emu, 'to tran resume', 'twdir01');
-    const delivered = await waitForEvents(emu, mid, gatewayLog('receive', 'Fax gateway'), 1);
-    expect(delivered[0]!.message).toBe('FAXGW-J: fax from 0120-2 delivered to alice');
+    const held = await waitForEvents(emu, mid, gatewayLog('delivery-held', 'Fax gateway'), 1);
+    expect(held[0]!.message).toBe('FAXGW-J: fax for alice held: twap02 is suspended; delivered when it is resumed');
+    expect((await api(emu, 'GET', '/api/gateways')).body.heldDeliveries).toMatchObject({ state: 2, deliveries: [{ what: 'X.400 message', user: 'alice', server: 'twap02' }, { what: 'fax', user: 'alice', server: 'twap02' }] });
     await command(emu, 'to tran resume', 'twap02');
-    const home = emu.site.homeServer('alice').name;
+    const released = await waitForEvents(emu, mid, (e) => e.type === 'gateway-log' && e.operation === 'delivery-released', 2);
+    expect(released.map((e) => e.message).sort()).toEqual(['FAXGW-J: held fax for alice delivered after twap02 was resumed', 'X.400 gateway: held X.400 message for alice delivered after twap02 was resumed']);
     const subjects = await inboxSubjects(emu, 'alice');
     expect(subjects).toContain('FAX from 0120-2 (3 page(s))');
     expect(subjects).toContain('FAX from 0120-1 (1 page(s))');
-    expect(home).toMatch(/^twap0[12]$/);
+    expect(subjects).toContain('held x400');
   });
 });
 
