@@ -22,7 +22,8 @@ Volatile parts (greeting timestamps, UIDVALIDITY, dates, message sizes and
 contents) become patterns; the password the client sends (PASS, LOGIN, a
 password form field, HTTP Basic, and every occurrence of --password) becomes
 \${password}: replay with \`twemu scenario run FILE --password P\` or
-TWEMU_PASSWORD=P. Stops on Ctrl-C (SIGINT/SIGTERM), or after --sessions N
+TWEMU_PASSWORD=P. TLS is forwarded but cannot be read: a session that
+starts TLS is recorded up to STARTTLS and the file says INCOMPLETE. Stops on Ctrl-C (SIGINT/SIGTERM), or after --sessions N
 sessions (HTTP: N requests). --listen defaults to 127.0.0.1 on a free port.`;
 
 export async function recordCommand(argv: string[]): Promise<number> {

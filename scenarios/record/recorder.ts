@@ -77,6 +77,9 @@ class MailSession {
   private serverBuf = Buffer.alloc(0);
   /** IMAP: the client is sending a literal's bytes (after `+`), not lines. */
   private literalLeft = 0;
+  /** The client asked for TLS (STLS / STARTTLS): after the server's answer the bytes are encrypted and only forwarded. */
+  private tlsAsked = false;
+  private encrypted = false;
 
   constructor(readonly protocol: 'pop3' | 'imap', readonly name: string, private readonly rec: Recorder) {
     const open: Pending = { step: { [protocol]: name, open: true }, lines: [] };
@@ -85,6 +88,7 @@ class MailSession {
   }
 
   fromServer(chunk: Buffer): void {
+    if (this.encrypted) return;
     this.serverBuf = Buffer.concat([this.serverBuf, chunk]);
     for (let next = splitLine(this.serverBuf, this.protocol); next; next = splitLine(this.serverBuf, this.protocol)) {
       this.serverBuf = this.serverBuf.subarray(next.used);
@@ -93,6 +97,7 @@ class MailSession {
   }
 
   fromClient(chunk: Buffer): void {
+    if (this.encrypted || this.tlsAsked) return;
     this.clientBuf = Buffer.concat([this.clientBuf, chunk]);
     for (;;) {
       if (this.literalLeft > 0) {
@@ -124,6 +129,10 @@ class MailSession {
     }
     const sent = this.mask(line);
     const step: StepData = { [this.protocol]: this.name, send: sent };
+    if (/^(STLS|\S+ STARTTLS)$/i.test(line.trim())) {
+      this.tlsAsked = true;
+      this.rec.incomplete(`${this.name}: the client started TLS (${line.trim()}); the rest of the session is encrypted and was not recorded: configure the client without TLS (mbsync: SSLType None; imapflow: doSTARTTLS: false) to record all of it`);
+    }
     if (this.protocol === 'imap') {
       const tag = line.split(' ')[0] ?? '';
       if (!tag || tag === 'DONE') {
@@ -157,6 +166,7 @@ class MailSession {
 
   private finish(): void {
     const p = this.pending.shift()!;
+    if (this.tlsAsked && !this.pending.length) this.encrypted = true;
     p.step.expect = p.step.open ? greetingExpectation(p.lines[0]!) : expectation(p.lines, this.protocol, p.verb);
   }
 
@@ -196,6 +206,14 @@ export class Recorder {
 
   note(line: string): void {
     this.opts.note?.(line);
+  }
+
+  /** What the file does not hold (a TLS session): said on stderr and in the file's description. */
+  readonly gaps: string[] = [];
+
+  incomplete(line: string): void {
+    this.gaps.push(line);
+    this.note(line);
   }
 
   push(step: StepData, comment = false): void {
@@ -239,7 +257,7 @@ export class Recorder {
     const protocols = (Object.keys(this.counts) as Protocol[]).filter((p) => this.counts[p]);
     return {
       name,
-      description: `recorded by twemu record through ${this.opts.upstream.host}:${this.opts.upstream.port} (${protocols.join(', ') || 'no sessions'}); replay with --password or TWEMU_PASSWORD`,
+      description: `recorded by twemu record through ${this.opts.upstream.host}:${this.opts.upstream.port} (${protocols.join(', ') || 'no sessions'}); replay with --password or TWEMU_PASSWORD${this.gaps.length ? `. INCOMPLETE: ${this.gaps.join('; ')}` : ''}`,
       tags: ['recorded', ...protocols],
       steps: this.steps.length ? this.steps : [{ delay: '1ms', name: 'nothing was recorded' }],
     };
@@ -286,6 +304,17 @@ export class Recorder {
       client.write(chunk);
     };
     const onClient = (chunk: Buffer) => {
+      if (!decided && chunk[0] === 0x16) {
+        // A TLS handshake before any greeting: POP3S, IMAPS or HTTPS. Forwarded, not readable, not recorded.
+        decided = true;
+        this.incomplete(`a TLS connection from ${client.remoteAddress}:${client.remotePort} (TLS from the first byte) was forwarded but not recorded: record the plain-text port`);
+        upstream.removeListener('data', onServer);
+        upstream.on('data', (c: Buffer) => client.write(c));
+        client.removeListener('data', onClient);
+        client.on('data', (c: Buffer) => upstream.write(c));
+        upstream.write(chunk);
+        return;
+      }
       if (!decided && /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/.test(chunk.toString('latin1', 0, Math.min(chunk.length, 2048)))) {
         decided = true;
         upstream.removeAllListeners('data');

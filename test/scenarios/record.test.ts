@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { CLI, runCli, startTestSite, tempDir } from '../helpers.js';
 import { patternLine } from '../../scenarios/record/volatile.js';
 import type { Emulator } from '../../emulator/index.js';
+import { ImapFlow } from 'imapflow';
 
 const dir = tempDir('twemu-record-');
 let emu: Emulator;
@@ -156,6 +157,21 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(text).toMatch(/- ame: ame-bob\n\s+call: mail_list\n\s+user: bob\n\s+password: \$\{password\}\n\s+expect:\n\s+rc: 0/);
     const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
+  it('a client that starts TLS (imapflow upgrades on STARTTLS) keeps working through the proxy; the file holds the session up to STARTTLS and says it is incomplete', async () => {
+    const out = join(dir.path, 'tls.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
+    const client = new ImapFlow({ host: '127.0.0.1', port: rec.port, secure: false, logger: false, auth: { user: 'alice', pass: 'teamware' }, tls: { rejectUnauthorized: false } });
+    await client.connect();
+    expect((await client.mailboxOpen('INBOX')).exists).toBeGreaterThanOrEqual(3);
+    await client.logout();
+    const r = await rec.done;
+    expect(r.stderr).toContain('the client started TLS');
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/description: .*INCOMPLETE: imap1: the client started TLS \(\S+ STARTTLS\)/);
+    expect(text).toMatch(/send: \S+ STARTTLS\n\s+expect:\n\s+lines:\n\s+- \S+ OK/);
+    expect(text).not.toContain('LOGIN');
   });
 
   it('usage: --help describes it; a missing --upstream or --out is one line, exit 2', async () => {
