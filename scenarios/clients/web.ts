@@ -2,6 +2,7 @@
 // followed, the page decoded by its charset, frames found by name.
 
 import type { Outcome } from './outcome.js';
+import { htmlText } from '../../protocols/common/html-text.js';
 
 const MAX_REDIRECTS = 10;
 
@@ -102,7 +103,7 @@ export class WebSession {
       }
       this.framePage = page;
       const reply = `HTTP ${res.status}`;
-      return { ok: res.status >= 200 && res.status < 300, status: res.status, reply, body: `${page}\n${pageText(page)}` };
+      return { ok: res.status >= 200 && res.status < 300, status: res.status, reply, body: `${page}\n${htmlText(page, 'flat')}` };
     }
     const text = `(more than ${MAX_REDIRECTS} redirects from ${url})`;
     return { ok: false, reply: text, body: text };
@@ -116,21 +117,6 @@ function decode(bytes: Buffer, contentType: string | null): string {
   } catch {
     return bytes.toString('utf8');
   }
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** The page's visible text: tags removed, entities decoded. */
-export function pageText(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x?[0-9a-f]+|\w+);/gi, (m, e: string) => {
-      if (e[0] === '#') return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
-      return ENTITIES[e.toLowerCase()] ?? m;
-    })
-    .replace(/[ \t\r\n]+/g, ' ')
-    .trim();
 }
 
 const FRAME_TAG = /<i?frame\b[^>]*>/gi;

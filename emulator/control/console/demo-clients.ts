@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { htmlText } from '../../../protocols/common/html-text.js';
 
 // The console's demo clients: real clients against the site's own listeners,
 // so the room sees exactly what a client sees (every line, as sent). Bounded:
@@ -247,28 +248,6 @@ export async function imapLogin(input: LoginInput): Promise<ClientResult> {
   return { summary, ok, lines: t.lines };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/** The text a browser shows for an HTML page, roughly: no tags, no scripts, one line per block. */
-export function pageText(html: string): string {
-  return html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(br|p|div|tr|li|h[1-6]|table|title|frame|form|hr)\b[^>]*>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
-      }
-      return ENTITIES[e.toLowerCase()] ?? m;
-    })
-    .split('\n')
-    .map((l) => l.replace(/[ \t\r\f\v]+/g, ' ').trim())
-    .filter(Boolean)
-    .join('\n');
-}
-
 /** Frame and iframe sources of a page (the web service's pages use frames). */
 export function frameSources(html: string): string[] {
   const found: string[] = [];
@@ -376,7 +355,7 @@ export async function webPage(input: { base: string; path: string; user: string;
   };
   const show = async (method: 'GET' | 'POST', path: string, depth: number, form?: Record<string, string>): Promise<void> => {
     const { page, path: at } = await request(method, path, form);
-    const text = /html|text\/plain/i.test(page.type) || !page.type ? pageText(page.body) : `(${page.type}, ${page.body.length} bytes)`;
+    const text = /html|text\/plain/i.test(page.type) || !page.type ? htmlText(page.body) : `(${page.type}, ${page.body.length} bytes)`;
     const frames = frameSources(page.body).map((src) => sameServer(src, at)).filter((p): p is string => p !== null);
     if (!frames.length) for (const line of clip(text).split('\n').slice(0, 40)) t.add('S', line);
     if (depth === 0) top = { status: page.status, text };

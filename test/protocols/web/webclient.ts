@@ -1,5 +1,6 @@
 // A small HTTP client for the web pages: keeps the session cookie, finds the
 // CSRF token in the last page, follows nothing by itself.
+import { htmlText } from '../../../protocols/common/html-text.js';
 export interface WebResponse {
   status: number;
   headers: Headers;
@@ -50,7 +51,7 @@ export class WebClient {
   }
 }
 
-/** The visible text of a page, roughly (tags removed, entities of escape-html decoded). */
+/** The visible text of a page, on one line (the one HTML-to-text of the project). */
 export function textOf(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+  return htmlText(html, 'flat');
 }
