@@ -14,10 +14,10 @@ import { restore as restoreBackup } from '../emulator/backup.js';
 import { KINDS, type Expect, type Scenario, type Step } from './format.js';
 import { parseOperator, parseUntil } from './syntax.js';
 import type { Outcome } from './clients/outcome.js';
-import { RawSession } from './clients/raw.js';
-import { Pop3Session } from './clients/pop3.js';
-import { ImapSession } from './clients/imap.js';
-import { WebSession } from './clients/web.js';
+import { RawScenarioClient } from './clients/raw.js';
+import { Pop3ScenarioClient } from './clients/pop3.js';
+import { ImapScenarioClient } from './clients/imap.js';
+import { WebScenarioClient } from './clients/web.js';
 import { httpJson, httpOutcome } from './clients/http.js';
 
 /** How long a missing expected event is waited for after the reply (it may come from a background job). */
@@ -110,12 +110,13 @@ interface SiteHandle {
   dataDir?: string;
 }
 
-type Session =
-  | { kind: 'pop3'; client: Pop3Session }
-  | { kind: 'pop3-raw'; client: RawSession }
-  | { kind: 'imap'; client: ImapSession }
-  | { kind: 'imap-raw'; client: RawSession }
-  | { kind: 'web'; client: WebSession }
+/** A named session of a scenario: one of the scenario clients (not a server-side session). */
+type ScenarioSession =
+  | { kind: 'pop3'; client: Pop3ScenarioClient }
+  | { kind: 'pop3-raw'; client: RawScenarioClient }
+  | { kind: 'imap'; client: ImapScenarioClient }
+  | { kind: 'imap-raw'; client: RawScenarioClient }
+  | { kind: 'web'; client: WebScenarioClient }
   | { kind: 'ame' | 'desktop'; user?: string; password?: string; server?: string };
 
 interface Loop {
@@ -133,7 +134,7 @@ class StepFailed extends Error {
 }
 
 class Context {
-  readonly sessions = new Map<string, Session>();
+  readonly sessions = new Map<string, ScenarioSession>();
   readonly hashes = new Map<string, string>();
   /** Background loops running now, by name. */
   readonly loops = new Map<string, Loop>();
@@ -714,11 +715,11 @@ async function until(ctx: Context, step: Step): Promise<Produced> {
   }
 }
 
-function session<K extends Session['kind']>(ctx: Context, name: string, kinds: K[], create: () => Extract<Session, { kind: K }>): Extract<Session, { kind: K }> {
+function session<K extends ScenarioSession['kind']>(ctx: Context, name: string, kinds: K[], create: () => Extract<ScenarioSession, { kind: K }>): Extract<ScenarioSession, { kind: K }> {
   const existing = ctx.sessions.get(name);
   if (existing) {
     if (!(kinds as string[]).includes(existing.kind)) throw new Error(`session ${JSON.stringify(name.replace(/^[a-z0-9]+:/, ""))} is a ${existing.kind} session; use another name for a ${kinds[0]} session`);
-    return existing as Extract<Session, { kind: K }>;
+    return existing as Extract<ScenarioSession, { kind: K }>;
   }
   const s = create();
   ctx.sessions.set(name, s);
@@ -736,7 +737,7 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
     if (step.action === 'open') {
       const srv = ctx.server(serverName, 'pop3');
       ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
-      const raw = new RawSession('pop3');
+      const raw = new RawScenarioClient('pop3');
       ctx.sessions.set(name, { kind: 'pop3-raw', client: raw });
       return raw.open(host(ctx.site.control), srv.pop3!, t);
     }
@@ -754,7 +755,7 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
     const srv = ctx.server(serverName, 'pop3');
     const existing = ctx.sessions.get(name);
     if (existing) closeSession(existing);
-    const s: Session = { kind: 'pop3', client: new Pop3Session(host(ctx.site.control), srv.pop3!) };
+    const s: ScenarioSession = { kind: 'pop3', client: new Pop3ScenarioClient(host(ctx.site.control), srv.pop3!) };
     ctx.sessions.set(name, s);
     const { user, password } = arg as { user: string; password: string };
     return s.client.login(user, password, t);
@@ -782,7 +783,7 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
   }
 }
 
-function closeSession(s: Session): void {
+function closeSession(s: ScenarioSession): void {
   if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw') s.client.close();
   else if (s.kind === 'imap') void s.client.close();
 }
@@ -804,7 +805,7 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
     if (step.action === 'open') {
       const srv = ctx.server(serverName, 'imap');
       ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
-      const raw = new RawSession('imap');
+      const raw = new RawScenarioClient('imap');
       ctx.sessions.set(name, { kind: 'imap-raw', client: raw });
       return raw.open(host(ctx.site.control), srv.imap!, t);
     }
@@ -822,7 +823,7 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
     const srv = ctx.server(serverName, 'imap');
     const existing = ctx.sessions.get(name);
     if (existing) closeSession(existing);
-    const s: Session = { kind: 'imap', client: new ImapSession(host(ctx.site.control), srv.imap!) };
+    const s: ScenarioSession = { kind: 'imap', client: new ImapScenarioClient(host(ctx.site.control), srv.imap!) };
     ctx.sessions.set(name, s);
     const { user, password } = arg as { user: string; password: string };
     return s.client.login(user, password, t);
@@ -858,10 +859,10 @@ async function web(ctx: Context, step: Step): Promise<Outcome> {
   const shown = String(step.value);
   const existing = ctx.sessions.get(name);
   if (existing && existing.kind !== 'web') throw new Error(`session ${JSON.stringify(shown)} is a ${existing.kind} session; use another name for a web session`);
-  let s = existing as Extract<Session, { kind: 'web' }> | undefined;
+  let s = existing as Extract<ScenarioSession, { kind: 'web' }> | undefined;
   if (!s) {
     const srv = ctx.server(step.fields.server as string | undefined, 'web');
-    s = { kind: 'web', client: new WebSession(srv.web!) };
+    s = { kind: 'web', client: new WebScenarioClient(srv.web!) };
     ctx.sessions.set(name, s);
   }
   if (step.action === 'get') return s.client.get(String(step.arg), step.timeoutMs);

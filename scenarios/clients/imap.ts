@@ -7,7 +7,7 @@ import type { Outcome } from './outcome.js';
 
 type ImapError = Error & { responseStatus?: string; responseText?: string; serverResponseCode?: string; code?: string };
 
-export class ImapSession {
+export class ImapScenarioClient {
   private client: ImapFlow | null = null;
   selected: string | null = null;
 

@@ -7,7 +7,7 @@ import type { Outcome } from './outcome.js';
 
 type Pop3Error = Error & { eventName?: string; command?: string };
 
-export class Pop3Session {
+export class Pop3ScenarioClient {
   private client: Pop3Command | null = null;
 
   constructor(private readonly host: string, private readonly port: number) {}

@@ -6,7 +6,7 @@ import { htmlText } from '../../protocols/common/html-text.js';
 
 const MAX_REDIRECTS = 10;
 
-export class WebSession {
+export class WebScenarioClient {
   private cookies = new Map<string, string>();
   private lastUrl: string | null = null;
   private lastPage = '';

@@ -11,7 +11,7 @@ import { createServer as createHttpServer, request as httpRequest, type Incoming
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
-import { splitLine } from '../clients/raw.js';
+import { splitLine } from '../../protocols/common/line-client.js';
 import { escapeRegex, patternLine } from './volatile.js';
 
 export type Protocol = 'pop3' | 'imap' | 'http';

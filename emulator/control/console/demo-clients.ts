@@ -1,4 +1,4 @@
-import { connect, type Socket } from 'node:net';
+import { LineSocket } from '../../../protocols/common/line-client.js';
 import { htmlText } from '../../../protocols/common/html-text.js';
 
 // The console's demo clients: real clients against the site's own listeners,
@@ -28,95 +28,29 @@ export interface ClientResult {
   lines: TranscriptLine[];
 }
 
-/** A line-oriented TCP connection with bounded reads. */
+/** A line connection of the demo clients: bounded reads, lines cut at MAX_LINE. */
 class LineConnection {
-  private buffer = Buffer.alloc(0);
-  private readonly queue: string[] = [];
-  private waiter: ((line: string | null) => void) | null = null;
-  private closed = false;
+  private constructor(private readonly conn: LineSocket) {}
 
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      let i;
-      while ((i = this.buffer.indexOf('\n')) >= 0) {
-        this.push(this.buffer.subarray(0, i).toString('utf8').replace(/\r$/, ''));
-        this.buffer = this.buffer.subarray(i + 1);
-      }
-      if (this.buffer.length > MAX_LINE) {
-        this.push(`${this.buffer.subarray(0, MAX_LINE).toString('utf8')}...`);
-        this.buffer = Buffer.alloc(0);
-      }
-    });
-    const end = () => {
-      if (this.closed) return;
-      if (this.buffer.length) this.push(this.buffer.toString('utf8').replace(/\r$/, ''));
-      this.buffer = Buffer.alloc(0);
-      this.closed = true;
-      this.wake(null);
-    };
-    socket.on('end', end);
-    socket.on('close', end);
-    socket.on('error', end);
-  }
-
-  static open(host: string, port: number): Promise<LineConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new Error(`no connection to ${host}:${port} within ${READ_TIMEOUT_MS} ms`));
-      }, READ_TIMEOUT_MS);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new LineConnection(socket));
-      });
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-  }
-
-  private push(line: string) {
-    if (this.waiter) this.wake(line);
-    else this.queue.push(line);
-  }
-
-  private wake(line: string | null) {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.(line);
+  static async open(host: string, port: number): Promise<LineConnection> {
+    return new LineConnection(await LineSocket.connect(host, port, { timeoutMs: READ_TIMEOUT_MS }));
   }
 
   /** The next line, or null when the server closed the connection; rejects after the read timeout. */
   readLine(): Promise<string | null> {
-    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
-    if (this.closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        reject(new Error(`no reply within ${READ_TIMEOUT_MS / 1000} s`));
-      }, READ_TIMEOUT_MS);
-      this.waiter = (line) => {
-        clearTimeout(timer);
-        resolve(line);
-      };
-    });
+    return this.conn.readLine({ timeoutMs: READ_TIMEOUT_MS, maxLength: MAX_LINE });
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.conn.closed;
   }
 
   write(line: string): void {
-    if (!this.closed) this.socket.write(`${line}\r\n`);
+    this.conn.write(`${line}\r\n`);
   }
 
   close(): void {
-    this.closed = true;
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 

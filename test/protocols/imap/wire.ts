@@ -1,60 +1,38 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { LineSocket } from '../../../protocols/common/line-client.js';
 
-/** A raw IMAP connection for exact-line tests: every byte the server sends is kept. */
+/** A raw IMAP connection for exact-line tests (on the project's one line client): every byte the server sends is kept. */
 export class Wire {
-  private data = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  closed = false;
+  private constructor(private readonly conn: LineSocket) {}
 
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.data = Buffer.concat([this.data, chunk]);
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
+  static async open(port: number): Promise<Wire> {
+    return new Wire(await LineSocket.connect('127.0.0.1', port, { keepAll: true }));
   }
 
-  static open(port: number): Promise<Wire> {
-    return new Promise((resolve, reject) => {
-      const s = connect(port, '127.0.0.1', () => resolve(new Wire(s)));
-      s.once('error', reject);
-    });
+  get socket(): Socket {
+    return this.conn.socket;
   }
 
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+  get closed(): boolean {
+    return this.conn.closed;
   }
 
   /** Everything received so far, as latin1 text. */
   get text(): string {
-    return this.data.toString('latin1');
+    return this.conn.textFrom(0);
   }
 
   /** Waits until the received text matches (from `from`); returns the text up to the end of the match. */
   async until(match: RegExp | string, ms = 5000, from = 0): Promise<string> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const text = this.text.slice(from);
+    const found = await this.conn.wait(() => {
+      const text = this.conn.textFrom(from);
       const i = typeof match === 'string' ? text.indexOf(match) : text.search(match);
-      if (i >= 0) {
-        const len = typeof match === 'string' ? match.length : (text.slice(i).match(match)![0].length);
-        return text.slice(0, i + len);
-      }
-      if (this.closed) throw new Error(`connection closed before ${match}; got:\n${text}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${match}; got:\n${text}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+      if (i < 0) return null;
+      const len = typeof match === 'string' ? match.length : (text.slice(i).match(match)![0].length);
+      return text.slice(0, i + len);
+    }, { timeoutMs: ms, what: String(match) });
+    if (found === null) throw new Error(`connection closed before ${match}; got:\n${this.conn.textFrom(from)}`);
+    return found;
   }
 
   send(text: string | Buffer): void {
@@ -63,7 +41,7 @@ export class Wire {
 
   /** Sends `tag command` and returns the lines received until the tagged completion (inclusive). */
   async cmd(tag: string, command: string, ms = 5000): Promise<string[]> {
-    const from = this.data.length;
+    const from = this.conn.mark();
     this.send(`${tag} ${command}\r\n`);
     return this.lines(tag, from, ms);
   }
@@ -74,26 +52,20 @@ export class Wire {
   }
 
   mark(): number {
-    return this.data.length;
+    return this.conn.mark();
   }
 
   /** Waits until the server closes the connection. */
   async closedBy(ms = 5000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!this.closed) {
-      if (Date.now() > deadline) throw new Error('the server did not close the connection');
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 50);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
+    try {
+      await this.conn.wait(() => null, { timeoutMs: ms, what: 'the server to close' });
+    } catch {
+      throw new Error('the server did not close the connection');
     }
   }
 
   close(): void {
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 

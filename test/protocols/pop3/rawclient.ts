@@ -1,67 +1,46 @@
-// A raw-socket POP3 client for exact-line tests: every wait is bounded.
-import { connect, type Socket } from 'node:net';
-
-const WAIT_MS = 5000;
+// A raw-socket POP3 client for exact-line tests, on the project's one line
+// client (protocols/common/line-client.ts): every wait is bounded.
+import type { Socket } from 'node:net';
+import { LineSocket } from '../../../protocols/common/line-client.js';
 
 export class RawPop3 {
-  private buffer = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  closed = false;
   greeting = '';
-  readonly closedPromise: Promise<void>;
 
-  private constructor(readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-    this.closedPromise = new Promise((resolve) => socket.once('close', () => {
-      this.closed = true;
-      this.wake();
-      resolve();
-    }));
+  private constructor(private readonly conn: LineSocket) {}
+
+  get socket(): Socket {
+    return this.conn.socket;
   }
 
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+  get closed(): boolean {
+    return this.conn.closed;
+  }
+
+  get closedPromise(): Promise<void> {
+    return this.conn.closedPromise;
   }
 
   /** Connects; unless `readGreeting` is false, waits for the greeting line. */
   static async open(port: number, opts: { readGreeting?: boolean; send?: string } = {}): Promise<RawPop3> {
-    const socket = connect({ host: '127.0.0.1', port });
-    const c = new RawPop3(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    if (opts.send !== undefined) socket.write(opts.send);
+    const c = new RawPop3(await LineSocket.connect('127.0.0.1', port));
+    if (opts.send !== undefined) c.send(opts.send);
     if (opts.readGreeting !== false) c.greeting = await c.line();
     return c;
   }
 
   private async until<T>(take: () => T | null, what: string): Promise<T> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const got = take();
-      if (got !== null) return got;
-      if (this.closed) throw new Error(`connection closed while waiting for ${what}; buffer: ${JSON.stringify(this.buffer.toString('latin1'))}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; buffer: ${JSON.stringify(this.buffer.toString('latin1'))}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
+    const got = await this.conn.wait(take, { what });
+    if (got === null) throw new Error(`connection closed while waiting for ${what}; buffer: ${JSON.stringify(this.conn.pending.toString('latin1'))}`);
+    return got;
   }
 
   /** The next line, without its CRLF (fails if it does not end with CRLF). */
   line(): Promise<string> {
     return this.until(() => {
-      const i = this.buffer.indexOf('\r\n');
+      const i = this.conn.pending.indexOf('\r\n');
       if (i < 0) return null;
-      const l = this.buffer.subarray(0, i).toString('latin1');
-      this.buffer = this.buffer.subarray(i + 2);
+      const l = this.conn.take(i).toString('latin1');
+      this.conn.take(2);
       return l;
     }, 'a line');
   }
@@ -69,20 +48,21 @@ export class RawPop3 {
   /** Octets up to and including the multi-line terminator CRLF.CRLF (status line excluded), still byte-stuffed. */
   body(): Promise<Buffer> {
     return this.until(() => {
-      if (this.buffer.subarray(0, 3).equals(Buffer.from('.\r\n'))) {
-        this.buffer = this.buffer.subarray(3);
+      const pending = this.conn.pending;
+      if (pending.subarray(0, 3).equals(Buffer.from('.\r\n'))) {
+        this.conn.take(3);
         return Buffer.alloc(0);
       }
-      const i = this.buffer.indexOf('\r\n.\r\n');
+      const i = pending.indexOf('\r\n.\r\n');
       if (i < 0) return null;
-      const b = this.buffer.subarray(0, i + 2);
-      this.buffer = this.buffer.subarray(i + 5);
-      return Buffer.from(b);
+      const b = this.conn.take(i + 2);
+      this.conn.take(3);
+      return b;
     }, 'a multi-line body');
   }
 
   send(data: string | Buffer): void {
-    this.socket.write(data);
+    this.conn.socket.write(data);
   }
 
   /** Sends one command line and returns the status line. */
@@ -101,10 +81,8 @@ export class RawPop3 {
 
   /** Everything until the server closes the connection. */
   async rest(): Promise<string> {
-    await this.until(() => (this.closed ? true : null), 'the server to close').catch((e) => {
-      if (!this.closed) throw e;
-    });
-    return this.buffer.toString('latin1');
+    await this.conn.wait(() => null, { what: 'the server to close' });
+    return this.conn.pending.toString('latin1');
   }
 
   async login(user = 'alice', pass = 'teamware'): Promise<string> {
@@ -114,7 +92,7 @@ export class RawPop3 {
   }
 
   close(): void {
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 

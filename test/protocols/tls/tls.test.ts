@@ -2,76 +2,44 @@
 // (IMAP), the implicit-TLS listeners, the certificate in the data directory,
 // `tls: off`, a given certificate, and loginRequiresTls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { LineSocket } from '../../../protocols/common/line-client.js';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
-/** A line-oriented client over a socket that can be upgraded in place. */
+/** A line-oriented client that can be upgraded in place (the project's one line client underneath). */
 class LineClient {
-  private buf = '';
-  private waiters: Array<() => void> = [];
-  constructor(public socket: Socket) {
-    this.listen(socket);
+  private constructor(private readonly conn: LineSocket) {}
+  get socket(): Socket {
+    return this.conn.socket;
   }
-  private listen(s: Socket) {
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => {
-      this.buf += d;
-      for (const w of this.waiters.splice(0)) w();
-    });
+  static async plain(port: number): Promise<LineClient> {
+    return new LineClient(await LineSocket.connect('127.0.0.1', port));
   }
-  static plain(port: number): Promise<LineClient> {
-    return new Promise((res, rej) => {
-      const s = netConnect(port, '127.0.0.1', () => res(new LineClient(s)));
-      s.once('error', rej);
-    });
-  }
-  static implicit(port: number, ca: string): Promise<LineClient> {
-    return new Promise((res, rej) => {
-      const s = tlsConnect({ port, host: '127.0.0.1', ca: readFileSync(ca) }, () => res(new LineClient(s)));
-      s.once('error', rej);
-    });
+  static async implicit(port: number, ca: string): Promise<LineClient> {
+    return new LineClient(await LineSocket.connect('127.0.0.1', port, { tls: { ca: readFileSync(ca) } }));
   }
   /** Waits until the buffer matches, returns the text up to and including the match, bounded in time. */
   async until(re: RegExp, ms = 5000): Promise<string> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.buf);
-      if (m) {
-        const end = m.index + m[0].length;
-        const out = this.buf.slice(0, end);
-        this.buf = this.buf.slice(end);
-        return out;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; have ${JSON.stringify(this.buf)}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 100);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+    const out = await this.conn.wait(() => {
+      const m = re.exec(this.conn.pending.toString('latin1'));
+      return m ? this.conn.take(m.index + m[0].length).toString('latin1') : null;
+    }, { timeoutMs: ms, what: String(re) });
+    if (out === null) throw new Error(`connection closed waiting for ${re}; have ${JSON.stringify(this.conn.pending.toString('latin1'))}`);
+    return out;
   }
   send(text: string) {
-    this.socket.write(text);
+    this.conn.write(text);
   }
-  upgrade(ca: string): Promise<TLSSocket> {
-    this.socket.removeAllListeners('data');
-    return new Promise((res, rej) => {
-      const s = tlsConnect({ socket: this.socket, servername: 'localhost', ca: readFileSync(ca) }, () => {
-        this.socket = s;
-        this.listen(s);
-        res(s);
-      });
-      s.once('error', rej);
-    });
+  async upgrade(ca: string): Promise<TLSSocket> {
+    await this.conn.upgrade({ servername: 'localhost', ca: readFileSync(ca) });
+    return this.conn.socket as TLSSocket;
   }
   close() {
-    this.socket.destroy();
+    this.conn.close();
   }
 }
 
