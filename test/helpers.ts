@@ -25,22 +25,53 @@ export function tempDir(prefix = 'twemu-test-'): { path: string; remove(): void 
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Calls the control API with the site's token (or `token: null` for none). */
-export async function api<T = any>(emu: Emulator, method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<{ status: number; body: T }> {
-  const token = opts.token === undefined ? emu.token : opts.token;
-  const res = await fetch(`${emu.endpoints.control}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+export interface HttpReply<T = any> {
+  status: number;
+  headers: Headers;
+  /** The body as text. */
+  text: string;
+  /** The body parsed as JSON, or the text when it is not JSON. */
+  body: T;
+  /** The body parsed as JSON, or null. */
+  json: T | null;
+}
+
+/**
+ * The one HTTP helper of the tests (fetch; nothing followed unless asked): a
+ * `body` that is not a string is sent as JSON, a string as it is; the reply's
+ * body is parsed as JSON when it is JSON.
+ */
+export async function http<T = any>(url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown; basic?: { user: string; password: string }; redirect?: RequestRedirect } = {}): Promise<HttpReply<T>> {
+  const json = opts.body !== undefined && typeof opts.body !== 'string';
+  const res = await fetch(url, {
+    method: opts.method ?? 'GET',
+    redirect: opts.redirect ?? 'manual',
+    headers: {
+      ...(opts.basic ? { authorization: `Basic ${Buffer.from(`${opts.basic.user}:${opts.basic.password}`).toString('base64')}` } : {}),
+      ...(json ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : json ? JSON.stringify(opts.body) : (opts.body as string),
   });
   const text = await res.text();
-  let parsed: unknown = text;
+  let parsed: { value: T } | null = null;
   try {
-    parsed = JSON.parse(text);
+    parsed = { value: JSON.parse(text) as T };
   } catch {
     /* not JSON */
   }
-  return { status: res.status, body: parsed as T };
+  return { status: res.status, headers: res.headers, text, body: parsed ? parsed.value : (text as T), json: parsed ? parsed.value : null };
+}
+
+/** Calls a control API at `url` with a token (null: none); a body is sent as JSON. */
+export async function controlApi<T = any>(url: string, token: string | null, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const r = await http<T>(`${url}${path}`, { method, redirect: 'follow', body: body === undefined ? undefined : JSON.stringify(body), headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) } });
+  return { status: r.status, body: r.body };
+}
+
+/** Calls the control API with the site's token (or `token: null` for none). */
+export async function api<T = any>(emu: Emulator, method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<{ status: number; body: T }> {
+  return controlApi<T>(emu.endpoints.control, opts.token === undefined ? emu.token : opts.token, method, path, body);
 }
 
 export interface CliResult {

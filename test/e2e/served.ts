@@ -3,7 +3,7 @@
 // The test learns where everything is from what the process says (`twemu ready <path>`) and
 // from that endpoints.json, as a user's script would; nothing is imported from the sources.
 import { readFileSync } from 'node:fs';
-import { CLI, startServeProcess, stopProcess, tempDir } from '../helpers.js';
+import { CLI, controlApi, startServeProcess, stopProcess, tempDir } from '../helpers.js';
 
 export interface ServedEndpoints {
   control: string;
@@ -43,21 +43,7 @@ export async function serveBuilt(opts: { args?: string[]; env?: NodeJS.ProcessEn
     const token = readFileSync(`${dir.path}/admin-token`, 'utf8').trim();
     return {
       dir: dir.path, endpoints, token, output: proc.output, stop,
-      async api(method, path, body) {
-        const res = await fetch(`${endpoints.control}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await res.text();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          /* not JSON */
-        }
-        return { status: res.status, body: parsed as never };
-      },
+      api: (method, path, body) => controlApi<never>(endpoints.control, token, method, path, body),
     };
   } catch (err) {
     await stop();

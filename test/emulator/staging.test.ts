@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, runCli, startServeProcess, startTestSite, stopProcess, tempDir } from '../helpers.js';
+import { api, controlApi, runCli, startServeProcess, startTestSite, stopProcess, tempDir } from '../helpers.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -99,10 +99,7 @@ describe('crashes (kill -9) lose no acknowledged write', () => {
   const control = (data: string) => {
     const ep = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8'));
     const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
-    return async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${ep.control}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-      return { status: res.status, body: await res.json() as any };
-    };
+    return (method: string, path: string, body?: unknown) => controlApi(ep.control, token, method, path, body);
   };
   const waitExit = (child: import('node:child_process').ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { api, sseEvents, startTestSite, tempDir } from '../../helpers.js';
+import { api, http as httpRequest, sseEvents, startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 // The training console over HTTP: login and cookie, 401 without the token,
@@ -14,20 +14,8 @@ interface Reply {
 }
 
 async function http(emu: Emulator, method: string, path: string, opts: { cookie?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  const res = await fetch(`${emu.endpoints.control}${path}`, {
-    method,
-    redirect: 'manual',
-    headers: { ...(opts.cookie ? { cookie: opts.cookie } : {}), ...opts.headers },
-    body: opts.body,
-  });
-  const text = await res.text();
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* HTML */
-  }
-  return { status: res.status, headers: res.headers, text, json };
+  const r = await httpRequest(`${emu.endpoints.control}${path}`, { method, headers: { ...(opts.cookie ? { cookie: opts.cookie } : {}), ...opts.headers }, body: opts.body });
+  return { status: r.status, headers: r.headers, text: r.text, json: r.json };
 }
 
 const CONSOLE = { 'x-twemu-console': '1', 'content-type': 'application/json' };

@@ -4,26 +4,15 @@
 import Pop3Command from 'node-pop3';
 import { ImapFlow } from 'imapflow';
 import { expect } from 'vitest';
-import { api, trustSite } from '../../helpers.js';
+import { api, http, trustSite } from '../../helpers.js';
 import type { Emulator, TwEvent } from '../../../emulator/index.js';
 
 export const PASSWORD = 'teamware';
 
 /** `POST /api/client/{path}` as `user` with HTTP Basic. */
 export async function client<T = any>(emu: Emulator, user: string, path: string, body?: unknown, password = PASSWORD): Promise<{ status: number; body: T; headers: Headers }> {
-  const res = await fetch(`${emu.endpoints.control}/api/client/${path}`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed as T, headers: res.headers };
+  const r = await http<T>(`${emu.endpoints.control}/api/client/${path}`, { method: 'POST', redirect: 'follow', basic: { user, password }, body });
+  return { status: r.status, body: r.body, headers: r.headers };
 }
 
 /** The same call, expecting 200 (the desktop client's answer, ok or not). */
