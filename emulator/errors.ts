@@ -17,7 +17,7 @@ export interface ErrorSpec {
   readonly imap?: string;
   /** POP3 response code (RFC 2449/3206), when there is one. */
   readonly pop3?: string;
-  /** AME rc (protocols/ame/codes.ts); -1 (server error) when absent. */
+  /** AME rc (protocols/ame/codes.ts); when absent, by status: 400 -> -2, 404 -> -3, else -1 (`ameRc`). */
   readonly ame?: number;
   /** CLI exit code; 1 when absent. */
   readonly exit?: number;
@@ -151,6 +151,12 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 /** The table row of a code. */
 export function errorSpec(code: ErrorCode): ErrorSpec {
   return ERRORS[code];
+}
+
+/** The AME rc of a code: its `ame`, else by status (bad argument -2, not found -3, server error -1). */
+export function ameRc(code: ErrorCode): number {
+  const spec: ErrorSpec = ERRORS[code];
+  return spec.ame ?? (spec.status === 400 ? -2 : spec.status === 404 ? -3 : -1);
 }
 
 export class TwemuError extends Error {

@@ -12,7 +12,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Account } from '../../emulator/store/directory.js';
-import { TwemuError, errorSpec } from '../../emulator/errors.js';
+import { TwemuError, ameRc } from '../../emulator/errors.js';
 import { AME_CODES, AmeError, RC, codeName, httpStatus } from './codes.js';
 import { FUNCTIONS, FUNCTION_NAMES, DEFAULT_MAIL_DOMAIN, bodySchema, codesOf, describe, touchesServer, type AmeConfig, type CallContext, type FunctionSpec } from './functions.js';
 import type { AmeFunctionName } from './types.js';
@@ -48,7 +48,7 @@ const failure = (rc: number, message: string): Failure => ({ rc, error: codeName
 /** The rc of an error a repository threw (the store speaks TwemuError). */
 function failureOf(err: unknown): Failure | null {
   if (err instanceof AmeError) return failure(err.rc, err.message);
-  if (err instanceof TwemuError) return failure(errorSpec(err.code).ame ?? RC.SERVER, err.message);
+  if (err instanceof TwemuError) return failure(ameRc(err.code), err.message);
   return null;
 }
 

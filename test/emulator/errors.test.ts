@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERRORS, TwemuError, NotFound, RemoteError, isErrorCode, type ErrorCode } from '../../emulator/errors.js';
+import { ERRORS, TwemuError, NotFound, RemoteError, ameRc, isErrorCode, type ErrorCode } from '../../emulator/errors.js';
 import { AME_CODES } from '../../protocols/ame/codes.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -21,9 +21,9 @@ describe('the error catalogue', () => {
     const rcs = new Set<number>(AME_CODES.map((c) => c.rc));
     for (const code of codes) {
       const spec = ERRORS[code];
-      if (spec.ame !== undefined) expect(rcs.has(spec.ame), code).toBe(true);
-      if (spec.status === 404) expect(spec.ame, code).toBe(-3);
-      if (spec.status === 400) expect(spec.ame, code).toBe(code === 'E_LOCKED' ? -5 : -2);
+      expect(rcs.has(ameRc(code)), code).toBe(true);
+      if (spec.status === 404) expect(ameRc(code), code).toBe(-3);
+      if (spec.status === 400) expect(ameRc(code), code).toBe(code === 'E_LOCKED' ? -5 : -2);
     }
   });
 
