@@ -62,6 +62,14 @@ describe('console controls (multi-server site)', () => {
     }
   });
 
+  it('the web-page client opens a deep page as a logged-in user (it logs in first)', async () => {
+    const r = await api(emu, 'POST', '/console/demo/web-page', { server: 'twap02', user: 'alice', password: 'teamware', path: '/mail/list' });
+    expect(r.status).toBe(200);
+    expect(r.body.ok).toBe(true);
+    expect(r.body.summary).toMatch(/^HTTP 200: /);
+    expect(r.body.lines.map((l: { text: string }) => l.text).join('\n')).toContain('週次報告のお願い');
+  });
+
   it('resets the site to its demo state: servers at the start, demo mail back, policies as configured', async () => {
     await api(emu, 'POST', '/api/commands', { command: 'to tran suspend', server: 'all' });
     await api(emu, 'POST', '/api/commands', { command: 'to backup on', server: 'all' });

@@ -138,9 +138,15 @@ describe.skipIf(!haveChromium)('console presenter layout (three servers, 1280x80
     // Done and blocked steps cannot be run in strict mode.
     expect(await page.locator('article.card[data-server="twap01"] li[data-step="1"] button').isDisabled()).toBe(true);
     expect(await page.locator('article.card[data-server="twdir01"] li[data-step="1"] button').isDisabled()).toBe(true);
+    // A mistyped command: the hint lists every command, the backup utility included.
+    await page.fill('#command', 'to tran suspnd');
+    await page.keyboard.press('Enter');
+    await poll(() => page.locator('#result').textContent()).toContain('twemu backup --level N');
     // "/" brings the keyboard back to the command box.
+    await run.focus();
     await page.keyboard.press('/');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('command');
+    await page.fill('#command', '');
     await page.keyboard.type('npx twemu to tran resume --server twap01');
     await page.keyboard.press('Enter');
     await poll(() => page.locator('#result').textContent()).toContain('to tran resume: done on twap01');
