@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI, runCli, startTestSite, tempDir } from '../helpers.js';
+import { RawPop3 } from '../protocols/pop3/rawclient.js';
 import { patternLine } from '../../scenarios/record/volatile.js';
 import type { Emulator } from '../../emulator/index.js';
 import { ImapFlow } from 'imapflow';
@@ -57,32 +57,12 @@ function record(args: string[]): Promise<{ port: number; done: Promise<{ code: n
 
 /** A line-at-a-time POP3 client: sends each command after the previous reply is complete. */
 async function pop3Session(port: number, commands: string[]): Promise<void> {
-  const socket = connect(port, '127.0.0.1');
-  let buf = '';
-  const waitFor = (test: (b: string) => boolean) => new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no reply: ${buf}`)), 10_000);
-    const check = () => {
-      if (test(buf)) {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        resolve();
-      }
-    };
-    const onData = (c: Buffer) => {
-      buf += c.toString();
-      check();
-    };
-    socket.on('data', onData);
-    check();
-  });
-  await waitFor((b) => b.includes('\r\n'));
-  for (const c of commands) {
-    buf = '';
-    socket.write(`${c}\r\n`);
-    const multi = /^(RETR|TOP|CAPA)\b|^(LIST|UIDL)$/i.test(c);
-    await waitFor((b) => (multi && b.startsWith('+OK') ? b.endsWith('\r\n.\r\n') : b.includes('\r\n')));
+  const c = await RawPop3.open(port);
+  for (const command of commands) {
+    if (/^(RETR|TOP|CAPA)\b|^(LIST|UIDL)$/i.test(command)) await c.multi(command);
+    else await c.cmd(command);
   }
-  await new Promise<void>((resolve) => socket.end(resolve));
+  await new Promise<void>((resolve) => c.socket.end(resolve));
 }
 
 describe('twemu record', { timeout: 120_000 }, () => {

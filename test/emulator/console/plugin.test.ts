@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+import { LineSocket } from '../../../protocols/common/line-client.js';
 import { api, http as httpRequest, sseEvents, startTestSite, tempDir } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
@@ -21,25 +21,15 @@ async function http(emu: Emulator, method: string, path: string, opts: { cookie?
 const CONSOLE = { 'x-twemu-console': '1', 'content-type': 'application/json' };
 
 /** The first line a raw TCP client reads from a port. */
-function firstLine(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let buf = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('no line within 5 s'));
-    }, 5000);
-    socket.on('data', (c) => {
-      buf += c.toString('utf8');
-      const i = buf.indexOf('\r\n');
-      if (i >= 0) {
-        clearTimeout(timer);
-        socket.destroy();
-        resolve(buf.slice(0, i));
-      }
-    });
-    socket.on('error', reject);
-  });
+async function firstLine(port: number): Promise<string> {
+  const c = await LineSocket.connect('127.0.0.1', port);
+  try {
+    const line = await c.readLine();
+    if (line === null) throw new Error('closed before a line');
+    return line;
+  } finally {
+    c.close();
+  }
 }
 
 describe('console: login, pages and auth (single-server site)', () => {

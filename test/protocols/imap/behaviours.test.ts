@@ -1,9 +1,9 @@
-import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import { api, runCli, sseEvents, startTestSite, trustSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 import { Wire, loggedIn } from './wire.js';
+import { RawPop3 } from '../pop3/rawclient.js';
 
 // Every catalog behaviour of the IMAP server: fired through a real client,
 // exact text, switchable by policy, on the event stream.
@@ -233,30 +233,14 @@ describe('accounts and backup mode', () => {
 });
 
 /** USER/PASS/STAT/QUIT over a raw POP3 socket; returns the STAT line. */
-function popStat(p: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = connect(p, '127.0.0.1');
-    let buf = '';
-    const steps = ['USER alice\r\n', 'PASS teamware\r\n', 'STAT\r\n', 'QUIT\r\n'];
-    const lines: string[] = [];
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`POP3 timed out: ${lines.join(' | ')}`));
-    }, 5000);
-    s.on('data', (c: Buffer) => {
-      buf += c.toString('latin1');
-      let i;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 2);
-        const next = steps.shift();
-        if (next) s.write(next);
-      }
-    });
-    s.on('close', () => {
-      clearTimeout(timer);
-      resolve(lines[3] ?? lines.join(' | '));
-    });
-    s.on('error', reject);
-  });
+async function popStat(p: number): Promise<string> {
+  const c = await RawPop3.open(p);
+  try {
+    await c.login();
+    const stat = await c.cmd('STAT');
+    await c.cmd('QUIT');
+    return stat;
+  } finally {
+    c.close();
+  }
 }
