@@ -126,7 +126,7 @@ class BenchClient {
 }
 
 /** One full session; returns the octets retrieved. */
-async function session(port: number, user: string, pass: string): Promise<number> {
+export async function session(port: number, user: string, pass: string): Promise<number> {
   const c = await BenchClient.open(port);
   try {
     await c.line();
@@ -146,13 +146,13 @@ async function session(port: number, user: string, pass: string): Promise<number
   }
 }
 
-async function sessionsPerSecond(port: number, concurrency: number): Promise<number> {
-  const end = performance.now() + SESSION_RUN_MS;
+export async function sessionsPerSecond(port: number, concurrency: number, user = 'alice', pass = 'teamware', runMs = SESSION_RUN_MS): Promise<number> {
+  const end = performance.now() + runMs;
   let done = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (performance.now() < end) {
-      await session(port, 'alice', 'teamware');
+      await session(port, user, pass);
       done++;
     }
   }));

@@ -1,9 +1,27 @@
 // `npm run bench`: every area's benchmark, one after the other; each prints its figures.
 // A benchmark module exports `run(): Promise<Record<string, string | number>>`.
+// `npm run bench -- --against dovecot [--rounds N] [AREA...]`: first twemu side by side with a
+// Dovecot from Debian, default and tuned (bench/versus.ts; IMAPTEST=/path adds imaptest's
+// stress profile), then the areas named (none named: core, web and staging, whose targets
+// are not Dovecot's).
+import { parseArgs } from 'node:util';
+
 const AREAS = ['core', 'staging', 'pop3', 'imap', 'web'] as const;
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const { values, positionals } = parseArgs({ options: { against: { type: 'string' }, rounds: { type: 'string' } }, allowPositionals: true });
+  let only = positionals;
+  if (values.against !== undefined) {
+    if (values.against !== 'dovecot') throw new Error(`--against knows only dovecot, not ${JSON.stringify(values.against)}`);
+    const rounds = Number(values.rounds ?? 3);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds must be an integer from 1 to 20');
+    const { against } = await import('./versus.js');
+    console.log('\n## twemu against Dovecot\n');
+    const t0 = performance.now();
+    console.log(await against(rounds));
+    console.log(`(took ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    if (!only.length) only = ['core', 'web', 'staging'];
+  }
   for (const area of AREAS) {
     if (only.length && !only.includes(area)) continue;
     let mod: { run(): Promise<Record<string, string | number>> };
