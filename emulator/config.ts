@@ -36,6 +36,8 @@ export interface SiteConfig {
   services: Record<string, Record<string, unknown>>;
   /** Which server runs the X.400 and Fax gateways and SearchPro (default: the first application server). */
   gatewayServer?: string;
+  /** Per server (by name): `web: false` for a server without the web service (no web pages, no AME; steps 3 and 6 do not apply). */
+  servers?: Record<string, { web?: boolean }>;
   /** The site's time zone (IANA name) for times shown to people (the console); default the machine's. */
   timeZone?: string;
   /** TLS: absent, a certificate created in DIR/tls/ at first start; `off`, plain text only; or `{cert, key, ca, loginRequiresTls}`. */
@@ -55,7 +57,7 @@ export function defaultConfig(): SiteConfig {
   };
 }
 
-const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock', 'timeZone', 'tls']));
+const KEYS = new Set(Object.keys(defaultConfig()).concat(['adminToken', 'gatewayServer', 'topology', 'clock', 'timeZone', 'tls', 'servers']));
 
 /** Reads a config file; every mistake is one clear error. */
 export function readConfigFile(file: string): Partial<SiteConfig> {
@@ -88,6 +90,14 @@ export function checkConfig(data: Record<string, unknown>, where = 'config'): Pa
   if (c.seed !== undefined && !Number.isInteger(c.seed)) throw new TwemuError('E_CONFIG', `${where}: seed must be an integer`);
   if (c.policies !== undefined && (typeof c.policies !== 'object' || c.policies === null)) throw new TwemuError('E_CONFIG', `${where}: policies must be a mapping of behaviour id to policy`);
   if (c.services !== undefined && (typeof c.services !== 'object' || c.services === null)) throw new TwemuError('E_CONFIG', `${where}: services must be a mapping`);
+  if (c.servers !== undefined) {
+    if (typeof c.servers !== 'object' || c.servers === null || Array.isArray(c.servers)) throw new TwemuError('E_CONFIG', `${where}: servers must be a mapping of server name to settings, e.g. {twap02: {web: false}}`);
+    for (const [name, v] of Object.entries(c.servers)) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TwemuError('E_CONFIG', `${where}: servers.${name} must be a mapping like {web: false}`);
+      for (const k of Object.keys(v)) if (k !== 'web') throw new TwemuError('E_CONFIG', `${where}: servers.${name}: unknown setting "${k}" (known: web)`);
+      if (v.web !== undefined && typeof v.web !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: servers.${name}.web must be true or false`);
+    }
+  }
   if (c.lenient !== undefined && typeof c.lenient !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: lenient must be true or false`);
   if (c.demo !== undefined && typeof c.demo !== 'boolean') throw new TwemuError('E_CONFIG', `${where}: demo must be true or false`);
   if (c.clock !== undefined) checkClockSetting(c.clock, where);

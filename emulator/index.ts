@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   adminToken?: string;
   services?: SiteConfig['services'];
   gatewayServer?: string;
+  /** Per server: `{twap02: {web: false}}` for a server without the web service. */
+  servers?: SiteConfig['servers'];
   names?: SiteConfig['names'];
   logLevel?: SiteConfig['logLevel'];
   /** The site's clock: `{now()}` (e.g. `new ManualClock(Date.parse('2026-06-15T12:00:00Z'))`) or `{start: ISO}`; default the machine's. */

@@ -50,7 +50,10 @@ export class SiteServer {
   constructor(readonly site: Site, name: string, role: ServerRole) {
     this.name = name;
     this.role = role;
-    this.services = new Set(SERVICES_BY_ROLE[role]);
+    // "Webサービスがインストールされている場合" (19.3.1 steps 3 and 6): a server may have no web service
+    // (config `servers: {NAME: {web: false}}`); the application execution module runs in it, so it goes too.
+    const settings = Object.entries(site.config.servers ?? {}).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+    this.services = new Set(SERVICES_BY_ROLE[role].filter((s) => !(settings?.web === false && (s === 'web' || s === 'ame'))));
     this.dir = join(site.config.dataDir, name);
     mkdirSync(this.dir, { recursive: true });
     this.state = loadState(this.dir);

@@ -144,6 +144,12 @@ export class Site {
       writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);
     }
     this.token = this.loadToken();
+    for (const name of Object.keys(config.servers ?? {})) {
+      if (!this.servers.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
+        for (const s of this.servers) s.close();
+        throw new TwemuError('E_CONFIG', `servers.${name}: the site has no server named ${name}`, { hint: `the servers are: ${this.servers.map((s) => s.name).join(', ')}` });
+      }
+    }
     this.cycle = new BackupCycle(dataDir, this.servers, () => this.clock.now());
     this.extensions = parts.extensions.map((f) => f());
     this.finishInterruptedMerges();

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { api, runCli, startTestSite, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 
@@ -8,6 +10,16 @@ import type { Emulator } from '../../emulator/index.js';
 // warning per broken rule in lenient mode, on both topologies.
 
 type Topo = 'single' | 'multi';
+function tempDirPath(): string {
+  const d = tempDir();
+  dirs.push(d);
+  return d.path;
+}
+function writeConfig(config: unknown): string {
+  const file = join(tempDirPath(), 'twemu.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
 const open: Emulator[] = [];
 const dirs: Array<{ remove(): void }> = [];
 afterEach(async () => {
@@ -199,4 +211,45 @@ describe('the backup cycle survives a restart', () => {
     expect(r.body.message).toContain('holds no web-service archive');
     expect((await cmd(emu, 'to tran suspend')).body.rule).toBe('cycle-in-progress');
   }, 60_000);
+});
+
+describe('a server without the web service (19.3.1: "Webサービスがインストールされている場合")', () => {
+  it('has no web or AME endpoint, skips steps 3 and 6, and the documented order passes without them', async () => {
+    const emu = await startTestSite({ topology: 'multi', appServers: 2, demo: false, servers: { twap02: { web: false } } });
+    open.push(emu);
+    const ep = emu.endpoints.servers.find((s) => s.name === 'twap02')!;
+    expect(ep.web).toBeUndefined();
+    expect(ep.ame).toBeUndefined();
+    expect(ep.pop3).toBeGreaterThan(0);
+    expect(emu.endpoints.servers.find((s) => s.name === 'twap01')!.web).toMatch(/^http:/);
+    ok(await cmd(emu, 'to tran suspend'), 'suspend');
+    ok(await cmd(emu, 'to backup on'), 'backup on');
+    const arc = await cmd(emu, 'tobkweb arc', 'twap02');
+    expect(arc.status).toBe(409);
+    expect(arc.body).toMatchObject({ error: 'E_NO_WEB_SERVICE', rule: 'no-web-service' });
+    // `--server all` archives the servers with the web service, in the documented order.
+    const all = await cmd(emu, 'tobkweb arc');
+    ok(all, 'arc all');
+    expect(all.body.results.map((r: { server: string }) => r.server)).toEqual(['twap01', 'twdir01']);
+    // Step 4 does not wait for an archive twap02 cannot make; the checklist says steps 3 and 6 do not apply to it.
+    const state = (await api(emu, 'GET', '/console/state')).body;
+    const steps = state.servers.find((s: { name: string }) => s.name === 'twap02').checklist.steps;
+    expect(steps.filter((x: { applies: boolean }) => !x.applies).map((x: { step: number }) => x.step)).toEqual([3, 6]);
+    for (let i = 0; i < 30; i++) {
+      const { next, cycle } = (await api(emu, 'GET', '/api/status')).body.procedure;
+      if (!next || !cycle.current) break;
+      expect(next.server === 'twap02' && [3, 6].includes(next.step)).toBe(false);
+      const r = next.name === 'backup' ? await backup(emu, next.server) : await cmd(emu, next.name, next.server);
+      ok(r, next.command);
+      expect(warned(r)).toEqual([]);
+    }
+    expect((await api(emu, 'GET', '/api/status')).body.procedure.cycle.last).toMatchObject({ outcome: 'completed' });
+  }, 60_000);
+
+  it('a server name the site does not have is one clear config error', async () => {
+    const r = await runCli(['serve', '--data', tempDirPath(), '--port-base', '0', '--config', writeConfig({ servers: { twap09: { web: false } } })]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('servers.twap09: the site has no server named twap09');
+  }, 30_000);
 });
