@@ -125,9 +125,9 @@ async function procedureCommand(words: string[], argv: string[]): Promise<number
 }
 
 function statusTable(servers: ServerStatus[]): string {
-  const rows = [['server', 'role', 'service', 'backup', 'staging', 'web archive', 'backup done', 'extra']];
+  const rows = [['server', 'role', 'service', 'backup', 'staging', 'web archive', 'backup done', 'sessions', 'extra']];
   for (const s of servers) {
-    const known = new Set(['name', 'role', 'services', 'service', 'backupMode', 'staging', 'webArchive', 'backupDone', 'lastBackup', 'needsLevel0']);
+    const known = new Set(['name', 'role', 'services', 'service', 'backupMode', 'staging', 'webArchive', 'backupDone', 'lastBackup', 'needsLevel0', 'sessions']);
     // Services with a state of their own (gateways, SearchPro) show it in one word; --json has the rest.
     const extra = Object.entries(s).filter(([k]) => !known.has(k)).map(([k, v]) => {
       const state = v && typeof v === 'object' ? (v as { state?: unknown }).state : undefined;
@@ -135,7 +135,7 @@ function statusTable(servers: ServerStatus[]): string {
     });
     if (s.needsLevel0) extra.unshift('next backup must be level 0');
     rows.push([s.name, s.role, s.service, s.backupMode, s.staging ? `${s.staging.writes} writes, ${s.staging.bytes} B` : '-', s.webArchive,
-      s.backupDone ? 'yes' : 'no', extra.join(' ')]);
+      s.backupDone ? 'yes' : 'no', s.sessions ? `pop3 ${s.sessions.pop3} imap ${s.sessions.imap} web ${s.sessions.web}` : '-', extra.join(' ')]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...r[i]!].length)));
   return rows.map((r) => r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join('  ').trimEnd()).join('\n');
@@ -145,7 +145,9 @@ function procedureLine(p: ReturnType<Site['procedureStatus']> | undefined): stri
   if (!p) return '';
   const c = p.cycle.current;
   const cycle = c ? `backup cycle since ${c.startedAt}${c.aborted ? ' (aborted)' : ''}` : `no backup cycle${p.cycle.last ? ` (last one ${p.cycle.last.outcome}, ended ${p.cycle.last.endedAt})` : ''}`;
-  return `${cycle}; next step: ${p.next ? `${p.next.step}, \`${p.next.command}\`` : 'none allowed in strict mode'}\n`;
+  const a = p.activity;
+  const activity = a ? `clients during the cycle: ${a.sessions.pop3} POP3, ${a.sessions.imap} IMAP, ${a.sessions.web} web session(s) open, ${a.stagedWrites} write(s) in the staging areas (19.3.1: keep client use to a minimum)\n` : '';
+  return `${cycle}; next step: ${p.next ? `${p.next.step}, \`${p.next.command}\`` : 'none allowed in strict mode'}\n${activity}`;
 }
 
 async function status(argv: string[]): Promise<number> {

@@ -44,6 +44,10 @@ export class SiteServer {
   readonly dir: string;
   readonly store: Store;
   state: LifecycleState;
+  /** Client sessions open now (19.3.1: keep client use to a minimum during the backup; the status shows it). */
+  readonly sessions = { pop3: 0, imap: 0 };
+  /** Web sessions alive now (set by the web service). */
+  webSessions: () => number = () => 0;
   /** Ports its listeners got (filled when the site starts). */
   readonly ports: Partial<Record<'pop3' | 'imap' | 'web', number>> = {};
 

@@ -53,7 +53,20 @@ export interface ServerStatus {
   backupDone: boolean;
   lastBackup: SiteServer['state']['lastBackup'];
   needsLevel0: boolean;
+  /** Client sessions open now (POP3 and IMAP connections, web sessions). */
+  sessions: { pop3: number; imap: number; web: number };
   [extra: string]: unknown;
+}
+
+/** The seed's note on client use during the backup (19.3.1), word for word. */
+export const CLIENT_USE_NOTE = 'バックアップ作業中のシステムへの負荷を抑えるため、TeamWARE Officeクライアントの利用は必要最低限としてください。';
+
+export interface ClientActivity {
+  since: string;
+  sessions: { pop3: number; imap: number; web: number };
+  /** Client writes held in the staging areas of the servers in backup mode. */
+  stagedWrites: number;
+  note: string;
 }
 
 export interface CommandResult {
@@ -307,6 +320,7 @@ export class Site {
       name: s.name, role: s.role, services: [...s.services], service: s.state.service, backupMode: s.state.backupMode,
       staging: s.state.backupMode === 'off' ? null : { writes: db.stagedCount(), bytes: db.stagingBytes() },
       webArchive: s.state.webArchive, backupDone: s.state.backupDone, lastBackup: s.state.lastBackup, needsLevel0: s.state.needsLevel0,
+      sessions: { ...s.sessions, web: s.webSessions() },
     };
     for (const ext of this.extensions) Object.assign(status, ext.status?.(s) ?? {});
     return status;
@@ -317,9 +331,27 @@ export class Site {
   }
 
   /** The backup cycle so far and what strict mode allows next (the console's checklist reads the same). */
-  procedureStatus(): { cycle: ReturnType<BackupCycle['view']>; next: NextAction | null; allowed: NextAction[] } {
+  procedureStatus(): { cycle: ReturnType<BackupCycle['view']>; next: NextAction | null; allowed: NextAction[]; activity: ClientActivity | null } {
     const allowed = allowedNow(this);
-    return { cycle: this.cycle.view(), next: allowed[0] ?? null, allowed };
+    return { cycle: this.cycle.view(), next: allowed[0] ?? null, allowed, activity: this.clientActivity() };
+  }
+
+  /**
+   * Client activity during a backup cycle (19.3.1: "バックアップ作業中も…クライアントの
+   * 利用は必要最低限としてください"): sessions open now and writes into the staging
+   * areas, so a trainer can point at it. Null outside a cycle.
+   */
+  clientActivity(): ClientActivity | null {
+    if (!this.cycle.current) return null;
+    const sessions = { pop3: 0, imap: 0, web: 0 };
+    let stagedWrites = 0;
+    for (const s of this.servers) {
+      sessions.pop3 += s.sessions.pop3;
+      sessions.imap += s.sessions.imap;
+      sessions.web += s.webSessions();
+      if (s.state.backupMode !== 'off') stagedWrites += s.store.database.stagedCount();
+    }
+    return { since: this.cycle.current.startedAt, sessions, stagedWrites, note: CLIENT_USE_NOTE };
   }
 
   // ---- listeners ------------------------------------------------------

@@ -177,6 +177,7 @@ function directoryOperation(op: ClientOperation, ctx: ClientContext, rowId: stri
   partial?: () => { effect: string; extra?: Record<string, unknown> }): ClientAnswer {
   const server = ctx.site.directoryServer;
   const c = ctxOf(op, ctx.user);
+  warnUserManagementDuringBackup(ctx.site, c);
   const busy = server.gate('directory.busy', c);
   if (busy.allowed) return normal();
   if (rowId && partial) {
@@ -189,6 +190,23 @@ function directoryOperation(op: ClientOperation, ctx: ClientContext, rowId: stri
     return fired(['directory.busy'], busy.messages, 'applied-normally', applied);
   }
   return fired(['directory.busy'], busy.messages, 'not-applied');
+}
+
+/** The seed's note on user management during an online backup (19.3.1), word for word. */
+export const USER_MANAGEMENT_NOTE = 'オンラインバックアップ中はユーザ管理情報の操作は行わないでください。';
+
+/**
+ * A user-management operation while a backup cycle runs (from the first
+ * `to tran suspend` to the last `to backup off`): a `warning` event naming the
+ * seed's note. The operation itself behaves as the catalog says.
+ */
+function warnUserManagementDuringBackup(site: Site, c: ReturnType<typeof ctxOf>): void {
+  const cycle = site.cycle.current;
+  if (!cycle) return;
+  site.events.emit({ type: 'warning', server: site.directoryServer.name, operation: c.operation, client: c.client, user: c.user,
+    rule: 'no-user-management-during-backup',
+    message: `${c.operation} during the online backup cycle (since ${cycle.startedAt}): the administrator guide says 「${USER_MANAGEMENT_NOTE}」 (19.3.1)`,
+    data: { note: USER_MANAGEMENT_NOTE, source: 'seed', cycleStartedAt: cycle.startedAt } });
 }
 
 /** The refusal of a domain outcome as the catalogue's error (4xx on the control API). */

@@ -27,9 +27,13 @@ export const startImap: ListenerFactory = async (server, opts) => {
       return;
     }
     open++;
+    server.sessions.imap++;
     let counted = true;
     new Session(socket, server, options, () => {
-      if (counted) open--;
+      if (counted) {
+        open--;
+        server.sessions.imap--;
+      }
       counted = false;
     }, opts.implicitTls === true);
   });

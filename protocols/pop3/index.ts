@@ -23,7 +23,11 @@ export const startPop3: ListenerFactory = async (server, opts) => {
       return;
     }
     open++;
-    socket.once('close', () => open--);
+    server.sessions.pop3++;
+    socket.once('close', () => {
+      open--;
+      server.sessions.pop3--;
+    });
     new Pop3Session(socket, server, options, opts.implicitTls === true).start();
   });
 };

@@ -20,6 +20,7 @@ import { adminRoutes } from './routes/admin.js';
  */
 export const webPagesPlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app, { server }) => {
   const deps: WebDeps = { server, site: server.site, sessions: new SessionStore(server.site.clock), tickets: new FrameTickets(server.site.clock) };
+  server.webSessions = () => deps.sessions.alive();
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
 

@@ -56,6 +56,14 @@ export class SessionStore {
   destroy(id: string): void {
     this.sessions.delete(id);
   }
+
+  /** Sessions not idle past the autologout (what `twemu status` counts as web sessions). */
+  alive(): number {
+    const now = this.clock.now();
+    let n = 0;
+    for (const s of this.sessions.values()) if (now - s.lastSeen <= SESSION_IDLE_MS) n++;
+    return n;
+  }
 }
 
 /** Constant-time comparison of the submitted CSRF token with the session's. */

@@ -190,7 +190,7 @@ export const consolePlugin: FastifyPluginAsync<{ site: Site; scenarios?: Console
     /** The site's next step ("next step" button): run on every server it names, in the documented order. */
     next: nextSiteStep(site, allowed),
     /** The backup cycle and the next step strict mode allows on the site (the procedure module's answer, as refusals give it). */
-    procedure: { cycle: site.cycle.view(), next: allowed[0] ?? null },
+    procedure: { cycle: site.cycle.view(), next: allowed[0] ?? null, activity: site.clientActivity() },
     /** The directory's users and their home servers (the client pickers). */
     users: site.domain.directory.list().map((a) => ({ name: a.name, homeServer: a.homeServer, isAdmin: a.isAdmin })),
     servers: site.servers.map((s) => ({ ...site.serverStatus(s), ports: { ...s.ports }, checklist: checklist(s, site, allowed) })),

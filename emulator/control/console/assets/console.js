@@ -95,6 +95,9 @@ function stepRow(server, step) {
     el('span', { class: 'controls' }, ...controls));
 }
 
+const sessionCount = (s) => (s ? s.pop3 + s.imap + s.web : 0);
+const sessionsText = (s) => (s ? `${sessionCount(s)} session(s): POP3 ${s.pop3}, IMAP ${s.imap}, web ${s.web}` : '—');
+
 function card(server) {
   const staging = server.staging ? `${server.staging.writes} write(s), ${fmtBytes(server.staging.bytes)}` : '—';
   const backup = server.backupDone
@@ -105,7 +108,9 @@ function card(server) {
     fact('backup', 'backupMode', server.backupMode.toUpperCase(), server.backupMode !== 'off' ? 'hot' : ''),
     fact('archive', 'webArchive', server.webArchive),
     fact('backed up', 'backupDone', backup),
-    fact('staging', 'staging', staging));
+    fact('staging', 'staging', staging),
+    // Client use during the backup (19.3.1: keep it to a minimum): the sessions open now, highlighted during a cycle.
+    fact('clients', 'sessions', sessionsText(server.sessions), state?.procedure?.cycle?.current && sessionCount(server.sessions) > 0 ? 'hot' : ''));
   const extensions = Object.entries(server)
     .filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v) && typeof v.state === 'string')
     .map(([key, v]) => {
