@@ -6,7 +6,7 @@
 // are not Dovecot's).
 import { parseArgs } from 'node:util';
 
-const AREAS = ['core', 'staging', 'pop3', 'imap', 'web'] as const;
+const AREAS = ['core', 'staging', 'pop3', 'imap', 'web', 'memory'] as const;
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { against: { type: 'string' }, rounds: { type: 'string' } }, allowPositionals: true });

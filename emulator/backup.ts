@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isWithin, lockDataDir, LOCK_FILE, refuseOverlap } from './lock.js';
+import { diskFull } from './disk.js';
+import { IN_PROGRESS, PARTIAL } from './backup-partial.js';
 import { CommandRefused, TwemuError, BadRequest } from './errors.js';
 import { DB_FILE } from './store/database.js';
 import { INITIAL_STATE, saveState, writeFileAtomic } from './state.js';
@@ -14,6 +17,7 @@ import { BACKUP_STEP, checkStep } from './procedure.js';
 import { digestOf, sha256File } from './digest.js';
 
 export { digestOf, sha256File };
+export { PARTIAL };
 
 // The differential backup utility (step 5) and its restore. Section 19.3.1
 // only says "差分バックアップユーティリティを使用して、すべてのサーバでバックアップします"
@@ -27,7 +31,7 @@ export { digestOf, sha256File };
 const execFileAsync = promisify(execFile);
 
 export const MANIFEST = 'manifest.json';
-export const BACKUP_FORMAT = 'twemu-backup/1';
+export const BACKUP_FORMAT = 'twemu-backup/2';
 
 export interface ManifestFile {
   path: string;
@@ -58,7 +62,15 @@ export interface BackupProgress {
   file: string;
   bytesDone: number;
   bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  /** Whether this file's bytes were copied (else an unchanged file, listed only). */
+  copied: boolean;
 }
+
+/** Backup copies and manifests hold what the database holds (passwords): owner only. */
+export const PRIVATE_FILE = 0o600;
+export const PRIVATE_DIR = 0o700;
 
 /** The files the utility copies: the database (never its WAL: that is the staging area), the ini files, the tobkweb files. */
 function backupFiles(server: SiteServer): string[] {
@@ -85,30 +97,87 @@ async function copyBytes(src: string, target: string): Promise<void> {
   }
 }
 
-/** Backups of one server under `dest`, oldest first (only complete ones: they have a manifest). */
-export function listBackups(dest: string, server: string): Manifest[] {
-  const dir = join(dest, server);
-  if (!existsSync(dir)) return [];
-  const out: Manifest[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const file = join(dir, name, MANIFEST);
-    if (!existsSync(file)) continue;
-    try {
-      const m = JSON.parse(readFileSync(file, 'utf8')) as Manifest;
-      if (m.format === BACKUP_FORMAT) out.push(m);
-    } catch {
-      /* an unreadable manifest is not a backup to build on */
-    }
+/**
+ * A manifest's text: JSON whose last field, `manifestChecksum`, is the SHA-256
+ * of every byte before its value (as PostgreSQL's backup manifests): a flipped
+ * byte anywhere, a changed `time` or `format`, is found.
+ */
+const CHECKSUM_FIELD = '"manifestChecksum": "';
+export function manifestText(m: Manifest): string {
+  const body = JSON.stringify(m, null, 2);
+  const prefix = `${body.slice(0, -2)},\n  ${CHECKSUM_FIELD}`;
+  return `${prefix}${createHash('sha256').update(prefix).digest('hex')}"\n}\n`;
+}
+
+/** Parses and checks a manifest's text: the manifest, or why it cannot be trusted. */
+export function parseManifest(text: string): Manifest | string {
+  const at = text.lastIndexOf(CHECKSUM_FIELD);
+  if (at < 0) return 'has no manifestChecksum (not written by this version, or truncated)';
+  const prefix = text.slice(0, at + CHECKSUM_FIELD.length);
+  const rest = text.slice(prefix.length);
+  const expected = createHash('sha256').update(prefix).digest('hex');
+  if (rest !== `${expected}"\n}\n`) return 'fails its checksum (the manifest was changed or damaged)';
+  let m: Manifest & { manifestChecksum?: string };
+  try {
+    m = JSON.parse(text) as Manifest & { manifestChecksum?: string };
+  } catch {
+    return 'is not valid JSON';
   }
-  return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+  if (m.format !== BACKUP_FORMAT) return `has format ${JSON.stringify(m.format)}, not ${BACKUP_FORMAT}`;
+  delete m.manifestChecksum;
+  return m;
+}
+
+/** The backups of one server under `dest` (oldest first) and every folder that is not a readable, intact one. */
+export function readBackups(dest: string, server: string): { manifests: Manifest[]; problems: string[] } {
+  const dir = join(dest, server);
+  const manifests: Manifest[] = [];
+  const problems: string[] = [];
+  if (!existsSync(dir)) return { manifests, problems };
+  for (const name of readdirSync(dir).sort()) {
+    // A backup being written (or one a crash interrupted) is not a backup yet.
+    if (name.endsWith(PARTIAL)) continue;
+    const where = `${server}/${name}`;
+    if (!lstatSync(join(dir, name)).isDirectory()) {
+      problems.push(`${where}: not a backup folder (a file or link)`);
+      continue;
+    }
+    const file = join(dir, name, MANIFEST);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      problems.push(`${where}: ${MANIFEST} ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read (${(err as NodeJS.ErrnoException).code})`}`);
+      continue;
+    }
+    const m = parseManifest(text);
+    if (typeof m === 'string') problems.push(`${where}: ${MANIFEST} ${m}`);
+    else if (m.id !== name) problems.push(`${where}: ${MANIFEST} names backup ${JSON.stringify(m.id)}, not the folder's name`);
+    else if (m.server !== server) problems.push(`${where}: ${MANIFEST} is a backup of ${JSON.stringify(m.server)}, not ${server}`);
+    else manifests.push(m);
+  }
+  manifests.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+  return { manifests, problems };
+}
+
+/** Backups of one server under `dest`, oldest first (the intact ones; `readBackups` says what else is there). */
+export function listBackups(dest: string, server: string): Manifest[] {
+  return readBackups(dest, server).manifests;
 }
 
 function newId(level: number, now: number): string {
   return `${new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z')}-L${level}`;
 }
 
-/** Runs the differential backup of one server into `dest/<server>/<id>/`. */
-export async function runBackup(site: Site, server: SiteServer, opts: { level: number; dest: string; lenient?: boolean; onProgress?: (p: BackupProgress) => void }): Promise<Manifest & { warnings: string[] }> {
+
+/** The checks `runBackup` makes before copying anything (the job route runs them before answering). */
+export interface Preflight {
+  base: Manifest | null;
+  /** Order rules of step 5 broken on purpose (lenient mode). */
+  warnings: string[];
+}
+
+export function backupPreflight(site: Site, server: SiteServer, opts: { level: number; dest: string; lenient?: boolean }): Preflight {
   const level = opts.level;
   if (level !== 0 && level !== 1 && level !== 2) throw new BadRequest('E_LEVEL', `backup level must be 0, 1 or 2, not ${JSON.stringify(level)}`);
   if (server.state.backupMode !== 'on') {
@@ -118,64 +187,239 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     throw new CommandRefused('E_LEVEL0_REQUIRED', `${server.name} was restored: the first backup after a restore must be level 0 (an emulator default)`, 'run `twemu backup --level 0`', 'level0-after-restore');
   }
   const dest = resolve(opts.dest);
-  const previous = listBackups(dest, server.name);
+  // The destination must not be (or hold) the data folder, nor lie in what the site owns there.
+  const data = site.config.dataDir;
+  if (isWithin(data, dest)) throw new BadRequest('E_OVERLAP', `--dest ${dest} is or holds the site's data folder ${data}`, 'back up into a folder outside the data folder');
+  const owned = [...site.servers.map((x) => x.name), 'site.json', 'endpoints.json', 'admin-token', LOCK_FILE];
+  if (isWithin(dest, data) && owned.some((n) => isWithin(dest, join(data, n)))) {
+    throw new BadRequest('E_OVERLAP', `--dest ${dest} lies inside ${relative(data, dest).split(sep)[0]} of the site's data folder`, 'back up into a folder outside the data folder');
+  }
   let base: Manifest | null = null;
   if (level > 0) {
-    const candidates = previous.filter((m) => (level === 1 ? m.level === 0 : m.level <= 1));
+    const { manifests, problems } = readBackups(dest, server.name);
+    if (problems.length) {
+      throw new CommandRefused('E_BACKUP_INVALID', `cannot build a level ${level} backup on ${join(dest, server.name)}: ${problems[0]}`, `run \`twemu backup verify --from ${dest}\`, or start a new chain with \`twemu backup --level 0\``, 'intact-base');
+    }
+    const candidates = manifests.filter((m) => (level === 1 ? m.level === 0 : m.level <= 1));
     base = candidates.at(-1) ?? null;
     if (!base) throw new CommandRefused('E_NO_BASE', `no level ${level === 1 ? '0' : '0 or 1'} backup of ${server.name} in ${dest} to build a level ${level} on`, 'run `twemu backup --level 0` first', 'level0-first');
   }
-  // Step 5's place in the procedure (after step 4 and step 3 on every server), as every other step's: procedure.ts.
-  // The utility's own refusals above (backup mode, levels) come first, as state rules do.
+  // Step 5's place in the procedure (after step 4 and step 3 on every server; not while a backup of it runs), as
+  // every other step's: procedure.ts. The utility's own refusals above (backup mode, levels) come first, as state rules do.
   const warnings = checkStep(site, server, BACKUP_STEP, { lenient: opts.lenient ?? site.config.lenient });
+  return { base, warnings };
+}
+
+/** Runs the differential backup of one server into `dest/<server>/<id>/` (files 0600, folders 0700). */
+export async function runBackup(site: Site, server: SiteServer, opts: { level: number; dest: string; lenient?: boolean; preflight?: Preflight; onProgress?: (p: BackupProgress) => void }): Promise<Manifest & { warnings: string[] }> {
+  const level = opts.level;
+  const { base, warnings } = opts.preflight ?? backupPreflight(site, server, opts);
+  const dest = resolve(opts.dest);
+  const serverDest = join(dest, server.name);
   const id = newId(level, site.clock.now());
-  const finalDir = join(dest, server.name, id);
-  const workDir = `${finalDir}.partial`;
-  rmSync(workDir, { recursive: true, force: true });
-  mkdirSync(workDir, { recursive: true });
+  const finalDir = join(serverDest, id);
+  const workDir = `${finalDir}${PARTIAL}`;
   const paths = backupFiles(server);
   const sizes = paths.map((p) => statSync(join(server.dir, p)).size);
   const total = sizes.reduce((a, b) => a + b, 0);
-  let done = 0;
-  let bytesCopied = 0;
-  const files: ManifestFile[] = [];
-  for (const [i, path] of paths.entries()) {
-    const src = join(server.dir, path);
-    const prior = base?.files.find((f) => f.path === path);
-    const target = join(workDir, path);
-    mkdirSync(dirname(target), { recursive: true });
-    // The digest and the copy run side by side (the copy in libuv's thread pool, as
-    // `cp` would do it); an unchanged file is not copied, only listed.
-    const shaPromise = digestOf(server, src);
-    if (prior) {
-      const sha = await shaPromise;
-      if (prior.sha256 === sha) {
-        files.push({ path, size: sizes[i]!, sha256: sha, copied: false, from: prior.from });
-        continue;
+  const marker = join(server.dir, IN_PROGRESS);
+  try {
+    mkdirSync(serverDest, { recursive: true, mode: PRIVATE_DIR });
+    // Leftovers of an interrupted backup of this server (one backup per server runs at a time).
+    for (const name of readdirSync(serverDest)) if (name.endsWith(PARTIAL)) rmSync(join(serverDest, name), { recursive: true, force: true });
+    writeFileSync(marker, `${workDir}\n`, { mode: PRIVATE_FILE });
+    mkdirSync(workDir, { recursive: true, mode: PRIVATE_DIR });
+    let done = 0;
+    let bytesCopied = 0;
+    const files: ManifestFile[] = [];
+    for (const [i, path] of paths.entries()) {
+      const src = join(server.dir, path);
+      const prior = base?.files.find((f) => f.path === path);
+      const target = join(workDir, path);
+      mkdirSync(dirname(target), { recursive: true, mode: PRIVATE_DIR });
+      // The digest and the copy run side by side (the copy in libuv's thread pool, as
+      // `cp` would do it); an unchanged file is not copied, only listed.
+      const shaPromise = digestOf(server, src);
+      let copied = true;
+      if (prior) {
+        const sha = await shaPromise;
+        if (prior.sha256 === sha) copied = false;
+        else await copyBytes(src, target);
+      } else {
+        await Promise.all([shaPromise, copyBytes(src, target)]);
       }
-      await copyBytes(src, target);
-    } else {
-      await Promise.all([shaPromise, copyBytes(src, target)]);
+      const sha = await shaPromise;
+      if (copied) {
+        chmodSync(target, PRIVATE_FILE);
+        if (statSync(target).size !== sizes[i]) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
+        bytesCopied += sizes[i]!;
+      }
+      done += sizes[i]!;
+      files.push({ path, size: sizes[i]!, sha256: sha, copied, from: copied ? id : prior!.from });
+      opts.onProgress?.({ server: server.name, file: path, bytesDone: done, bytesTotal: total, filesDone: i + 1, filesTotal: paths.length, copied });
+      if (process.env.TWEMU_FAULT === 'backup-copy') process.kill(process.pid, 'SIGKILL');
+      // Fault injection for the tests: a slow copy (ms per file), a full disk.
+      const slow = /^backup-slow:(\d+)$/.exec(process.env.TWEMU_FAULT ?? '');
+      if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
+      if (process.env.TWEMU_FAULT === 'backup-enospc' && copied) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
     }
-    const sha = await shaPromise;
-    if (statSync(target).size !== sizes[i]) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
-    done += sizes[i]!;
-    opts.onProgress?.({ server: server.name, file: path, bytesDone: done, bytesTotal: total });
-    files.push({ path, size: sizes[i]!, sha256: sha, copied: true, from: id });
-    bytesCopied += sizes[i]!;
-    if (process.env.TWEMU_FAULT === 'backup-copy') process.kill(process.pid, 'SIGKILL');
+    const manifest: Manifest = {
+      format: BACKUP_FORMAT, id, server: server.name, role: server.role, level: level as 0 | 1 | 2, basedOn: base?.id ?? null,
+      time: new Date(site.clock.now()).toISOString(), backupOnAt: server.state.backupOnAt,
+      site: { topology: site.topology, servers: site.servers.map((s) => ({ name: s.name, role: s.role })) }, files, bytesCopied,
+    };
+    writeFileAtomic(join(workDir, MANIFEST), manifestText(manifest), PRIVATE_FILE);
+    renameSync(workDir, finalDir);
+    rmSync(marker, { force: true });
+    server.setState({ backupDone: true, needsLevel0: false, lastBackup: { level, dest, time: manifest.time, id } }, `backup level ${level}`);
+    site.cycle.record(server, BACKUP_STEP.step, { backup: { id, level, withArchive: files.some((f) => f.path.startsWith(`${WEB_ARCHIVE_DIR}/`)) } });
+    site.events.emit({ type: 'backup', server: server.name, operation: `backup --level ${level}`, message: `level ${level} backup ${id} of ${server.name} done (${files.filter((f) => f.copied).length} of ${files.length} file(s) copied, ${bytesCopied} bytes)`, data: { id, level, dest, bytesCopied } });
+    return { ...manifest, warnings };
+  } catch (err) {
+    // Nothing half-written remains.
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(marker, { force: true });
+    throw diskFull(err, serverDest, total);
   }
-  const manifest: Manifest = {
-    format: BACKUP_FORMAT, id, server: server.name, role: server.role, level: level as 0 | 1 | 2, basedOn: base?.id ?? null,
-    time: new Date(site.clock.now()).toISOString(), backupOnAt: server.state.backupOnAt,
-    site: { topology: site.topology, servers: site.servers.map((s) => ({ name: s.name, role: s.role })) }, files, bytesCopied,
-  };
-  writeFileAtomic(join(workDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(workDir, finalDir);
-  server.setState({ backupDone: true, needsLevel0: false, lastBackup: { level, dest, time: manifest.time, id } }, `backup level ${level}`);
-  site.cycle.record(server, BACKUP_STEP.step, { backup: { id, level, withArchive: files.some((f) => f.path.startsWith(`${WEB_ARCHIVE_DIR}/`)) } });
-  site.events.emit({ type: 'backup', server: server.name, operation: `backup --level ${level}`, message: `level ${level} backup ${id} of ${server.name} done (${files.filter((f) => f.copied).length} of ${files.length} file(s) copied, ${bytesCopied} bytes)`, data: { id, level, dest, bytesCopied } });
-  return { ...manifest, warnings };
+}
+
+export interface VerifyResult {
+  from: string;
+  /** One line per problem; empty when every check held. */
+  problems: string[];
+  servers: Array<{ server: string; backups: number; files: number; bytes: number; latest: string | null }>;
+}
+
+const ID_RE = /^[0-9A-Za-z_-]{1,64}$/;
+
+/** Why a manifest's file path cannot be trusted, or null: relative, no `..` or `.` parts, no empty parts, no backslashes. */
+function badPath(path: unknown): string | null {
+  if (typeof path !== 'string' || !path) return 'is not a non-empty string';
+  if (isAbsolute(path)) return 'is absolute';
+  if (path.includes('\\') || path.includes('\0')) return 'contains a backslash or NUL';
+  if (path.split('/').some((part) => part === '' || part === '.' || part === '..')) return 'has an empty, "." or ".." part';
+  return null;
+}
+
+/** Why a backup file does not match its manifest entry, or null. */
+async function checkFile(file: string, size: number, sha256: string, shas: Map<string, Promise<string>>): Promise<string | null> {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return 'is missing';
+  }
+  if (!st.isFile()) return 'is not a regular file';
+  if (st.size !== size) return `is corrupted (${st.size} bytes, the manifest says ${size})`;
+  let sha = shas.get(file);
+  if (!sha) shas.set(file, (sha = sha256File(file)));
+  if ((await sha) !== sha256) return 'is corrupted (SHA-256 does not match the manifest)';
+  return null;
+}
+
+/**
+ * `twemu backup verify`: every manifest (checksum, format, id, server), the
+ * chain L0 -> L1 -> L2 (every base present and intact, of the right level,
+ * older), every file (path relative and inside its server folder, a regular
+ * file, size and SHA-256 as listed). Restore runs it first and writes nothing
+ * when any problem is found.
+ */
+export async function verifyBackups(fromDir: string, opts: { server?: string } = {}): Promise<VerifyResult> {
+  const from = resolve(fromDir);
+  const problems: string[] = [];
+  const servers: VerifyResult['servers'] = [];
+  if (!existsSync(from) || !statSync(from).isDirectory()) return { from, problems: [`${from}: no such backup folder`], servers };
+  const names = opts.server ? [opts.server] : readdirSync(from).filter((n) => lstatSync(join(from, n)).isDirectory()).sort();
+  const checked = new Map<string, Promise<string | null>>();
+  const reported = new Set<string>();
+  const shas = new Map<string, Promise<string>>();
+  const layouts: Manifest['site'][] = [];
+  for (const server of names) {
+    if (!ID_RE.test(server)) {
+      problems.push(`${server}: not a server folder name`);
+      continue;
+    }
+    const serverDir = join(from, server);
+    const { manifests, problems: folderProblems } = readBackups(from, server);
+    problems.push(...folderProblems);
+    const byId = new Map(manifests.map((m) => [m.id, m]));
+    let files = 0;
+    let bytes = 0;
+    for (const m of manifests) {
+      const where = `${server}/${m.id}`;
+      if (![0, 1, 2].includes(m.level)) problems.push(`${where}: level ${JSON.stringify(m.level)} is not 0, 1 or 2`);
+      // The chain: every base present, intact, of a lower level, older.
+      const chain = [m.id];
+      let chainOk = true;
+      if (m.level === 0 && m.basedOn !== null) problems.push(`${where}: a level 0 backup is based on ${JSON.stringify(m.basedOn)}`);
+      if (m.level > 0 && m.basedOn === null) problems.push(`${where}: a level ${m.level} backup without a base`);
+      for (let cur = m; cur.basedOn !== null && cur.level > 0;) {
+        const base = byId.get(cur.basedOn);
+        if (!base) {
+          problems.push(`${where}: based on ${cur.basedOn}, which is missing or unreadable`);
+          chainOk = false;
+          break;
+        }
+        if (chain.includes(base.id) || chain.length > 3) {
+          problems.push(`${where}: the chain loops`);
+          chainOk = false;
+          break;
+        }
+        const allowed = cur.level === 1 ? [0] : [0, 1];
+        if (!allowed.includes(base.level)) problems.push(`${where}: level ${cur.level} backup ${cur.id} is based on level ${base.level} backup ${base.id}`);
+        if (!(base.time < cur.time)) problems.push(`${where}: base ${base.id} is not older than ${cur.id}`);
+        chain.push(base.id);
+        cur = base;
+      }
+      if (!Array.isArray(m.files) || !m.files.some((f) => f?.path === DB_FILE)) problems.push(`${where}: the manifest lists no ${DB_FILE}`);
+      for (const f of Array.isArray(m.files) ? m.files : []) {
+        const why = badPath(f?.path);
+        if (why) {
+          problems.push(`${where}: file path ${JSON.stringify(f?.path)} ${why}`);
+          continue;
+        }
+        if (typeof f.from !== 'string' || !ID_RE.test(f.from)) {
+          problems.push(`${where}: ${f.path}: "from" ${JSON.stringify(f.from)} is not a backup id`);
+          continue;
+        }
+        if (f.copied && f.from !== m.id) problems.push(`${where}: ${f.path} is marked copied but held by ${f.from}`);
+        if (chainOk && !chain.includes(f.from)) {
+          problems.push(`${where}: ${f.path} is held by ${f.from}, which is not in its chain (${[...chain].reverse().join(' -> ')})`);
+          continue;
+        }
+        const file = resolve(serverDir, f.from, f.path);
+        if (!file.startsWith(serverDir + sep)) {
+          problems.push(`${where}: ${f.path} lies outside the server folder`);
+          continue;
+        }
+        files++;
+        bytes += f.size;
+        // A file several manifests list is checked (and reported) once.
+        const fileWhere = `${server}/${f.from}/${f.path}`;
+        const key = `${file}\0${f.size}\0${f.sha256}`;
+        let check = checked.get(key);
+        if (!check) checked.set(key, (check = checkFile(file, f.size, f.sha256, shas)));
+        const why2 = await check;
+        if (why2 && !reported.has(key)) {
+          reported.add(key);
+          problems.push(`${fileWhere}: ${why2}`);
+        }
+      }
+    }
+    const latest = manifests.at(-1) ?? null;
+    if (latest) layouts.push(latest.site);
+    if (!manifests.length && !folderProblems.length && opts.server) problems.push(`${server}: no backups of this server in ${from}`);
+    servers.push({ server, backups: manifests.length, files, bytes, latest: latest?.id ?? null });
+  }
+  // Without --server: every server of the site's layout must be there.
+  if (!opts.server) {
+    const layout = layouts[0];
+    for (const s of layout?.servers ?? []) {
+      if (!names.includes(s.name)) problems.push(`${s.name}: missing (part of the ${layout!.topology}-server site)`);
+    }
+    if (!servers.some((s) => s.backups > 0) && !problems.length) problems.push(`${from}: no backups`);
+  }
+  return { from, problems, servers };
 }
 
 export interface RestoreResult {
@@ -184,70 +428,74 @@ export interface RestoreResult {
 }
 
 /**
- * Restores the latest backup of every server found in `from` into `dataDir`,
- * verifying every file's SHA-256 first. Everything is assembled in a temporary
- * folder and moved into place only when all of it checked out: a missing or
- * corrupted file leaves `dataDir` untouched.
+ * Restores the latest backup of every server found in `from` into `dataDir`.
+ * The whole backup folder is verified first (`verifyBackups`); any problem
+ * refuses the restore before anything is written. Everything is assembled in a
+ * temporary folder and moved into place only when all of it checked out. The
+ * target must not overlap the backup folder, must not be in use by a running
+ * site, and must be empty (or hold a site and --force).
  */
 export async function restore(opts: { from: string; dataDir: string; force?: boolean }): Promise<RestoreResult> {
   const from = resolve(opts.from);
   const dataDir = resolve(opts.dataDir);
   if (!existsSync(from)) throw new TwemuError('E_NO_BACKUP', `no backup folder ${from}`);
-  const serverNames = readdirSync(from).filter((n) => statSync(join(from, n)).isDirectory() && listBackups(from, n).length > 0);
-  if (!serverNames.length) throw new TwemuError('E_NO_BACKUP', `no backups in ${from}`, { hint: 'point --from at the --dest folder of `twemu backup`' });
-  if (existsSync(join(dataDir, 'site.json')) && !opts.force) {
-    throw new TwemuError('E_DATA_IN_USE', `${dataDir} already holds a site`, { hint: 'restore into a new folder, or pass --force to replace it (stop the site first)' });
-  }
-  const plans = serverNames.map((name) => {
-    const all = listBackups(from, name);
-    const target = all.at(-1)!;
-    const chain: string[] = [];
-    for (let m: Manifest | undefined = target; m; m = m.basedOn ? all.find((x) => x.id === m!.basedOn) : undefined) {
-      chain.unshift(m.id);
-      if (m.basedOn && !all.some((x) => x.id === m!.basedOn)) throw new TwemuError('E_BACKUP_CHAIN', `backup ${m.id} of ${name} is based on ${m.basedOn}, which is missing from ${from}`);
-    }
-    return { name, target, chain };
-  });
-  const layout = plans[0]!.target.site;
-  for (const s of layout.servers) {
-    if (!plans.some((p) => p.name === s.name)) throw new TwemuError('E_BACKUP_INCOMPLETE', `the backup of server ${s.name} (part of the ${layout.topology}-server site) is missing from ${from}`);
-  }
-  // Verify everything before writing anything.
-  for (const p of plans) {
-    for (const f of p.target.files) {
-      const src = join(from, p.name, f.from, f.path);
-      if (!existsSync(src)) throw new TwemuError('E_BACKUP_MISSING_FILE', `${relative(from, src)} is missing`, { hint: 'the backup is incomplete; restore from another one' });
-      const sha = await sha256File(src);
-      if (sha !== f.sha256) throw new TwemuError('E_BACKUP_CORRUPT', `${relative(from, src)} is corrupted (SHA-256 does not match the manifest)`, { hint: 'restore from another backup' });
-    }
-  }
-  const work = `${dataDir}.restoring-${process.pid}`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
+  refuseOverlap({ flag: '--from', path: from }, { flag: '--data', path: dataDir });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  const lock = lockDataDir(dataDir, 'twemu restore');
   try {
-    for (const p of plans) {
-      const dir = join(work, p.name);
-      for (const f of p.target.files) {
-        const target = join(dir, f.path);
-        mkdirSync(dirname(target), { recursive: true });
-        await copyFile(join(from, p.name, f.from, f.path), target);
-        if ((await sha256File(target)) !== f.sha256) throw new TwemuError('E_RESTORE_COPY', `copy of ${f.path} does not match its SHA-256`);
-      }
-      // The web-service archive is restored data, not a pending procedure step.
-      rmSync(join(dir, WEB_ARCHIVE_DIR), { recursive: true, force: true });
-      mkdirSync(join(dir, 'restored-web-archive'), { recursive: true });
-      for (const f of p.target.files.filter((x) => x.path.startsWith(`${WEB_ARCHIVE_DIR}/`))) {
-        await copyFile(join(from, p.name, f.from, f.path), join(dir, 'restored-web-archive', f.path.slice(WEB_ARCHIVE_DIR.length + 1)));
-      }
-      saveState(dir, { ...INITIAL_STATE, needsLevel0: true });
+    const present = readdirSync(dataDir).filter((n) => n !== LOCK_FILE);
+    if (existsSync(join(dataDir, 'site.json'))) {
+      if (!opts.force) throw new TwemuError('E_DATA_IN_USE', `${dataDir} already holds a site`, { hint: 'restore into a new folder, or pass --force to replace it (stop the site first)' });
+    } else if (present.length) {
+      throw new TwemuError('E_DATA_NOT_EMPTY', `${dataDir} is not empty and holds no site (${present.length} entr${present.length === 1 ? 'y' : 'ies'}, e.g. ${present[0]})`, { hint: 'restore into a new or empty folder' });
     }
-    writeFileAtomic(join(work, 'site.json'), `${JSON.stringify({ ...layout, createdAt: new Date().toISOString(), restoredFrom: from }, null, 2)}\n`);
-    mkdirSync(dataDir, { recursive: true });
-    for (const p of plans) rmSync(join(dataDir, p.name), { recursive: true, force: true });
-    for (const f of ['site.json', 'endpoints.json']) rmSync(join(dataDir, f), { force: true });
-    for (const name of readdirSync(work)) renameSync(join(work, name), join(dataDir, name));
-  } finally {
+    const verified = await verifyBackups(from);
+    if (verified.problems.length) {
+      const more = verified.problems.length - 1;
+      throw new TwemuError('E_BACKUP_INVALID', `the backup in ${from} failed verification: ${verified.problems[0]}${more ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : ''}`,
+        { hint: `nothing was restored; \`twemu backup verify --from ${from}\` lists every problem` });
+    }
+    const plans = verified.servers.filter((v) => v.backups > 0).map((v) => {
+      const all = listBackups(from, v.server);
+      const target = all.at(-1)!;
+      const chain: string[] = [];
+      for (let m: Manifest | undefined = target; m; m = m.basedOn ? all.find((x) => x.id === m!.basedOn) : undefined) chain.unshift(m.id);
+      return { name: v.server, target, chain };
+    });
+    const layout = plans[0]!.target.site;
+    const work = join(dirname(dataDir), `.${basename(dataDir)}.restoring-${process.pid}`);
     rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true, mode: PRIVATE_DIR });
+    try {
+      for (const p of plans) {
+        const dir = join(work, p.name);
+        for (const f of p.target.files) {
+          const target = join(dir, f.path);
+          mkdirSync(dirname(target), { recursive: true, mode: PRIVATE_DIR });
+          await copyBytes(join(from, p.name, f.from, f.path), target);
+          chmodSync(target, PRIVATE_FILE);
+          if ((await sha256File(target)) !== f.sha256) throw new TwemuError('E_RESTORE_COPY', `copy of ${f.path} does not match its SHA-256`);
+        }
+        // The web-service archive is restored data, not a pending procedure step.
+        rmSync(join(dir, WEB_ARCHIVE_DIR), { recursive: true, force: true });
+        mkdirSync(join(dir, 'restored-web-archive'), { recursive: true, mode: PRIVATE_DIR });
+        for (const f of p.target.files.filter((x) => x.path.startsWith(`${WEB_ARCHIVE_DIR}/`))) {
+          await copyFile(join(from, p.name, f.from, f.path), join(dir, 'restored-web-archive', f.path.slice(WEB_ARCHIVE_DIR.length + 1)));
+        }
+        saveState(dir, { ...INITIAL_STATE, needsLevel0: true });
+      }
+      writeFileAtomic(join(work, 'site.json'), `${JSON.stringify({ ...layout, createdAt: new Date().toISOString(), restoredFrom: from }, null, 2)}\n`);
+      for (const p of plans) rmSync(join(dataDir, p.name), { recursive: true, force: true });
+      for (const f of ['site.json', 'endpoints.json']) rmSync(join(dataDir, f), { force: true });
+      for (const name of readdirSync(work)) renameSync(join(work, name), join(dataDir, name));
+      chmodSync(dataDir, PRIVATE_DIR);
+    } catch (err) {
+      throw diskFull(err, work);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return { dataDir, servers: plans.map((p) => ({ server: p.name, backup: p.target.id, level: p.target.level, chain: p.chain, files: p.target.files.length })) };
+  } finally {
+    lock.release();
   }
-  return { dataDir, servers: plans.map((p) => ({ server: p.name, backup: p.target.id, level: p.target.level, chain: p.chain, files: p.target.files.length })) };
 }

@@ -20,7 +20,8 @@ const USAGE = `usage: twemu <command> [options]
   tobkweb arc | tobkweb rm
         [--server NAME|all] [--lenient] [--json] [--data DIR | --url URL] [--token T]
   backup --level 0|1|2 --dest DIR [--server NAME|all] [--lenient] [--data DIR | --url URL]
-  restore --from DIR --data DIR
+  backup verify --from DIR [--server NAME] [--json]
+  restore --from DIR --data DIR [--force]
   status [--json] [--data DIR | --url URL]
   catalog [--json | --markdown] [--data DIR | --url URL] [--config FILE]
   scenario run FILE... [--junit FILE] [--seed N] | scenario run --list

@@ -119,6 +119,14 @@ export const ERRORS = {
   E_BACKUP_MISSING_FILE: { status: 400, ame: -2, message: 'a backed-up file is missing' },
   E_BACKUP_CORRUPT: { status: 400, ame: -2, message: 'a backed-up file is corrupted' },
   E_RESTORE_COPY: { status: 500, message: 'a restored copy does not match its checksum' },
+  E_BACKUP_INVALID: { status: 409, message: 'the backup failed verification (twemu backup verify)' },
+  E_BACKUP_RUNNING: { status: 409, message: 'a differential backup of the server is still running' },
+  E_NO_JOB: { status: 404, ame: -3, message: 'no such backup job' },
+  E_OVERLAP: { status: 400, ame: -2, message: 'two folders overlap (--from, --data, --dest)' },
+  E_DATA_NOT_EMPTY: { status: 400, ame: -2, message: 'the folder is not empty and holds no site' },
+  E_DATA_LOCKED: { status: 409, message: 'the data folder is in use by another twemu process' },
+  // Resources
+  E_DISK_FULL: { status: 507, imap: 'OVERQUOTA', pop3: 'SYS/TEMP', ame: -8, message: 'no space left on the disk; nothing was written' },
   // Start-up, configuration, CLI
   E_CONFIG: { status: 400, ame: -2, message: 'the configuration is invalid' },
   E_TOPOLOGY: { status: 400, ame: -2, message: 'the data directory holds another site layout' },
@@ -128,6 +136,7 @@ export const ERRORS = {
   E_USAGE: { status: 400, ame: -2, exit: 2, message: 'the command line is malformed' },
   E_NO_TOKEN: { status: 401, message: 'no admin token' },
   E_NO_SITE: { status: 503, message: 'no running site' },
+  E_SITE_TIMEOUT: { status: 504, message: 'the site did not answer in time' },
   E_WRITE: { status: 500, message: 'cannot write the file' },
   E_SCENARIO_FILE: { status: 400, ame: -2, message: 'cannot read the scenario file' },
   E_SCENARIO_INVALID: { status: 400, ame: -2, message: 'the scenario file does not validate' },

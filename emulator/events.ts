@@ -40,12 +40,30 @@ export interface TwEvent {
 
 export type EventInput = Omit<TwEvent, 'seq' | 'time'>;
 
-const KEEP = 5000;
+/** The history keeps at most this many events... */
+export const EVENT_HISTORY_MAX_EVENTS = 5000;
+/** ...and at most about this many bytes of them (JSON), the oldest dropped first. */
+export const EVENT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;
+/** A text field of an event (message, operation, user, ...) longer than this is cut. */
+export const EVENT_TEXT_MAX = 4096;
+
+/** Cuts every long string of an event (hostile input must not become a huge event). */
+function clip<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (value.length > EVENT_TEXT_MAX ? `${value.slice(0, EVENT_TEXT_MAX)}... [${value.length - EVENT_TEXT_MAX} more characters cut]` : value) as T;
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return (value.length > 100 ? [...value.slice(0, 100).map((v) => clip(v, depth + 1)), `[${value.length - 100} more cut]`] : value.map((v) => clip(v, depth + 1))) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = clip(v, depth + 1);
+  return out as T;
+}
 
 /** The site's event stream: a bounded history plus live listeners. */
 export class EventLog {
   private readonly emitter = new EventEmitter();
   private readonly history: TwEvent[] = [];
+  /** JSON size of each event in `history` (same order), and their sum. */
+  private readonly sizes: number[] = [];
+  private bytes = 0;
   private seq = 0;
 
   constructor(private readonly clock: Clock = systemClock) {
@@ -53,9 +71,17 @@ export class EventLog {
   }
 
   emit(input: EventInput): TwEvent {
-    const event: TwEvent = { seq: ++this.seq, time: new Date(this.clock.now()).toISOString(), ...input };
+    const event: TwEvent = { seq: ++this.seq, time: new Date(this.clock.now()).toISOString(), ...clip(input) };
+    const size = JSON.stringify(event).length;
     this.history.push(event);
-    if (this.history.length > KEEP) this.history.splice(0, this.history.length - KEEP);
+    this.sizes.push(size);
+    this.bytes += size;
+    let drop = 0;
+    while (this.history.length - drop > 1 && (this.history.length - drop > EVENT_HISTORY_MAX_EVENTS || this.bytes > EVENT_HISTORY_MAX_BYTES)) this.bytes -= this.sizes[drop++]!;
+    if (drop) {
+      this.history.splice(0, drop);
+      this.sizes.splice(0, drop);
+    }
     this.emitter.emit('event', event);
     return event;
   }

@@ -75,6 +75,14 @@ const pastStep1 = (site: Site) => site.cycle.reached([3, 4, 5, 6, 7]);
 const stepNotComplete = (step: number, what: string, list: SiteServer[]) =>
   `step ${step} is not complete: ${names(list)} ${be(list)} ${what}`;
 
+/** A running differential backup (a job of POST /api/backups) reads the server's files: nothing may change them until it ends. */
+const backupRunning: Rule = {
+  id: 'backup-running', kind: 'state', code: 'E_BACKUP_RUNNING',
+  broken: (s) => s.backupJob !== null,
+  message: (s) => `${s.name}: a differential backup is still running (job ${s.backupJob})`,
+  hint: (s) => `wait for it to finish (\`GET /api/backups/jobs/${s.backupJob}\`), then run the command again`,
+};
+
 export const PROCEDURE: Record<CommandName, CommandSpec> = {
   'to tran suspend': {
     name: 'to tran suspend', step: 1, allOrder: 'applications-first', applies: always,
@@ -103,7 +111,13 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     ],
     apply: (s) => {
       s.store.database.beginStaging();
-      s.setState({ backupMode: 'on', backupDone: false, backupOnAt: s.store.database.now() }, 'to backup on');
+      try {
+        s.setState({ backupMode: 'on', backupDone: false, backupOnAt: s.store.database.now() }, 'to backup on');
+      } catch (err) {
+        // Not saved: backup mode did not begin (memory, disk and the database agree).
+        s.store.database.abortStaging();
+        throw err;
+      }
       // The pinned database file will not change until `to backup off`: digest it in the background for step 5.
       digestOf(s, s.store.database.file).catch(() => undefined);
       s.site.events.emit({ type: 'staging', server: s.name, operation: 'allocated', message: `staging area allocated in ${s.dir}` });
@@ -162,6 +176,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
         message: (s) => `${s.name} has no web service (steps 3 and 6 do not apply to it)`, hint: () => 'run tobkweb on a server with the web service' },
       { id: 'no-archive', kind: 'state', inEffect: true, code: 'E_NO_ARCHIVE', broken: (s) => s.state.webArchive !== 'present',
         message: (s) => `${s.name}: there is no web-service archive to remove`, hint: () => 'nothing to do' },
+      backupRunning,
       // Only an archive made in this cycle must be backed up first (one left by an aborted cycle may go).
       { id: 'backup-before-rm', kind: 'order', cycle: true, code: 'E_NOT_BACKED_UP',
         broken: (s, site) => site.cycle.archivedInCycle(s.name) && (notBackedUp(site).length > 0 || !site.cycle.backup(s.name)?.withArchive),
@@ -186,6 +201,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
     rules: [
       { id: 'not-backup-on', kind: 'state', inEffect: true, code: 'E_NOT_BACKUP_ON', broken: (s) => s.state.backupMode === 'off',
         message: (s) => `${s.name} is not in backup mode`, hint: () => 'nothing to do' },
+      backupRunning,
       { id: 'all-backups-done', kind: 'order', cycle: true, code: 'E_BACKUP_NOT_DONE',
         broken: (_s, site) => notBackedUp(site).length > 0,
         message: (s, site) => `cannot end backup mode on ${s.name}: the differential backup has not finished on ${names(notBackedUp(site))} (step 7 comes after step 5 on every server)`,
@@ -210,6 +226,7 @@ export const PROCEDURE: Record<CommandName, CommandSpec> = {
 export const BACKUP_STEP: StepSpec = {
   name: 'backup', step: 5, allOrder: 'any', applies: always,
   rules: [
+    backupRunning,
     { id: 'backup-on-first', kind: 'state', code: 'E_NOT_BACKUP_ON', broken: (s) => s.state.backupMode !== 'on',
       message: (s) => `${s.name} is not in backup mode: the copy would not be consistent`, hint: (s) => `run \`to tran suspend\` and \`to backup on --server ${s.name}\` first` },
     { id: 'resume-before-backup', kind: 'order', cycle: true, code: 'E_NOT_RESUMED', broken: (_s, site) => notResumed(site).length > 0,

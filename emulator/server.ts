@@ -1,4 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { DB_FILE } from './store/database.js';
+import { removeInterruptedBackup } from './backup-partial.js';
+import { diskFull } from './disk.js';
 import { join } from 'node:path';
 import { Store } from './store/index.js';
 import { loadState, saveState, type LifecycleState } from './state.js';
@@ -48,6 +51,8 @@ export class SiteServer {
   readonly sessions = { pop3: 0, imap: 0 };
   /** Web sessions alive now (set by the web service). */
   webSessions: () => number = () => 0;
+  /** The id of the backup job copying this server now (not persisted: a crash ends the job). */
+  backupJob: string | null = null;
   /** Ports its listeners got (filled when the site starts). */
   readonly ports: Partial<Record<'pop3' | 'imap' | 'web', number>> = {};
 
@@ -59,7 +64,15 @@ export class SiteServer {
     const settings = Object.entries(site.config.servers ?? {}).find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
     this.services = new Set(SERVICES_BY_ROLE[role].filter((s) => !(settings?.web === false && (s === 'web' || s === 'ame'))));
     this.dir = join(site.config.dataDir, name);
-    mkdirSync(this.dir, { recursive: true });
+    // The database holds passwords: owner only (folder 0700, files 0600; SQLite gives its WAL the file's mode).
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.dir, 0o700);
+    for (const f of [DB_FILE, `${DB_FILE}-wal`, `${DB_FILE}-shm`]) {
+      const file = join(this.dir, f);
+      if (f === DB_FILE) closeSync(openSync(file, 'a', 0o600));
+      if (existsSync(file)) chmodSync(file, 0o600);
+    }
+    removeInterruptedBackup(this.dir);
     this.state = loadState(this.dir);
     this.writeIniFiles();
     // Re-pin before anything can checkpoint: a restart comes back in backup mode with the staging area intact.
@@ -116,8 +129,15 @@ export class SiteServer {
   /** Persists a change of lifecycle state and announces it. */
   setState(patch: Partial<LifecycleState>, reason: string): void {
     const before = this.state;
-    this.state = { ...this.state, ...patch };
-    saveState(this.dir, this.state);
+    const next = { ...this.state, ...patch };
+    // Saved before it takes effect: a failed save (a full disk) leaves memory and disk in agreement.
+    try {
+      if (process.env.TWEMU_FAULT === `state-enospc:${reason}`) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      saveState(this.dir, next);
+    } catch (err) {
+      throw diskFull(err, this.dir, Buffer.byteLength(JSON.stringify(next, null, 2)) + 1);
+    }
+    this.state = next;
     this.site.events.emit({ type: 'state', server: this.name, operation: reason, data: { before: summary(before), after: summary(this.state) } });
   }
 

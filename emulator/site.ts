@@ -14,6 +14,7 @@ import { WebArchive } from './webarchive.js';
 import { writeFileAtomic } from './state.js';
 import type { ExtensionFactory, SiteExtension } from './extensions.js';
 import type { Listener, ListenerFactory, ListenOptions } from './listeners.js';
+import { lockDataDir, type DataLock } from './lock.js';
 import type { Account, NewAccount } from './store/directory.js';
 import type { Store } from './store/index.js';
 import { seedDemoData } from './demo.js';
@@ -123,49 +124,57 @@ export class Site {
   tls: SiteTls | null = null;
   private stopped = false;
   private readonly parts: SiteParts;
+  private readonly lock: DataLock;
 
   constructor(config: SiteConfig & { topology?: Topology }, parts: SiteParts) {
     this.parts = parts;
     const dataDir = resolve(config.dataDir);
     this.clock = resolveClock(config.clock);
     accessOptions(config.services?.access); // a bad setting is one error before any database is opened
-    mkdirSync(dataDir, { recursive: true });
-    const siteFile = join(dataDir, SITE_FILE);
-    let layout: SiteFile;
-    let fresh = false;
-    if (existsSync(siteFile)) {
-      layout = JSON.parse(readFileSync(siteFile, 'utf8')) as SiteFile;
-      if (config.topology && config.topology !== layout.topology) {
-        throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a ${layout.topology}-server site, not ${config.topology}`, { hint: `use --topology ${layout.topology} or another --data directory` });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // One owner per data folder: a second site (or a restore) is refused while this one runs.
+    this.lock = lockDataDir(dataDir, 'twemu serve');
+    try {
+      const siteFile = join(dataDir, SITE_FILE);
+      let layout: SiteFile;
+      let fresh = false;
+      if (existsSync(siteFile)) {
+        layout = JSON.parse(readFileSync(siteFile, 'utf8')) as SiteFile;
+        if (config.topology && config.topology !== layout.topology) {
+          throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a ${layout.topology}-server site, not ${config.topology}`, { hint: `use --topology ${layout.topology} or another --data directory` });
+        }
+        if (layout.topology === 'multi' && config.topology === 'multi' && config.appServersExplicit &&
+            layout.servers.filter((s) => s.role === 'application').length !== config.appServers) {
+          throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a site with ${layout.servers.filter((s) => s.role === 'application').length} application server(s), not ${config.appServers}`, { hint: 'use another --data directory for another layout' });
+        }
+      } else {
+        layout = planLayout(config.topology ?? 'single', config.appServers, config.names, new Date(this.clock.now()));
+        fresh = true;
       }
-      if (layout.topology === 'multi' && config.topology === 'multi' && config.appServersExplicit &&
-          layout.servers.filter((s) => s.role === 'application').length !== config.appServers) {
-        throw new TwemuError('E_TOPOLOGY', `${dataDir} holds a site with ${layout.servers.filter((s) => s.role === 'application').length} application server(s), not ${config.appServers}`, { hint: 'use another --data directory for another layout' });
+      this.config = { ...config, dataDir, topology: layout.topology };
+      this.events = new EventLog(this.clock);
+      this.log = createLogger(config.logLevel);
+      this.catalog = new Catalog({ seed: config.seed, policies: config.policies });
+      for (const s of layout.servers) this.servers.push(new SiteServer(this, s.name, s.role));
+      this.domain = createDomain<SiteServer>(this);
+      if (fresh) {
+        if (config.demo) seedDemoData(this);
+        writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);
       }
-    } else {
-      layout = planLayout(config.topology ?? 'single', config.appServers, config.names, new Date(this.clock.now()));
-      fresh = true;
-    }
-    this.config = { ...config, dataDir, topology: layout.topology };
-    this.events = new EventLog(this.clock);
-    this.log = createLogger(config.logLevel);
-    this.catalog = new Catalog({ seed: config.seed, policies: config.policies });
-    for (const s of layout.servers) this.servers.push(new SiteServer(this, s.name, s.role));
-    this.domain = createDomain<SiteServer>(this);
-    if (fresh) {
-      if (config.demo) seedDemoData(this);
-      writeFileAtomic(siteFile, `${JSON.stringify(layout, null, 2)}\n`);
-    }
-    this.token = this.loadToken();
-    for (const name of Object.keys(config.servers ?? {})) {
-      if (!this.servers.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
-        for (const s of this.servers) s.close();
-        throw new TwemuError('E_CONFIG', `servers.${name}: the site has no server named ${name}`, { hint: `the servers are: ${this.servers.map((s) => s.name).join(', ')}` });
+      this.token = this.loadToken();
+      for (const name of Object.keys(config.servers ?? {})) {
+        if (!this.servers.some((s) => s.name.toLowerCase() === name.toLowerCase())) {
+          throw new TwemuError('E_CONFIG', `servers.${name}: the site has no server named ${name}`, { hint: `the servers are: ${this.servers.map((s) => s.name).join(', ')}` });
+        }
       }
+      this.cycle = new BackupCycle(dataDir, this.servers, () => this.clock.now());
+      this.extensions = parts.extensions.map((f) => f());
+      this.finishInterruptedMerges();
+    } catch (err) {
+      for (const s of this.servers) s.close();
+      this.lock.release();
+      throw err;
     }
-    this.cycle = new BackupCycle(dataDir, this.servers, () => this.clock.now());
-    this.extensions = parts.extensions.map((f) => f());
-    this.finishInterruptedMerges();
   }
 
   get topology(): Topology {
@@ -425,6 +434,7 @@ export class Site {
     await Promise.all([...this.listeners, ...(this.control ? [this.control] : [])].map((l) => l.close().catch(() => undefined)));
     this.listeners = [];
     for (const s of this.servers) s.close();
+    this.lock.release();
     this.log.flush?.();
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** A server's lifecycle, persisted so that a restart (even after kill -9) comes back the same. */
@@ -22,15 +22,20 @@ export const INITIAL_STATE: LifecycleState = {
 export const STATE_FILE = 'state.json';
 
 /** Writes a file so that a crash leaves either the old or the new content: temp file, fsync, rename, fsync dir. */
-export function writeFileAtomic(file: string, content: string): void {
+export function writeFileAtomic(file: string, content: string, mode = 0o644): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
+  const fd = openSync(tmp, 'w', mode);
   try {
+    fchmodSync(fd, mode);
     writeSync(fd, content);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // Nothing half-written stays behind (a full disk fails here).
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
   }
+  closeSync(fd);
   renameSync(tmp, file);
   try {
     const dfd = openSync(dirname(file), 'r');

@@ -658,7 +658,7 @@ async function operator(ctx: Context, step: Step): Promise<Outcome> {
     const given = (step.fields.dest as string | undefined) ?? op.dest;
     const dest = given ? resolve(given) : ctx.backupDir;
     const lenientBackup = (step.fields.lenient as boolean | undefined) ?? op.lenient ?? ctx.scenario.site.lenient;
-    const a = await ctx.api('POST', '/api/backups', { server: server ?? 'all', level: op.level, dest, lenient: lenientBackup }, ctx.site, step.timeoutMs);
+    const a = await ctx.api('POST', '/api/backups?wait=true', { server: server ?? 'all', level: op.level, dest, lenient: lenientBackup }, ctx.site, step.timeoutMs);
     if (a.status === 404 && (a.json as { message?: string })?.message?.startsWith('no route')) {
       return { ok: false, reply: '(this build has no differential backup: POST /api/backups is not a route)', body: a.text, status: 404 };
     }

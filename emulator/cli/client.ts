@@ -32,6 +32,9 @@ export function findSite(opts: { data?: string; url?: string; token?: string }):
   return { url: endpoints.control, token, endpoints };
 }
 
+/** One request's time limit (long operations are jobs the CLI polls); TWEMU_HTTP_TIMEOUT_MS changes it (tests, slow links). */
+const REQUEST_TIMEOUT_MS = Number(process.env.TWEMU_HTTP_TIMEOUT_MS) > 0 ? Number(process.env.TWEMU_HTTP_TIMEOUT_MS) : 60_000;
+
 /** Calls the control API; every failure is one TwemuError line. */
 export async function callApi<T = unknown>(target: SiteTarget, method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
@@ -40,9 +43,12 @@ export async function callApi<T = unknown>(target: SiteTarget, method: string, p
       method,
       headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
+    if ((err as Error).name === 'TimeoutError') {
+      throw new TwemuError('E_SITE_TIMEOUT', `the site at ${target.url} did not answer ${method} ${path} within ${REQUEST_TIMEOUT_MS / 1000} s`, { hint: 'it is running but busy; try again, or see `twemu status`' });
+    }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = cause?.code === 'ECONNREFUSED' ? '' : ` (${cause?.code ?? cause?.message ?? (err as Error).message})`;
     throw new TwemuError('E_NO_SITE', `no running site answers at ${target.url}${why}`, { hint: 'start it with `twemu serve`, or check --data / --url' });

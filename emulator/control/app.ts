@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { timingSafeEqual } from 'node:crypto';
 import type { Site } from '../site.js';
 import type { Listener, ListenOptions } from '../listeners.js';
+import { DiskFull, isDiskFull } from '../disk.js';
 import { TwemuError } from '../errors.js';
 import type { ControlPlugin } from './plugins.js';
 import { lazyValidation } from '../http/validators.js';
@@ -69,6 +70,7 @@ export async function buildControlApp(site: Site, plugins: readonly ControlPlugi
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     if (err instanceof TwemuError) return sendError(reply, err);
+    if (isDiskFull(err)) return sendError(reply, new DiskFull(site.config.dataDir, null, err));
     if (err.validation) return sendError(reply, new TwemuError('E_BAD_REQUEST', err.message));
     // fastify's own 4xx (FST_ERR_*) keep their code and status.
     if (err.statusCode && err.statusCode < 500) return reply.status(err.statusCode).send({ error: err.code ?? 'E_BAD_REQUEST', message: err.message });
@@ -94,10 +96,12 @@ export async function buildControlApp(site: Site, plugins: readonly ControlPlugi
     async () => ({ ok: true, topology: site.topology }));
 
   app.post('/api/commands', {
+    // A command is a few words: a big body is refused before it is read (413), a long text by the schema (400).
+    bodyLimit: 16 * 1024,
     schema: {
       description: 'Runs a procedure command: `to tran suspend`, `to backup on`, `tobkweb arc`, `to tran resume`, `tobkweb rm`, `to backup off`. `server` is a server name or `all` (the default: documented order). Strict mode refuses (409) a step whose preconditions over the site do not hold, naming the rule and the next allowed command (`rule`, `next`); `lenient: true` runs it with a warning per broken rule. `abort: true` with `to backup off` stops the backup cycle part-way (19.3.4) and says what the backup lacks.',
       body: { type: 'object', required: ['command'], additionalProperties: false, properties: {
-        command: { type: 'string' }, server: { type: 'string' }, lenient: { type: 'boolean' }, abort: { type: 'boolean' } } },
+        command: { type: 'string', maxLength: 200 }, server: { type: 'string', maxLength: 64 }, lenient: { type: 'boolean' }, abort: { type: 'boolean' } } },
       response: { 409: errorSchema },
     },
   }, async (req) => {

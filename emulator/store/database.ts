@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { diskFull } from '../disk.js';
 import { SCHEMA } from './schema.js';
 import { systemClock, type Clock } from '../clock.js';
 
@@ -60,6 +62,8 @@ export class ServerDatabase {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    // Fault injection for the tests: the database cannot grow (SQLite answers SQLITE_FULL, as on a full disk).
+    if (process.env.TWEMU_FAULT === 'db-full') this.db.pragma(`max_page_count = ${this.db.pragma('page_count', { simple: true }) as number}`);
     this.insertChange = this.db.prepare('INSERT INTO staged_changes (time, service, operation, object) VALUES (?, ?, ?, ?)');
     this.changes.setMaxListeners(0);
   }
@@ -92,11 +96,17 @@ export class ServerDatabase {
    */
   write<T>(change: ChangeInput, fn: () => T): T {
     const time = this.now();
-    const result = this.db.transaction(() => {
-      const value = fn();
-      if (this.staging) this.insertChange.run(time, change.service, change.operation, change.object);
-      return value;
-    })();
+    let result: T;
+    try {
+      result = this.db.transaction(() => {
+        const value = fn();
+        if (this.staging) this.insertChange.run(time, change.service, change.operation, change.object);
+        return value;
+      })();
+    } catch (err) {
+      // A full disk is a clear, temporary failure (the transaction rolled back: nothing half-written).
+      throw diskFull(err, dirname(this.file));
+    }
     this.changes.emit('change', { seq: ++this.seq, time, ...change } satisfies Change);
     return result;
   }
@@ -117,6 +127,14 @@ export class ServerDatabase {
     if (row[0]?.busy) throw new Error('could not checkpoint the database before backup mode (busy)');
     this.openPin();
     this.staging = true;
+  }
+
+  /** `beginStaging` undone (backup mode could not be saved): unpin, checkpoint as usual again. */
+  abortStaging(): void {
+    if (!this.staging) return;
+    this.closePin();
+    this.staging = false;
+    this.db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   }
 
   /** After a restart in backup mode: pin again before anything can checkpoint. */

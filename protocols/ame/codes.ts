@@ -13,6 +13,7 @@ export const AME_CODES = [
   { rc: -5, name: 'E_REFUSED', http: 200, meaning: 'refused: the document is locked by another user, the reservation belongs to another user, the caller is not permitted to use the facility, or the facility is already reserved for an overlapping time' },
   { rc: -6, name: 'E_SERVICE_NOT_PERMITTED', http: 200, meaning: 'the caller\'s account may not use this service (Directory: services)' },
   { rc: -7, name: 'E_NO_FUNCTION', http: 404, meaning: 'no such function' },
+  { rc: -8, name: 'E_NO_SPACE', http: 200, meaning: 'the server\'s disk is full: nothing was written; try again when space has been freed (a temporary failure)' },
   { rc: -9, name: 'E_SUSPENDED', http: 200, meaning: 'the service is suspended (online backup): the call found the service suspended when it started (seed: ame.server-call)' },
   { rc: -10, name: 'E_CUT', http: 200, meaning: 'the call\'s server access was cut by the suspension (seed: ame.server-call; emulator default ame.call-cut for a call in progress)' },
 ] as const;
@@ -21,7 +22,7 @@ export type AmeCode = (typeof AME_CODES)[number]['rc'];
 export type AmeErrorCode = Exclude<AmeCode, 0>;
 
 export const RC = {
-  OK: 0, SERVER: -1, ARGUMENT: -2, NOT_FOUND: -3, AUTH: -4, REFUSED: -5, SERVICE_NOT_PERMITTED: -6, NO_FUNCTION: -7, SUSPENDED: -9, CUT: -10,
+  OK: 0, SERVER: -1, ARGUMENT: -2, NOT_FOUND: -3, AUTH: -4, REFUSED: -5, SERVICE_NOT_PERMITTED: -6, NO_FUNCTION: -7, NO_SPACE: -8, SUSPENDED: -9, CUT: -10,
 } as const satisfies Record<string, AmeCode>;
 
 /** HTTP status of a reply: 200 whenever the request itself was well formed (the application reads rc). */

@@ -36,6 +36,37 @@ export interface FramerHooks {
 
 const LITERAL_AT_END = /\{(\d{1,12})(\+?)\}$/;
 
+/**
+ * A budget for literal bytes being received, shared by every session of a
+ * site (`services.imap.maxLiteralBytesInFlight`): a literal is reserved when it
+ * is accepted and released when its command has been handed out (or the
+ * connection ends), so many sessions announcing big literals cannot hold more
+ * than the budget in memory together.
+ */
+export class LiteralBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+  get inFlight(): number {
+    return this.used;
+  }
+  reserve(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  release(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+}
+
+const budgets = new WeakMap<object, LiteralBudget>();
+/** The one budget of a site (keyed by the site object). */
+export function literalBudgetOf(site: object, limit: number): LiteralBudget {
+  let b = budgets.get(site);
+  if (!b) budgets.set(site, (b = new LiteralBudget(limit)));
+  return b;
+}
+
 export class Framer {
   private buf: Buffer = Buffer.alloc(0);
   private segments: Buffer[] = [];
@@ -48,8 +79,10 @@ export class Framer {
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
   private closed = false;
+  /** Bytes of this command's literals reserved in the site-wide budget. */
+  private reserved = 0;
 
-  constructor(private readonly limits: { maxLineLength: number; literalTimeoutMs: number }, private readonly hooks: FramerHooks) {}
+  constructor(private readonly limits: { maxLineLength: number; literalTimeoutMs: number; literalBudget?: LiteralBudget }, private readonly hooks: FramerHooks) {}
 
   push(chunk: Buffer): void {
     if (this.closed) return;
@@ -91,6 +124,17 @@ export class Framer {
   stop(): void {
     this.closed = true;
     this.clearTimer();
+    this.releaseBudget();
+    // Nothing received stays referenced by a closed session.
+    this.buf = Buffer.alloc(0);
+    this.literalChunks = [];
+    this.segments = [];
+    this.literals = [];
+  }
+
+  private releaseBudget(): void {
+    if (this.reserved) this.limits.literalBudget?.release(this.reserved);
+    this.reserved = 0;
   }
 
   private clearTimer(): void {
@@ -163,6 +207,18 @@ export class Framer {
         }
         continue;
       }
+      const budget = this.limits.literalBudget;
+      if (budget && size > 0 && !budget.reserve(size)) {
+        // Over the site-wide budget: refused, and the connection closed (a client that sent
+        // {n+} sends the bytes regardless; one that waits would only ask again).
+        const tag = tagOf(this.segments[0]!);
+        this.reset();
+        this.hooks.write(`${tag ?? '*'} NO [LIMIT] Too much literal data in flight on this server (${budget.inFlight} of ${budget.limit} bytes); try again later\r\n`);
+        this.closed = true;
+        this.hooks.close();
+        return;
+      }
+      if (budget && size > 0) this.reserved += size;
       this.remaining = size;
       this.literalChunks = [];
       this.timer = setTimeout(() => {
@@ -185,6 +241,7 @@ export class Framer {
   }
 
   private reset(): void {
+    this.releaseBudget();
     this.segments = [];
     this.literals = [];
     this.textLength = 0;

@@ -18,6 +18,8 @@ export interface ImapOptions {
   maxBadCommands: number;
   /** Which capabilities are offered (capabilities.ts): `standard`, or `imap4rev1` alone. */
   capabilities: CapabilityProfile;
+  /** Literal bytes being received at once by all sessions of the site; a literal over it gets `NO [LIMIT]` and the connection is closed. */
+  maxLiteralBytesInFlight: number;
 }
 
 export const CAPABILITY_PROFILES = ['standard', 'imap4rev1'] as const;
@@ -32,6 +34,7 @@ export const IMAP_DEFAULTS: ImapOptions = {
   literalTimeoutMs: 60_000,
   maxBadCommands: 20,
   capabilities: 'standard',
+  maxLiteralBytesInFlight: 100 * 1024 * 1024,
 };
 
 /** Reads `site.config.services.imap`; every mistake is one clear error. */

@@ -6,7 +6,7 @@ import type { Account } from '../../emulator/store/directory.js';
 import type { Change } from '../../emulator/store/database.js';
 import type { MailRepo } from '../../emulator/store/mail.js';
 import { ERRORS, TwemuError, errorSpec } from '../../emulator/errors.js';
-import { Framer, type CommandUnit, type LiteralAnnounce, type LiteralVerdict } from './framer.js';
+import { Framer, literalBudgetOf, type CommandUnit, type LiteralAnnounce, type LiteralVerdict } from './framer.js';
 import { checkArgs, parseCommand, tagOfUnit } from './parser.js';
 import { serialiseContinuation, serialiseTagged, serialiseUntagged } from './serialiser.js';
 import { ArgumentRefused, ImapSyntaxError, type ImapState, type ParsedCommand, type Reply, type Tagged, type Untagged } from './types.js';
@@ -59,7 +59,7 @@ export class Session {
 
   private newFramer(): Framer {
     const options = this.options;
-    return new Framer(options, {
+    return new Framer({ ...options, literalBudget: literalBudgetOf(this.server.site, options.maxLiteralBytesInFlight) }, {
       unit: (u) => this.unit(u),
       literal: (a) => this.literal(a),
       continueLiteral: () => this.raw(serialiseContinuation('Ready for literal data')),

@@ -13,7 +13,7 @@ import type { Maildrop } from './maildrop.js';
 import { MAX_PENDING_LINES, type Pop3Options } from './options.js';
 import { parseCommand } from './parser.js';
 import { bad, err, serialise, type Reply } from './replies.js';
-import { ERRORS } from '../../emulator/errors.js';
+import { ERRORS, TwemuError, errorSpec } from '../../emulator/errors.js';
 
 /** Replies waiting in the socket's buffer beyond which we stop answering until the client reads. */
 const WRITE_HIGH_WATER = 256 * 1024;
@@ -124,6 +124,8 @@ export class Pop3Session implements Pop3Context {
       return reply;
     } catch (e) {
       this.pendingUser = null;
+      // A condition with a POP3 response code (a full disk: [SYS/TEMP]) is said as such; the session goes on.
+      if (e instanceof TwemuError && errorSpec(e.code).pop3) return err(`[${errorSpec(e.code).pop3}] ${e.message}`);
       this.server.site.log.error({ err: e, verb, server: this.server.name }, 'pop3: command failed');
       return err(`[${ERRORS.E_INTERNAL.pop3}] internal error, try again`);
     }

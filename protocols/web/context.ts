@@ -1,3 +1,4 @@
+import { isDiskFull } from '../../emulator/disk.js';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../../emulator/clock.js';
@@ -147,6 +148,8 @@ ${kept.map(([k, v]) => html`<p>${k}<br><textarea name="kept-${k}" readonly rows=
 
 type Handler = (c: Ctx) => PageResult | Promise<PageResult>;
 
+const DISK_FULL_TEXT = 'サーバのディスクの空き容量が不足しているため、保存できませんでした。しばらくしてから、もう一度操作してください。';
+
 /**
  * Registers a page: session check, CSRF check (POST), ADMIN check, then the
  * catalog gate (web.busy with the page's 戻る target), then the handler.
@@ -176,6 +179,11 @@ export function route(app: FastifyInstance, deps: WebDeps, method: 'GET' | 'POST
         return sendResult(reply, await handler(c));
       } catch (err) {
         if (form && err instanceof InputError) return refusedForm(c, form, err.status, [err.message], 'error');
+        // A full disk: a temporary failure; the form comes back with what was typed.
+        if (isDiskFull(err)) {
+          if (form) return refusedForm(c, form, 507, [DISK_FULL_TEXT], 'error');
+          return sendHtml(reply, errorPage(DISK_FULL_TEXT, busyBack(c, spec)), 507);
+        }
         throw err;
       }
     },

@@ -36,7 +36,7 @@ async function site(topology: Topo, opts: { dataDir?: string } = {}): Promise<Em
 const cmd = (emu: Emulator, command: string, server = 'all', extra: Record<string, unknown> = {}) =>
   api(emu, 'POST', '/api/commands', { command, server, ...extra });
 const backup = (emu: Emulator, server = 'all', extra: Record<string, unknown> = {}) =>
-  api(emu, 'POST', '/api/backups', { level: 0, dest: `${emu.dataDir}/bk`, server, ...extra });
+  api(emu, 'POST', '/api/backups?wait=true', { level: 0, dest: `${emu.dataDir}/bk`, server, ...extra });
 const ok = (r: { status: number; body: any }, what: string) => expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBe(200);
 /** Warnings of a command's results (or of a backup's manifests). */
 const warned = (r: { body: any }) => [...new Set<string>((r.body.results ?? r.body.manifests).flatMap((x: { warnings: string[] }) => x.warnings))].sort();
@@ -181,7 +181,7 @@ for (const topology of ['single', 'multi'] as const) {
         const { next, cycle } = (await api(emu, 'GET', '/api/status')).body.procedure;
         if (!next || (i > 0 && !cycle.current)) break; // the cycle completed: the next one would start
         const r = next.name === 'backup'
-          ? await api(emu, 'POST', '/api/backups', { level: 0, dest, server: next.server })
+          ? await api(emu, 'POST', '/api/backups?wait=true', { level: 0, dest, server: next.server })
           : await cmd(emu, next.name, next.server);
         ok(r, next.command);
         expect(warned(r)).toEqual([]);

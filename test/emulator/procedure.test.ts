@@ -30,7 +30,7 @@ describe('procedure commands on a single-server site (HTTP API)', () => {
         emu = await startTestSite({ demo: false });
         const dest = `${emu.dataDir}/backups`;
         for (const step of steps.slice(0, k)) {
-          const r = step === 'BACKUP' ? await api(emu, 'POST', '/api/backups', { level: 0, dest }) : await cmd(emu, step);
+          const r = step === 'BACKUP' ? await api(emu, 'POST', '/api/backups?wait=true', { level: 0, dest }) : await cmd(emu, step);
           expect(r.status, `${step}: ${JSON.stringify(r.body)}`).toBe(200);
         }
         const r = await cmd(emu, command, 'twsv01');
@@ -124,7 +124,7 @@ describe('multi-server ordering rules (2 application servers)', () => {
     await cmd(emu, 'to backup on');
     await cmd(emu, 'tobkweb arc');
     await cmd(emu, 'to tran resume');
-    expect((await api(emu, 'POST', '/api/backups', { level: 0, dest: `${emu.dataDir}/bk`, server: 'twap01' })).status).toBe(200);
+    expect((await api(emu, 'POST', '/api/backups?wait=true', { level: 0, dest: `${emu.dataDir}/bk`, server: 'twap01' })).status).toBe(200);
     const r = await cmd(emu, 'to backup off', 'twap01');
     expect(r.status).toBe(409);
     expect(r.body.error).toBe('E_BACKUP_NOT_DONE');

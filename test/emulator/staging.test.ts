@@ -132,14 +132,14 @@ describe('crashes (kill -9) lose no acknowledged write', () => {
     await stopProcess(p.child, 'SIGKILL');
     p = await serve(data, { TWEMU_FAULT: 'backup-copy' });
     call = control(data);
-    await call('POST', '/api/backups', { level: 0, dest: join(data, 'bk') }).catch(() => undefined);
+    await call('POST', '/api/backups?wait=true', { level: 0, dest: join(data, 'bk') }).catch(() => undefined);
     await waitExit(p.child);
     expect(readdirSync(join(data, 'bk', 'twsv01')).filter((n) => !n.endsWith('.partial'))).toEqual([]);
     p = await serve(data);
     call = control(data);
     st = (await call('GET', '/api/status')).body.servers[0];
     expect(st).toMatchObject({ service: 'available', backupMode: 'on', webArchive: 'present', backupDone: false });
-    expect((await call('POST', '/api/backups', { level: 0, dest: join(data, 'bk') })).status).toBe(200);
+    expect((await call('POST', '/api/backups?wait=true', { level: 0, dest: join(data, 'bk') })).status).toBe(200);
     expect((await call('POST', '/api/commands', { command: 'tobkweb rm' })).status).toBe(200);
     expect(sha(db)).toBe(pinned);
 
@@ -177,7 +177,7 @@ describe('restore', () => {
 
   async function backupCycle(emu: Emulator, dest: string, level: number, subject: string) {
     for (const c of ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume']) expect((await api(emu, 'POST', '/api/commands', { command: c })).status, c).toBe(200);
-    const b = await api(emu, 'POST', '/api/backups', { level, dest });
+    const b = await api(emu, 'POST', '/api/backups?wait=true', { level, dest });
     expect(b.status, JSON.stringify(b.body)).toBe(200);
     await api(emu, 'POST', '/api/mail', { to: 'alice', raw: raw(subject) });
     for (const c of ['tobkweb rm', 'to backup off']) expect((await api(emu, 'POST', '/api/commands', { command: c })).status, c).toBe(200);
@@ -196,7 +196,7 @@ describe('restore', () => {
     expect(m2.basedOn).toBe(m1.id);
     // A level 1 without a level 0 in another folder is refused.
     for (const c of ['to tran suspend', 'to backup on']) await api(emu, 'POST', '/api/commands', { command: c });
-    const orphan = await api(emu, 'POST', '/api/backups', { level: 1, dest: join(emu.dataDir, 'empty') });
+    const orphan = await api(emu, 'POST', '/api/backups?wait=true', { level: 1, dest: join(emu.dataDir, 'empty') });
     expect(orphan.status).toBe(409);
     expect(orphan.body.error).toBe('E_NO_BASE');
 
@@ -213,12 +213,12 @@ describe('restore', () => {
     expect(subjects).not.toContain('after L2');
     // After a restore the next backup must be level 0.
     for (const c of ['to tran suspend', 'to backup on']) expect((await api(copy, 'POST', '/api/commands', { command: c })).status).toBe(200);
-    const l1 = await api(copy, 'POST', '/api/backups', { level: 1, dest });
+    const l1 = await api(copy, 'POST', '/api/backups?wait=true', { level: 1, dest });
     expect(l1.status).toBe(409);
     expect(l1.body.error).toBe('E_LEVEL0_REQUIRED');
     // Step 5 comes after steps 3 and 4.
     for (const c of ['tobkweb arc', 'to tran resume']) expect((await api(copy, 'POST', '/api/commands', { command: c })).status).toBe(200);
-    expect((await api(copy, 'POST', '/api/backups', { level: 0, dest: join(target.path, 'bk') })).status).toBe(200);
+    expect((await api(copy, 'POST', '/api/backups?wait=true', { level: 0, dest: join(target.path, 'bk') })).status).toBe(200);
 
     // Tamper with a file of the chain: refused, and nothing is restored.
     const tampered = join(dest, 'twsv01', m0.id, 'ini', 'twoffice.ini');

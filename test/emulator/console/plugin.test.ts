@@ -319,7 +319,7 @@ describe('console: the checklist follows the procedure', () => {
     expect(await view('twsv01')).toMatchObject({ next: 4, done: [1, 2, 3] });
     await run('to tran resume');
     expect(await view('twsv01')).toMatchObject({ next: 5, done: [1, 2, 3, 4] });
-    expect((await api(emu, 'POST', '/api/backups', { server: 'twsv01', level: 0, dest: dest.path })).status).toBe(200);
+    expect((await api(emu, 'POST', '/api/backups?wait=true', { server: 'twsv01', level: 0, dest: dest.path })).status).toBe(200);
     expect(await view('twsv01')).toMatchObject({ next: 6, done: [1, 2, 3, 4, 5] });
     await run('tobkweb rm');
     expect(await view('twsv01')).toMatchObject({ next: 7, done: [1, 2, 3, 4, 5, 6] });
@@ -418,7 +418,7 @@ describe('console: multi-server site', () => {
       await all('to tran resume');
       v = await views();
       expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([5, 5, 5]);
-      expect((await api(emu, 'POST', '/api/backups', { server: 'all', level: 0, dest: dest.path })).status).toBe(200);
+      expect((await api(emu, 'POST', '/api/backups?wait=true', { server: 'all', level: 0, dest: dest.path })).status).toBe(200);
       v = await views();
       expect([v.twdir01.next, v.twap01.next, v.twap02.next]).toEqual([6, 6, 6]);
       await all('tobkweb rm');

@@ -30,7 +30,7 @@ describe('IMAP caches do not mix a site and its restored copy in one process', (
     cleanups.push(() => original.stop());
     const dest = join(original.dataDir, 'bk');
     for (const c of ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume']) expect((await api(original, 'POST', '/api/commands', { command: c })).status).toBe(200);
-    expect((await api(original, 'POST', '/api/backups', { level: 0, dest })).status).toBe(200);
+    expect((await api(original, 'POST', '/api/backups?wait=true', { level: 0, dest })).status).toBe(200);
     const first = await api(original, 'POST', '/api/mail', { to: 'alice', raw: message('in the original') });
     expect(await envelopeSubject(original, first.body.uid)).toBe('in the original');
 

@@ -279,7 +279,7 @@ async function runBackup(server, level, dest, lenientOverride) {
   const target = dest ?? state.backupDest;
   const lenient = lenientOverride ?? $('lenient').checked;
   showResult('ok', `running the level ${level} backup of ${server} ...`);
-  const { status, data } = await call('POST', '/api/backups', { server, level, dest: target, lenient });
+  const { status, data } = await call('POST', '/api/backups?wait=true', { server, level, dest: target, lenient });
   if (status === 200) {
     const done = (data.manifests ?? []).map((m) => m.server ?? '').filter(Boolean).join(', ');
     const broken = [...new Set((data.manifests ?? []).flatMap((m) => m.warnings ?? []))];
