@@ -404,7 +404,9 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
   try {
     const concrete = substitute(ctx, step);
     expectOf = concrete.expect;
-    const produced = await withTimeout(execute(ctx, concrete, seqBefore), step.timeoutMs, `the step did not finish within ${step.timeoutMs} ms`);
+    // `until` bounds itself (and says what it saw last); the outer bound only catches a stuck call, so a slow poll on a busy machine does not race it.
+    const bound = step.kind === 'until' ? step.timeoutMs + 10_000 : step.timeoutMs;
+    const produced = await withTimeout(execute(ctx, concrete, seqBefore), bound, `the step did not finish within ${bound} ms`);
     if ('mismatches' in produced) {
       mismatches = produced.mismatches;
       outcome = produced.outcome;
