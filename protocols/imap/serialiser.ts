@@ -18,10 +18,9 @@ class Out {
     this.parts.push(Buffer.from(this.text, 'utf8'), b);
     this.text = '';
   }
-  done(): Buffer {
-    if (!this.parts.length) return Buffer.from(this.text, 'utf8');
+  done(): Buffer[] {
     this.parts.push(Buffer.from(this.text, 'utf8'));
-    return Buffer.concat(this.parts);
+    return this.parts;
   }
 }
 
@@ -53,7 +52,16 @@ const oneLine = (text: string): string => text.replace(/[\x00-\x1f\x7f]/g, ' ');
 const sevenBit = (text: string): string => oneLine(text).replace(/[^\x20-\x7e]+/g, (run) => encodeMailbox(run));
 
 export function serialiseUntagged(u: Untagged): Buffer {
-  if (u.kind === 'status') return Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${sevenBit(u.text)}\r\n`, 'utf8');
+  const parts = serialiseUntaggedParts(u);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+/**
+ * The same octets in pieces: text, and each literal's own buffer uncopied
+ * (a 1 MB BODY[] goes to the socket as the store gave it).
+ */
+export function serialiseUntaggedParts(u: Untagged): Buffer[] {
+  if (u.kind === 'status') return [Buffer.from(`* ${u.status}${u.code ? ` [${u.code}]` : ''} ${sevenBit(u.text)}\r\n`, 'utf8')];
   const out = new Out();
   out.text = '* ';
   u.values.forEach((v, i) => {

@@ -8,7 +8,7 @@ import type { MailRepo } from '../../emulator/store/mail.js';
 import { ERRORS, TwemuError, errorSpec } from '../../emulator/errors.js';
 import { Framer, literalBudgetOf, type CommandUnit, type LiteralAnnounce, type LiteralVerdict } from './framer.js';
 import { checkArgs, parseCommand, tagOfUnit } from './parser.js';
-import { serialiseContinuation, serialiseTagged, serialiseUntagged } from './serialiser.js';
+import { serialiseContinuation, serialiseTagged, serialiseUntagged, serialiseUntaggedParts } from './serialiser.js';
 import { ArgumentRefused, ImapSyntaxError, type ImapState, type ParsedCommand, type Reply, type Tagged, type Untagged } from './types.js';
 import type { ImapOptions } from './options.js';
 import { COMMANDS } from './commands/index.js';
@@ -19,6 +19,8 @@ export const IN_FLIGHT_STORE = 'imap4.in-flight-store';
 
 
 const WRITE_CHUNK = 64 * 1024;
+/** A literal at least this big goes to the socket as its own buffer, not copied into a chunk. */
+const LARGE_PART = 16 * 1024;
 
 /** Commands after which EXPUNGE responses must not be sent (RFC 3501 7.4.1). */
 const NO_EXPUNGE_AFTER = new Set(['FETCH', 'STORE', 'SEARCH']);
@@ -44,6 +46,10 @@ export class Session {
   private badInARow = 0;
   private closed = false;
   private onChange = (c: Change) => this.changed(c);
+  /** A command unit is being processed (the next pipelined one starts only after it). */
+  private busy = false;
+  /** Output is held (socket.cork) while commands run, so that a command's responses, or a pipelined batch's, leave in one write. */
+  private corked = false;
   private offState: (() => void) | null = null;
 
   constructor(public socket: Socket, readonly server: SiteServer, readonly options: ImapOptions, private readonly onEnd: () => void, secure = false) {
@@ -77,6 +83,7 @@ export class Session {
   private startTls(): void {
     const tls = this.server.site.tls;
     if (!tls || this.closed) return;
+    this.uncork(); // the OK goes out in plain text before the handshake
     this.framer.discardBuffered();
     const secure = serverTls(this.socket, tls.context);
     secure.on('data', (chunk: Buffer) => this.framer.push(chunk));
@@ -142,13 +149,30 @@ export class Session {
     this.framer.pause();
     // Backpressure: a client that keeps sending while a command runs waits in TCP, not in memory.
     this.socket.pause();
+    this.busy = true;
+    this.cork();
     this.process(u)
       .catch((err) => this.site.log.error({ err }, 'imap: unexpected error'))
       .finally(() => {
+        this.busy = false;
         if (this.closed) return;
         this.socket.resume();
-        this.framer.resume();
+        this.framer.resume(); // may start the next pipelined command at once, output still held
+        if (!this.busy) this.uncork();
       });
+  }
+
+  private cork(): void {
+    if (this.corked || this.closed || this.socket.destroyed) return;
+    this.socket.cork();
+    this.corked = true;
+  }
+
+  /** Lets held output go (one writev); before any wait for 'drain', which held output would never bring. */
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
   }
 
   private async process(u: CommandUnit): Promise<void> {
@@ -248,22 +272,30 @@ export class Session {
   private async writeUntagged(reply: Reply): Promise<void> {
     if (reply.continuation !== undefined) this.raw(serialiseContinuation(reply.continuation));
     if (reply.untagged) {
-      // Responses go out in chunks of about 64 KB: one write per message costs more than the message.
+      // Small responses are gathered into chunks of about 64 KB (one write per message costs more than the
+      // message); a large literal is written as the buffer it is, never copied.
       let chunk: Buffer[] = [];
       let size = 0;
+      const flush = () => {
+        if (chunk.length) this.raw(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk, size));
+        chunk = [];
+        size = 0;
+      };
       for await (const u of reply.untagged as AsyncIterable<Untagged>) {
         if (this.closed) return;
-        const b = serialiseUntagged(u);
-        chunk.push(b);
-        size += b.length;
-        if (size >= WRITE_CHUNK) {
-          const ok = this.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
-          chunk = [];
-          size = 0;
-          if (!ok) await this.drain();
+        for (const b of serialiseUntaggedParts(u)) {
+          if (b.length >= LARGE_PART) {
+            flush();
+            this.raw(b);
+          } else {
+            chunk.push(b);
+            size += b.length;
+          }
         }
+        if (size >= WRITE_CHUNK) flush();
+        if (this.socket.writableNeedDrain) await this.drainHeld();
       }
-      if (chunk.length && !this.closed) this.socket.write(chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk));
+      flush();
     }
   }
 
@@ -280,7 +312,10 @@ export class Session {
   }
 
   async send(untagged: Untagged[], tag: string, tagged: Tagged): Promise<void> {
-    for (const u of untagged) if (!this.socket.write(serialiseUntagged(u))) await this.drain();
+    for (const u of untagged) {
+      this.raw(serialiseUntagged(u));
+      if (this.socket.writableNeedDrain) await this.drainHeld();
+    }
     this.raw(serialiseTagged(tag, tagged));
     this.countBad('status' in tagged && tagged.status === 'BAD');
   }
@@ -302,6 +337,14 @@ export class Session {
   raw(buf: Buffer): void {
     if (this.closed || this.socket.destroyed) return;
     this.socket.write(buf);
+  }
+
+  /** Waits for 'drain' with held output let go first, then holds output again if it was held. */
+  private async drainHeld(): Promise<void> {
+    const held = this.corked;
+    this.uncork();
+    await this.drain();
+    if (held) this.cork();
   }
 
   private async drain(): Promise<void> {
