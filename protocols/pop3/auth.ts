@@ -42,7 +42,7 @@ export async function login(ctx: Pop3Context, name: string, operation: 'PASS' | 
   }
   let maildrop: Maildrop;
   try {
-    maildrop = Maildrop.open(ctx.server, account.name);
+    maildrop = Maildrop.open(ctx.server, account);
   } catch (e) {
     site.log.error({ err: e, user: account.name }, 'pop3: cannot open maildrop');
     return err('[SYS/TEMP] unable to open maildrop');

@@ -3,6 +3,8 @@
 // place the POP3 server talks to the mail repository.
 
 import type { SiteServer } from '../../emulator/server.js';
+import type { Account } from '../../emulator/store/directory.js';
+import type { MailRepo } from '../../emulator/store/mail.js';
 import { normaliseLineEnds, wireSize } from './replies.js';
 
 export interface MaildropEntry {
@@ -26,22 +28,23 @@ const sizeCaches = new WeakMap<object, Map<string, number>>();
 const SIZE_CACHE_MAX = 200_000;
 
 export class Maildrop {
+  /**
+   * `mail` is the user's mailbox (the domain's: their home server's store, which is this
+   * server's once logged in), looked up once at login: a server's store never changes, and
+   * looking the account up again for each RETR cost a directory query each.
+   */
   private constructor(
-    private readonly server: SiteServer,
+    private readonly mail: MailRepo,
     readonly user: string,
     readonly entries: MaildropEntry[],
   ) {}
 
-  /** The user's mailbox (the domain's: their home server, which is this one once logged in). */
-  private get mail() {
-    return this.server.site.domain.mail.mailbox(this.user);
-  }
-
   /** The scan listing of the user's INBOX on this server. */
-  static open(server: SiteServer, user: string): Maildrop {
-    const mail = server.site.domain.mail.mailbox(user);
+  static open(server: SiteServer, account: Account): Maildrop {
+    const user = account.name;
+    const mail = server.site.domain.mail.mailbox(account);
     const folder = mail.folder(user, FOLDER);
-    if (!folder) return new Maildrop(server, user, []);
+    if (!folder) return new Maildrop(mail, user, []);
     let sizeCache = sizeCaches.get(server.store);
     if (!sizeCache) sizeCaches.set(server.store, (sizeCache = new Map()));
     const entries = mail.messages(user, FOLDER).map((m, i): MaildropEntry => {
@@ -55,7 +58,7 @@ export class Maildrop {
       }
       return { number: i + 1, uid: m.uid, size, uidl: `${folder.uidValidity}.${m.uid}`, deleted: false };
     });
-    return new Maildrop(server, user, entries);
+    return new Maildrop(mail, user, entries);
   }
 
   /** Messages not marked as deleted, and their octets (STAT). */
