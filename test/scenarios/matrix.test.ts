@@ -62,6 +62,20 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     expect(table).toMatch(/\| `imap imap1: send 1 LOGIN "alice" "\$\{password\}"` \| ok \| ok \| imap4\.login \|/);
   });
 
+  it('[behaviour:ame.server-call] [behaviour:ame.local-call] the recorded AME application: a server call gets rc -9/-10 and a local call fires ame.local-call from step 1 until the resume', async () => {
+    const json = join(dir.path, 'ame.json');
+    const r = await runCli(['scenario', 'matrix', 'clients.ame-app', '--topology', 'single', '--jobs', '3', '--report', json], { timeoutMs: 120_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const m = (JSON.parse(readFileSync(json, 'utf8')) as Report).matrices[0]!;
+    const ids = m.columns.map((c) => c.id);
+    const row = (fn: string) => m.scenarios[0]!.rows.find((x) => x.operation === `ame ame-bob: call ${fn}`)!;
+    for (const id of ['after-1', 'after-2', 'after-3']) {
+      expect(row('mail_list').cells[ids.indexOf(id)]).toMatchObject({ kind: 'behaviour', behaviours: [{ id: 'ame.server-call', source: 'seed' }], text: expect.stringMatching(/^rc -(9|10)$/) });
+      expect(row('ame_version').cells[ids.indexOf(id)]).toMatchObject({ kind: 'behaviour', behaviours: [{ id: 'ame.local-call', source: 'seed' }] });
+    }
+    for (const id of ['before', 'after-4', 'after-7']) expect(row('mail_list').cells[ids.indexOf(id)]!.kind).toBe('ok');
+  });
+
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; a client scenario that drives the procedure itself is refused', async () => {
     const f = file('wrong.yaml', [
       'name: wrong',
