@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, api, startTestSite } from '../../helpers.js';
+import { ROOT, api, clientEnv, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 const CHROMIUM = process.env.TWEMU_CHROMIUM ?? '/usr/bin/chromium';
@@ -30,6 +30,7 @@ describe.skipIf(!haveChromium)('console presenter layout (three servers, 1280x80
     emu = await startTestSite({ topology: 'multi', appServers: 2, timeZone: 'Asia/Tokyo' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
+      env: clientEnv(),
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
