@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { isAbsolute } from 'node:path';
 import type { Site } from '../site.js';
 import type { SiteServer } from '../server.js';
-import { runBackup, listBackups, backupPreflight, type Manifest, type Preflight } from '../backup.js';
+import { runBackup, readBackups, backupPreflight, type Manifest, type Preflight } from '../backup.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 
 // Step 5 as a job: POST /api/backups checks what it can at once (409 for a
@@ -156,11 +156,12 @@ export const backupRoutes: FastifyPluginAsync<{ site: Site }> = async (app, { si
     async (req) => ({ job: jobs.get((req.params as { id: string }).id) }));
 
   app.get('/api/backups', {
-    schema: { description: 'Lists the complete backups of every server under `dest` (query parameter, an absolute folder).' },
+    schema: { description: 'Lists the intact backups of every server under `dest` (query parameter, an absolute folder), and in `problems` every backup folder whose manifest is missing, unreadable or fails its checksum (never skipped in silence). `twemu backup verify` checks the files too.' },
   }, async (req) => {
     const { dest } = req.query as { dest?: string };
     if (!dest || !isAbsolute(dest)) throw new BadRequest('E_DEST', 'query parameter "dest" must be an absolute path');
-    return { backups: site.servers.flatMap((s) => listBackups(dest, s.name)) };
+    const read = site.servers.map((s) => readBackups(dest, s.name));
+    return { backups: read.flatMap((r) => r.manifests), problems: read.flatMap((r) => r.problems) };
   });
 };
 

@@ -203,6 +203,10 @@ describe('backup verify and restore refusals (issue 12 rows 1, 2, 3, 10)', () =>
   it('level 1 on a destination whose chain is damaged is refused (rule intact-base) instead of building on it', async () => {
     const bk = copy('damaged-base');
     unlinkSync(join(bk, 'twsv01', ids[0]!, 'manifest.json'));
+    // The listing says so too, instead of leaving that backup out in silence.
+    const listed = await api(emu, 'GET', `/api/backups?dest=${encodeURIComponent(bk)}`);
+    expect(listed.body.backups.map((m: { id: string }) => m.id)).toEqual(ids.slice(1));
+    expect(listed.body.problems).toEqual([`twsv01/${ids[0]}: manifest.json is missing`]);
     for (const c of ['to tran suspend', 'to backup on']) expect((await api(emu, 'POST', '/api/commands', { command: c })).status).toBe(200);
     try {
       const r = await api(emu, 'POST', '/api/backups', { level: 1, dest: bk });
