@@ -24,7 +24,9 @@ const USAGE = `usage: twemu <command> [options]
   restore --from DIR --data DIR [--force]
   status [--json] [--data DIR | --url URL]
   catalog [--json | --markdown] [--data DIR | --url URL] [--config FILE]
-  scenario run FILE... [--junit FILE] [--seed N] | scenario run --list
+  scenario run FILE... [--junit FILE] [--seed N] [--shard I/N] | scenario run --list
+  scenario matrix FILE... [--topology single|multi|both] [--report FILE] | scenario merge REPORT...
+  scenario validate FILE... | scenario schema
   record --upstream HOST:PORT [--listen HOST:PORT] --out FILE (see record --help)
   schedule suspend [at +30s] for 2m [--server NAME] | schedule list | schedule cancel ID
 
