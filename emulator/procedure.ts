@@ -323,12 +323,19 @@ export function nextAllowed(site: Site): NextAction | null {
   return allowedNow(site)[0] ?? null;
 }
 
+/** What to say when strict mode allows no step at all (a cycle walked out of order in lenient mode). */
+function stuck(site: Site): string {
+  return site.servers.some((s) => s.state.backupMode !== 'off')
+    ? 'no step of the procedure can run now in strict mode: stop the cycle with `to backup off --abort` (19.3.4), or go on with --lenient'
+    : 'no step of the procedure can run now in strict mode; go on with --lenient';
+}
+
 /** A refusal naming its rule and the next allowed command. */
 export function refusal(site: Site, server: SiteServer, rule: Rule): CommandRefused {
   const next = nextAllowed(site);
   const own = rule.hint(server, site);
   const hint = rule.kind === 'order'
-    ? [next ? `next allowed: \`${next.command}\`` : 'no step of the procedure can run now', own].filter(Boolean).join('; ')
+    ? [next ? `next allowed: \`${next.command}\`` : stuck(site), own].filter(Boolean).join('; ')
     : [own, next && !own.includes(next.command) ? `next allowed: \`${next.command}\`` : ''].filter(Boolean).join('; ');
   return new CommandRefused(rule.code, rule.message(server, site), hint, rule.id, next?.command);
 }
