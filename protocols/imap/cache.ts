@@ -1,4 +1,5 @@
 import { parseStructure, type MessageStructure } from './mime.js';
+import { valueText } from './serialiser.js';
 import type { Value } from './types.js';
 
 // Parsed MIME structures and envelopes, by message: a message's bytes never
@@ -16,6 +17,9 @@ class Lru<T> {
     }
     return hit;
   }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
   set(key: string, value: T): void {
     this.map.set(key, value);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
@@ -23,7 +27,8 @@ class Lru<T> {
 }
 
 const structures = new Lru<MessageStructure>(2000);
-const envelopes = new Lru<Value[]>(20000);
+/** Envelopes kept serialised (FETCH writes them as they are), or as values when they hold a literal. */
+const envelopes = new Lru<Value>(20000);
 
 export async function structureOf(key: string, raw: Buffer): Promise<MessageStructure> {
   const hit = structures.get(key);
@@ -33,10 +38,16 @@ export async function structureOf(key: string, raw: Buffer): Promise<MessageStru
   return s;
 }
 
-export function envelopeOf(key: string, make: () => Value[]): Value[] {
+export function envelopeOf(key: string, make: () => Value[]): Value {
   const hit = envelopes.get(key);
-  if (hit) return hit;
+  if (hit !== undefined) return hit;
   const e = make();
-  envelopes.set(key, e);
-  return e;
+  const value = valueText(e) ?? e;
+  envelopes.set(key, value);
+  return value;
+}
+
+/** Whether the message's envelope is cached (FETCH ENVELOPE then needs no read of the message). */
+export function hasEnvelope(key: string): boolean {
+  return envelopes.has(key);
 }

@@ -41,6 +41,17 @@ function pushValue(out: Out, v: Value): void {
   else out.literal(v.literal);
 }
 
+/**
+ * A value's octets as text, ready to be written as they are (a string Value is
+ * written verbatim), or null when it holds a literal (8-bit text, CR or LF),
+ * which must stay a buffer with its length.
+ */
+export function valueText(v: Value): string | null {
+  const out = new Out();
+  pushValue(out, v);
+  return out.parts.length ? null : out.text;
+}
+
 /** Status texts are one line whatever a client put in a name it sent (no CRLF injection). */
 // eslint-disable-next-line no-control-regex
 const oneLine = (text: string): string => text.replace(/[\x00-\x1f\x7f]/g, ' ');

@@ -1,7 +1,7 @@
 import { libmime } from '../mimelibs.js';
 import type { Session } from '../session.js';
 import { atom } from '../parser.js';
-import { envelopeOf, structureOf } from '../cache.js';
+import { envelopeOf, hasEnvelope, structureOf } from '../cache.js';
 import { bodyStructure, envelope, findPart, headerFields, type MimePart } from '../mime.js';
 import { ImapSyntaxError, data, literal, ok, no, quoted, type CommandSpec, type Token, type Untagged, type Value } from '../types.js';
 import { resolveSet, type Target } from './util.js';
@@ -107,7 +107,10 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   const box = session.selected!;
   const mail = session.mail;
   const needsMeta = items.some((i) => i.kind === 'INTERNALDATE' || i.kind === 'RFC822.SIZE');
-  const needsRaw = items.some((i) => !['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE'].includes(i.kind));
+  // ENVELOPE alone reads a message only when its envelope is not cached yet.
+  const needsRaw = items.some((i) => !['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'].includes(i.kind));
+  const wantsEnvelope = items.some((i) => i.kind === 'ENVELOPE');
+  const keyOf = (uid: number) => `${session.server.store.database.id}/${session.user}/${box.name}/${box.uidValidity}/${uid}`;
   const needsStructure = items.some((i) => i.kind === 'BODYSTRUCTURE' || i.kind === 'BODY' || (i.kind === 'section' && (i.part.length || i.what === 'TEXT')) || i.kind === 'RFC822.TEXT');
   const setsSeen = !box.readOnly && items.some((i) => (i.kind === 'section' && !i.peek) || i.kind === 'RFC822' || i.kind === 'RFC822.TEXT');
   const metas = needsMeta ? new Map(mail.messages(session.user, box.name).map((m) => [m.uid, m])) : null;
@@ -115,15 +118,19 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   for (const [i, t] of targets.entries()) {
     const meta = metas?.get(t.uid);
     if (metas && !meta) continue; // expunged by another session, not yet reported
-    if (needsRaw && i % RAW_BATCH === 0) batch = mail.rawMany(session.user, box.name, targets.slice(i, i + RAW_BATCH).map((x) => x.uid));
-    const raw = needsRaw ? batch.get(t.uid) ?? null : null;
-    if (needsRaw && !raw) continue;
+    if (i % RAW_BATCH === 0 && (needsRaw || wantsEnvelope)) {
+      const slice = targets.slice(i, i + RAW_BATCH);
+      const want = needsRaw ? slice : slice.filter((x) => !hasEnvelope(keyOf(x.uid)));
+      batch = want.length ? mail.rawMany(session.user, box.name, want.map((x) => x.uid)) : new Map();
+    }
+    const key = keyOf(t.uid);
+    const raw = batch.get(t.uid) ?? null;
+    if (!raw && (needsRaw || (wantsEnvelope && !hasEnvelope(key)))) continue; // expunged by another session
     let flagsChanged = false;
     if (setsSeen && !(box.flags.get(t.uid) ?? []).includes('\\Seen')) {
       box.noteFlags(mail.setFlags(session.user, box.name, [t.uid], ['\\Seen'], 'add'));
       flagsChanged = true;
     }
-    const key = `${session.server.store.database.id}/${session.user}/${box.name}/${box.uidValidity}/${t.uid}`;
     const structure = needsStructure && raw ? await structureOf(key, raw) : null;
     const out: Value[] = [];
     const seen = new Set<string>();
@@ -139,7 +146,9 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
         case 'FLAGS': push('FLAGS', box.flagsOf(t.uid)); break;
         case 'INTERNALDATE': push('INTERNALDATE', quoted(imapDate(meta!.internalDate))); break;
         case 'RFC822.SIZE': push('RFC822.SIZE', meta!.size); break;
-        case 'ENVELOPE': push('ENVELOPE', envelopeOf(key, () => envelope(structure ? structure.root.headers : rootHeaders(raw!)))); break;
+        case 'ENVELOPE': push('ENVELOPE', envelopeOf(key, () => envelope(structure ? structure.root.headers
+          // Not read with its batch when its envelope was cached then; it may have left the cache since.
+          : rootHeaders(raw ?? mail.raw(session.user, box.name, t.uid) ?? Buffer.alloc(0))))); break;
         case 'BODYSTRUCTURE': push('BODYSTRUCTURE', bodyStructure(raw!, structure!.root, true)); break;
         case 'BODY': push('BODY', bodyStructure(raw!, structure!.root, false)); break;
         case 'RFC822': push('RFC822', literal(raw!)); break;
