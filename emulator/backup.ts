@@ -90,9 +90,12 @@ function backupFiles(server: SiteServer): string[] {
  */
 async function copyBytes(src: string, target: string): Promise<void> {
   try {
-    await execFileAsync('cp', ['--', src, target]);
+    await execFileAsync('cp', ['--', src, target], { env: { ...process.env, LC_ALL: 'C' } });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    // cp exits 1 and says why: a full disk (or quota) is the same condition as copyFile's ENOSPC.
+    if (/No space left on device|Disk quota exceeded/.test(e.stderr ?? '')) throw Object.assign(new Error(`cp: ${String(e.stderr).trim()}`), { code: 'ENOSPC' });
+    if (e.code !== 'ENOENT') throw err;
     await copyFile(src, target);
   }
 }

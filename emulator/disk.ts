@@ -24,16 +24,17 @@ export function freeBytes(dir: string): number | null {
 }
 
 export class DiskFull extends TwemuError {
-  constructor(readonly folder: string, readonly needed: number | null, cause?: unknown) {
+  /** `needed`: the bytes the write needed (`atLeast`: a lower bound, e.g. one database page). */
+  constructor(readonly folder: string, readonly needed: number | null, cause?: unknown, atLeast = false) {
     const free = freeBytes(folder);
-    super('E_DISK_FULL', `no space left in ${folder}${needed !== null ? `: ${needed} bytes needed` : ''}${free !== null ? `, ${free} bytes free` : ''}`,
+    super('E_DISK_FULL', `no space left in ${folder}${needed !== null ? `: ${atLeast ? 'at least ' : ''}${needed} bytes needed` : ''}${free !== null ? `, ${free} bytes free` : ''}`,
       { hint: 'free space there (or choose another folder) and try again; nothing half-written was kept', cause });
     this.name = 'DiskFull';
   }
 }
 
 /** `err` as a DiskFull naming `folder` when it is a full-disk error, else `err` itself. */
-export function diskFull(err: unknown, folder: string, needed: number | null = null): unknown {
+export function diskFull(err: unknown, folder: string, needed: number | null = null, atLeast = false): unknown {
   if (err instanceof DiskFull) return err;
-  return isDiskFull(err) ? new DiskFull(folder, needed, err) : err;
+  return isDiskFull(err) ? new DiskFull(folder, needed, err, atLeast) : err;
 }

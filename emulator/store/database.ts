@@ -105,7 +105,8 @@ export class ServerDatabase {
       })();
     } catch (err) {
       // A full disk is a clear, temporary failure (the transaction rolled back: nothing half-written).
-      throw diskFull(err, dirname(this.file));
+      // What the write needed is not known here: at least one more page of the database.
+      throw diskFull(err, dirname(this.file), this.db.pragma('page_size', { simple: true }) as number, true);
     }
     this.changes.emit('change', { seq: ++this.seq, time, ...change } satisfies Change);
     return result;

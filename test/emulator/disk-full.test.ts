@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startServeProcess, stopProcess, tempDir } from '../helpers.js';
 import { WebClient } from '../protocols/web/webclient.js';
@@ -12,6 +13,22 @@ import { WebClient } from '../protocols/web/webclient.js';
 //   backup-enospc          writing a backup copy fails with ENOSPC
 //   db-full                the databases cannot grow (SQLite's max_page_count: a real SQLITE_FULL)
 //   backup-copy            kill -9 in the middle of a backup copy
+
+/** Whether this process may mount a small tmpfs (root with CAP_SYS_ADMIN): then one test also fills a real file system. */
+function canMountTmpfs(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  const dir = tempDir('twemu-mount-probe-');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir.path], { stdio: 'ignore' });
+    execFileSync('umount', [dir.path], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    dir.remove();
+  }
+}
+const MOUNT = canMountTmpfs();
 
 function control(data: string) {
   const ep = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8'));
@@ -124,6 +141,24 @@ describe('a full disk (issue 12 rows 5 and 9)', () => {
     expect((await control(dir.path).call('POST', '/api/backups?wait=true', { level: 0, dest: bk.path })).status).toBe(200);
   }, 60_000);
 
+  it.skipIf(!MOUNT)('row 9 on a real full file system (a 48 KB tmpfs as the destination; needs root and mount, skipped without): the CLI names the folder and the bytes, nothing is left', async () => {
+    const dir = tempDir();
+    const bk = tempDir();
+    cleanups.push(() => dir.remove(), () => bk.remove());
+    const p = await serve(dir.path);
+    cleanups.push(() => stopProcess(p.child));
+    for (const c of [['to', 'tran', 'suspend'], ['to', 'backup', 'on'], ['tobkweb', 'arc'], ['to', 'tran', 'resume']]) expect((await runCli([...c, '--data', dir.path])).code).toBe(0);
+    const small = join(bk.path, 'small');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', small]);
+    cleanups.push(() => execFileSync('umount', ['-l', small]));
+    expect(statSync(join(dir.path, 'twsv01', 'twoffice.db')).size).toBeGreaterThan(48 * 1024);
+    const r = await runCli(['backup', '--level', '0', '--dest', small, '--data', dir.path]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^twemu: no space left in ${join(small, 'twsv01')}: \\d+ bytes needed, \\d+ bytes free`));
+    expect(readdirSync(join(small, 'twsv01'))).toEqual([]);
+  }, 60_000);
+
   it('row 9: a full data disk: control API 507, IMAP NO [OVERQUOTA], AME rc -8, the web a 507 page that keeps what was typed; the site keeps serving', async () => {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
@@ -136,7 +171,7 @@ describe('a full disk (issue 12 rows 5 and 9)', () => {
     const mail = await call('POST', '/api/mail', { to: 'alice', raw: `Subject: big\r\n\r\n${big}\r\n` });
     expect(mail.status).toBe(507);
     expect(mail.body.error).toBe('E_DISK_FULL');
-    expect(mail.body.message).toContain(`no space left in ${join(dir.path, 'twsv01')}`);
+    expect(mail.body.message).toMatch(new RegExp(`^no space left in ${join(dir.path, 'twsv01')}: at least \\d+ bytes needed, \\d+ bytes free$`));
 
     const imap = await imapAppend(ep.servers[0].imap, 300_000);
     expect(imap).toMatch(/^b NO \[OVERQUOTA\] no space left in /);
