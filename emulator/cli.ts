@@ -249,15 +249,19 @@ export async function main(argv: string[]): Promise<number> {
 
 const entry = process.argv[1] ? resolve(process.argv[1]) : '';
 if (entry === fileURLToPath(import.meta.url) || entry.endsWith('/twemu') || entry.endsWith('/.bin/twemu')) {
+  // Exit once what was written has left: stdout to a pipe is asynchronous, and process.exit would cut
+  // a long output (`twemu catalog --json | node catalog-check.mjs` is ~90 KB).
+  const exit = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exit(code),
     (err: unknown) => {
       if (err instanceof TwemuError) {
         process.stderr.write(`twemu: ${err.line()}\n`);
-        process.exit(errorSpec(err.code).exit ?? 1);
+        exit(errorSpec(err.code).exit ?? 1);
+        return;
       }
       process.stderr.write(`twemu: internal error: ${(err as Error)?.message ?? String(err)}${process.env.TWEMU_DEBUG ? `\n${(err as Error)?.stack}` : ' (set TWEMU_DEBUG=1 for details)'}\n`);
-      process.exit(1);
+      exit(1);
     },
   );
 }
