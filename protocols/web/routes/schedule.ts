@@ -37,6 +37,18 @@ function readForm(f: Fields): ReservationForm {
   return { title: text(f, 'title', 200), date: text(f, 'date', 10), start: text(f, 'start', 5), end: text(f, 'end', 5), note: text(f, 'note', 2000), facility: text(f, 'facility', 10) };
 }
 
+/** One posted field as it was sent, however long ('' when absent). */
+function posted(f: Fields, name: string): string {
+  const v = f[name];
+  const s = Array.isArray(v) ? v[0] : v;
+  return typeof s === 'string' ? s : '';
+}
+
+/** The form as posted, however long each field is (what a refused submission shows again; readForm checks the limits). */
+function postedForm(f: Fields): ReservationForm {
+  return { title: posted(f, 'title'), date: posted(f, 'date'), start: posted(f, 'start'), end: posted(f, 'end'), note: posted(f, 'note'), facility: posted(f, 'facility') };
+}
+
 function formFromReservation(r: Reservation): ReservationForm {
   return { title: r.title, date: r.start.slice(0, 10), start: r.start.slice(11, 16), end: r.end.slice(11, 16), note: r.note, facility: r.facilityId ? String(r.facilityId) : '' };
 }
@@ -123,7 +135,7 @@ ${days.map((d) => {
 <a href="/schedule/list${query({ date: r.start.slice(0, 10) })}">一覧へ戻る</a></div>`);
   });
 
-  const reservationForm = (c: Ctx, title: string, action: string, form: ReservationForm, extra: ReturnType<typeof html>) => page(title, html`<h1>${title}</h1>
+  const reservationFormHtml = (c: Ctx, title: string, action: string, form: ReservationForm, extra: ReturnType<typeof html>) => html`<h1>${title}</h1>
 <form method="post" action="${action}">${csrfField(c.session.csrf)}${extra}
 <table class="form">
 <tr><th>件名</th><td><input type="text" name="title" size="40" maxlength="200" value="${form.title}"></td></tr>
@@ -135,14 +147,17 @@ ${days.map((d) => {
 ${form.note}</textarea></td></tr>
 </table>
 <div class="buttons"><button type="submit">登録</button> <a href="/schedule/list">キャンセル</a></div>
-</form>`);
+</form>`;
+  const reservationForm = (c: Ctx, title: string, action: string, form: ReservationForm, extra: ReturnType<typeof html>) => page(title, reservationFormHtml(c, title, action, form, extra));
+  /** The hidden fields of a change: which reservation, on which server (as posted). */
+  const changeFields = (f: Fields) => html`<input type="hidden" name="id" value="${posted(f, 'id')}"><input type="hidden" name="server" value="${posted(f, 'server')}">`;
 
   route(app, deps, 'GET', '/schedule/new', { data: homeAndShared, back: () => '/schedule/list' }, (c) => {
     const q = queryOf(c.req);
     const form = readForm(q);
     return reservationForm(c, '新規予約', '/schedule/create', { ...form, date: form.date || dateOf(undefined, site.clock.now()), start: form.start || '09:00', end: form.end || '10:00' }, html``);
   });
-  route(app, deps, 'POST', '/schedule/create', { data: homeAndShared, back: (c) => `/schedule/new${query({ ...readForm(fieldsOf(c.req)) })}` }, (c) => {
+  route(app, deps, 'POST', '/schedule/create', { data: homeAndShared, form: (c, f) => reservationFormHtml(c, '新規予約', '/schedule/create', postedForm(f), html``) }, (c) => {
     const form = readForm(fieldsOf(c.req));
     const back = `/schedule/new${query({ ...form })}`;
     const r = calendar.create(c.user, validate(form, back));
@@ -154,7 +169,7 @@ ${form.note}</textarea></td></tr>
     const r = own(c, queryOf(c.req));
     return reservationForm(c, '予約の変更', '/schedule/update', formFromReservation(r), html`<input type="hidden" name="id" value="${r.id}"><input type="hidden" name="server" value="${r.server}">`);
   });
-  route(app, deps, 'POST', '/schedule/update', { data: homeAndShared, back: (c) => `/schedule/edit${query({ id: text(fieldsOf(c.req), 'id', 10), server: text(fieldsOf(c.req), 'server', 40) })}` }, (c) => {
+  route(app, deps, 'POST', '/schedule/update', { data: homeAndShared, form: (c, f) => reservationFormHtml(c, '予約の変更', '/schedule/update', postedForm(f), changeFields(f)) }, (c) => {
     const r = own(c, fieldsOf(c.req));
     const back = `/schedule/edit${query(ref(r))}`;
     // A facility added or removed moves the reservation between the home and the shared server (the calendar service's placement).

@@ -159,4 +159,35 @@ describe('web forms keep what was typed', () => {
     }
     expect((await admin.get('/top')).status).toBe(200);
   });
+
+  it('[behaviour:web.busy] a reservation change refused while suspended keeps the edits (not the stored reservation), and saves after the resume', async () => {
+    const c = await client();
+    const list = await c.get('/schedule/list?date=2026-06-15');
+    const link = /href="\/schedule\/view\?id=(\d+)&amp;server=([^"&]+)"/.exec(list.text);
+    expect(link, 'a reservation of alice in the demo data').not.toBeNull();
+    const [, rid, server] = link!;
+    await c.get(`/schedule/edit?id=${rid}&server=${server}`);
+    const note = `変更したメモ\n${'y'.repeat(1900)}`;
+    const edit = { id: rid!, server: server!, title: '変更後の件名', date: '2026-06-15', start: '16:00', end: '17:00', note, facility: '' };
+    await emu.command('to tran suspend');
+    let refused;
+    try {
+      refused = await c.post('/schedule/update', edit);
+    } finally {
+      await emu.command('to tran resume');
+    }
+    expect(textOf(refused.text)).toContain(BUSY);
+    expect(refused.text).toContain('action="/schedule/update"');
+    expect(refused.text).toContain(`<input type="hidden" name="id" value="${rid}"><input type="hidden" name="server" value="${server}">`);
+    expect(refused.text).toContain('value="変更後の件名"');
+    expect(textarea(refused.text, 'note')).toBe(note);
+    // Over the note's limit: a clear message, and the text is still there.
+    const tooLong = await c.post('/schedule/update', { ...edit, note: note + 'z'.repeat(200) });
+    expect(tooLong.status).toBe(400);
+    expect(textOf(tooLong.text)).toContain('note が長すぎます(2000文字まで)。');
+    expect(textarea(tooLong.text, 'note')).toBe(note + 'z'.repeat(200));
+    const saved = await c.post('/schedule/update', edit);
+    expect(saved.status).toBe(303);
+    expect(textOf((await c.get(saved.location!)).text)).toContain('変更後の件名');
+  });
 });
