@@ -23,8 +23,12 @@ export class RawScenarioClient {
 
   async send(line: string, timeoutMs: number): Promise<Outcome> {
     if (!this.conn || this.conn.closed) return { ok: false, reply: '(the connection is closed)', lines: [], body: '(the connection is closed)' };
-    this.conn.write(`${line}\r\n`);
     const lines: string[] = [];
+    if (this.protocol === 'imap' && /\{\d+\+?\}\r\n/.test(line)) {
+      // A command with literals (APPEND): each synchronizing literal ({n}) is sent after the server's `+`, as a client does.
+      const refused = await this.sendLiterals(line, lines, timeoutMs);
+      if (refused) return this.outcome(lines);
+    } else this.conn.write(`${line}\r\n`);
     const first = await this.readLine(timeoutMs);
     if (first === null) return this.outcome(lines);
     lines.push(first);
@@ -51,6 +55,33 @@ export class RawScenarioClient {
 
   close(): void {
     this.conn?.close();
+  }
+
+  /**
+   * Writes a command whose text holds literals (`... {n}\r\n<n bytes>...`): up to each synchronizing
+   * literal, waits for the server's `+` (kept in `lines`), then sends its bytes. True when the server
+   * answered something else instead (a tagged NO/BAD): that ends the command.
+   */
+  private async sendLiterals(text: string, lines: string[], timeoutMs: number): Promise<boolean> {
+    let rest = Buffer.from(`${text}\r\n`, 'utf8');
+    for (;;) {
+      const m = /\{(\d+)(\+?)\}\r\n/.exec(rest.toString('latin1'));
+      if (!m) {
+        this.conn!.write(rest);
+        return false;
+      }
+      const headEnd = Buffer.byteLength(rest.toString('latin1').slice(0, m.index + m[0].length), 'latin1');
+      this.conn!.write(rest.subarray(0, headEnd));
+      if (!m[2]) {
+        const cont = await this.readLine(timeoutMs);
+        if (cont === null) return true;
+        lines.push(cont);
+        if (!cont.startsWith('+')) return true;
+      }
+      const n = Number(m[1]);
+      this.conn!.write(rest.subarray(headEnd, headEnd + n));
+      rest = rest.subarray(headEnd + n);
+    }
   }
 
   private outcome(lines: string[]): Outcome {

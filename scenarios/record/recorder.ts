@@ -43,6 +43,8 @@ interface Pending {
   multi?: boolean;
   /** POP3: the command's verb (STAT, LIST, RETR... decide how the reply is framed and patterned). */
   verb?: string;
+  /** IMAP: `+` continuations still expected for the command's literals (they do not end its reply). */
+  continuations?: number;
 }
 
 /** The expectation of a reply: exact lines, or one anchored pattern when a line has volatile parts. */
@@ -77,6 +79,8 @@ class MailSession {
   private serverBuf = Buffer.alloc(0);
   /** IMAP: the client is sending a literal's bytes (after `+`), not lines. */
   private literalLeft = 0;
+  /** IMAP: a command with literals being sent (APPEND): its text so far and its pending reply. */
+  private upload: { parts: Buffer[]; pending: Pending } | null = null;
   /** The client asked for TLS (STLS / STARTTLS): after the server's answer the bytes are encrypted and only forwarded. */
   private tlsAsked = false;
   private encrypted = false;
@@ -102,6 +106,7 @@ class MailSession {
     for (;;) {
       if (this.literalLeft > 0) {
         const take = Math.min(this.literalLeft, this.clientBuf.length);
+        this.upload?.parts.push(this.clientBuf.subarray(0, take));
         this.literalLeft -= take;
         this.clientBuf = this.clientBuf.subarray(take);
         if (this.literalLeft > 0) return;
@@ -118,14 +123,31 @@ class MailSession {
     this.rec.push({ [this.protocol]: this.name, close: true });
   }
 
+  /** A literal's bytes come next; a synchronizing one ({n}, not {n+}) is preceded by the server's `+`, part of the same reply. */
+  private literalFollows(literal: RegExpExecArray): void {
+    this.literalLeft = Number(literal[1]);
+    if (!literal[2]) this.upload!.pending.continuations! += 1;
+  }
+
   private clientLine(line: string): void {
-    const literal = this.protocol === 'imap' ? /\{(\d+)\+?\}$/.exec(line) : null;
-    if (literal) {
-      // An upload (APPEND): the raw replay sends a line at a time and cannot send a literal; say so in the file.
-      this.literalLeft = Number(literal[1]);
-      this.rec.note(`${this.name}: a literal upload (${line.split(' ').slice(0, 3).join(' ')} ...) is not replayable as raw lines; recorded as a comment`);
-      this.rec.push({ [this.protocol]: this.name, send: 'NOOP-placeholder', name: `not recorded: ${this.mask(line)} (a literal upload)` }, true);
+    const literal = this.protocol === 'imap' ? /\{(\d+)(\+?)\}$/.exec(line) : null;
+    if (this.upload) {
+      // The rest of a command after a literal (APPEND's closing text, or another literal).
+      this.upload.parts.push(Buffer.from(literal ? `${line}\r\n` : line, 'utf8'));
+      if (literal) return this.literalFollows(literal);
+      this.upload.pending.step.send = Buffer.concat(this.upload.parts).toString('utf8');
+      this.upload = null;
       return;
+    }
+    if (literal) {
+      // A command with a literal (APPEND): sent as one `send` with the literal's bytes in it; the replay client sends them as the server asks.
+      const tag = line.split(' ')[0] ?? '';
+      const step: StepData = { [this.protocol]: this.name, send: this.mask(line) };
+      const p: Pending = { step, tag, lines: [], continuations: 0 };
+      this.pending.push(p);
+      this.rec.push(step);
+      this.upload = { parts: [Buffer.from(`${this.mask(line)}\r\n`, 'utf8')], pending: p };
+      return this.literalFollows(literal);
     }
     const sent = this.mask(line);
     const step: StepData = { [this.protocol]: this.name, send: sent };
@@ -157,6 +179,10 @@ class MailSession {
     p.lines.push(line);
     if (p.step.open) return this.finish(); // a greeting is one line
     if (this.protocol === 'imap') {
+      if (line.startsWith('+') && p.continuations) {
+        p.continuations -= 1;
+        return;
+      }
       if (line.startsWith(`${p.tag} `) || line.startsWith('+')) this.finish();
       return;
     }
@@ -216,12 +242,7 @@ export class Recorder {
     this.note(line);
   }
 
-  push(step: StepData, comment = false): void {
-    if (comment) {
-      // Kept in the file as a step that does nothing but say what was left out.
-      this.steps.push({ delay: '1ms', name: String(step.name) });
-      return;
-    }
+  push(step: StepData): void {
     this.steps.push(step);
   }
 
@@ -264,7 +285,7 @@ export class Recorder {
   }
 
   write(): void {
-    const text = `# Recorded by \`twemu record\`. Volatile parts of the replies are patterns;\n# the password is \${password} (twemu scenario run --password P, or TWEMU_PASSWORD).\n${stringify(this.scenario(), { lineWidth: 0 })}`;
+    const text = `# Recorded by \`twemu record\`. Volatile parts of the replies are patterns;\n# the password is \${password} (twemu scenario run --password P, or TWEMU_PASSWORD).\n${stringify(this.scenario(), { lineWidth: 0, doubleQuotedMinMultiLineLength: Number.MAX_SAFE_INTEGER })}`;
     mkdirSync(dirname(this.out), { recursive: true });
     writeFileSync(this.out, text);
   }

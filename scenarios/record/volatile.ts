@@ -30,6 +30,8 @@ const RULES: Array<{ name: string; find: RegExp; pattern: (m: RegExpExecArray) =
   { name: 'date', find: /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?/g, pattern: () => '\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d+)?)?(?:Z|[+-]\\d{2}:?\\d{2})?' },
   // IMAP: UIDVALIDITY and HIGHESTMODSEQ are chosen by the server; RFC822.SIZE and literal sizes follow the message.
   { name: 'UIDVALIDITY', find: /\b(UIDVALIDITY|HIGHESTMODSEQ) \d+/g, pattern: (m) => `${m[1]} \\d+` },
+  // UIDPLUS answers carry the UIDVALIDITY too: [APPENDUID 1796028877 4], [COPYUID 1796028877 1:2 5:6]
+  { name: 'UIDVALIDITY', find: /\[(APPENDUID|COPYUID) \d+ /g, pattern: (m) => `\\[${m[1]} \\d+ ` },
   // IMAP \Recent belongs to the first session that sees a message: another client (or an earlier run) changes it.
   { name: 'recent count', find: /^\* \d+ RECENT$/g, pattern: () => '\\* \\d+ RECENT' },
   {

@@ -12,6 +12,8 @@ import { RawPop3 } from '../protocols/pop3/rawclient.js';
 import { patternLine } from '../../scenarios/record/volatile.js';
 import type { Emulator } from '../../emulator/index.js';
 import { ImapFlow } from 'imapflow';
+import { LineSocket } from '../../protocols/common/line-client.js';
+import { parse } from 'yaml';
 
 const dir = tempDir('twemu-record-');
 let emu: Emulator;
@@ -135,6 +137,38 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(text).toMatch(/- web: web1\n\s+post: \/login\n/);
     expect(text.match(/- web: web1/g)).toHaveLength(2); // the redirect's GET is the POST step's answer
     expect(text).toMatch(/- ame: ame-bob\n\s+call: mail_list\n\s+user: bob\n\s+password: \$\{password\}\n\s+expect:\n\s+rc: 0/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
+  it('an IMAP APPEND with a synchronizing literal and one with LITERAL+ are recorded as send steps holding the message, and replay (the replay client waits for the server\'s +)', async () => {
+    const out = join(dir.path, 'append.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
+    const msg = 'Subject: recorded upload\r\n\r\n日本語の本文\r\n';
+    const size = Buffer.byteLength(msg);
+    const s = await LineSocket.connect('127.0.0.1', rec.port);
+    /** Reads lines up to the one that matches. */
+    const until = async (re: RegExp) => {
+      for (let line = await s.readLine({ imap: true }); line !== null; line = await s.readLine({ imap: true })) if (re.test(line)) return line;
+      throw new Error(`the connection closed before ${re}`);
+    };
+    await until(/^\* OK/);
+    s.write('a1 LOGIN alice teamware\r\n');
+    await until(/^a1 OK/);
+    s.write(`a2 APPEND INBOX {${size}}\r\n`);
+    await until(/^\+ /);
+    s.write(`${msg}\r\n`);
+    await until(/^a2 OK/);
+    s.write(`a3 APPEND INBOX (\\Seen) {${size}+}\r\n${msg}\r\n`);
+    await until(/^a3 OK/);
+    s.write('a4 LOGOUT\r\n');
+    await until(/^a4 OK/);
+    s.close();
+    expect((await rec.done).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    const sends = (parse(text) as { steps: Array<{ send?: string; expect?: { match?: string } }> }).steps.filter((st) => /^a[23] APPEND/.test(st.send ?? ''));
+    expect(sends.map((st) => st.send)).toEqual([`a2 APPEND INBOX {${size}}\r\n${msg}`, `a3 APPEND INBOX (\\Seen) {${size}+}\r\n${msg}`]);
+    expect(sends[0]!.expect!.match).toContain('\\[APPENDUID \\d+ 4\\]');
     const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
