@@ -41,9 +41,9 @@ export function seedDemoData(site: Site): void {
   site.createUser({ name: 'alice', password: DEMO_PASSWORD, displayName: '佐藤 亜里沙', department: '営業部' });
   site.createUser({ name: 'bob', password: DEMO_PASSWORD, displayName: '鈴木 文雄', department: '営業部' });
   for (const [user, other] of [['alice', 'bob'], ['bob', 'alice']] as const) {
-    site.deliver(user, message(other, user, b64('週次報告のお願い'), '今週の報告を金曜日までに送ってください。\r\nよろしくお願いします。', 1));
-    site.deliver(user, message(other, user, 'Quarterly figures', 'Hello,\r\n\r\nThe figures are attached below.\r\n.\r\nA line with a single dot above.', 2));
-    site.deliver(user, iso2022jp(other, user));
+    site.deliver(user, message(other, user, b64('週次報告のお願い'), '今週の報告を金曜日までに送ってください。\r\nよろしくお願いします。', 1), { asStored: true });
+    site.deliver(user, message(other, user, 'Quarterly figures', 'Hello,\r\n\r\nThe figures are attached below.\r\n.\r\nA line with a single dot above.', 2), { asStored: true });
+    site.deliver(user, iso2022jp(other, user), { asStored: true });
     const home = site.homeStore(user);
     home.calendar.create(user, { title: '定例会議', start: `${today()}T10:00`, end: `${today()}T11:00`, note: '第一会議室' });
     home.calendar.create(user, { title: '顧客訪問', start: `${today()}T14:00`, end: `${today()}T15:30` });

@@ -11,6 +11,7 @@ import { Site, type SiteParts } from './site.js';
 import type { SiteConfig } from './config.js';
 import type { Topology } from './config.js';
 import { startPop3 } from '../protocols/pop3/index.js';
+import { startSmtp } from '../protocols/smtp/index.js';
 import { startImap } from '../protocols/imap/index.js';
 import { startWeb } from '../protocols/web/index.js';
 import { startControl } from './control/app.js';
@@ -38,7 +39,7 @@ export const CONTROL_PLUGINS: readonly ControlPlugin[] = [
 
 /** Everything a site runs beside its servers. */
 export const SITE_PARTS: SiteParts = {
-  listeners: { pop3: startPop3, imap: startImap, web: startWeb },
+  listeners: { pop3: startPop3, imap: startImap, smtp: startSmtp, web: startWeb },
   control: (site, opts) => startControl(site, opts, CONTROL_PLUGINS),
   extensions: [() => new Gateways(), () => new SearchPro()],
 };

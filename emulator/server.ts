@@ -54,7 +54,7 @@ export class SiteServer {
   /** The id of the backup job copying this server now (not persisted: a crash ends the job). */
   backupJob: string | null = null;
   /** Ports its listeners got (filled when the site starts). */
-  readonly ports: Partial<Record<'pop3' | 'imap' | 'web', number>> = {};
+  readonly ports: Partial<Record<'pop3' | 'imap' | 'web' | 'smtp', number>> = {};
 
   constructor(readonly site: Site, name: string, role: ServerRole) {
     this.name = name;

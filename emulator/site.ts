@@ -91,7 +91,7 @@ interface SiteFile {
  */
 export interface SiteParts {
   /** One listener factory per listening service; a server that runs the service gets one listener. */
-  listeners: { pop3: ListenerFactory; imap: ListenerFactory; web: ListenerFactory };
+  listeners: { pop3: ListenerFactory; imap: ListenerFactory; smtp: ListenerFactory; web: ListenerFactory };
   /** The control API (with its plugins). */
   control: (site: Site, opts: ListenOptions) => Promise<Listener>;
   /** Background services (gateways, SearchPro); each site gets fresh instances. */
@@ -249,10 +249,19 @@ export class Site {
   }
 
   /** Delivers a raw RFC 5322 message to a user's INBOX (the domain's mail service). */
-  deliver(to: string, raw: Buffer | string): { user: string; server: string; uid: number } {
-    const delivered = this.domain.mail.deliver(to, raw);
+  deliver(to: string, raw: Buffer | string, opts: { envelopeFrom?: string; asStored?: boolean } = {}): { user: string; server: string; uid: number } {
+    const delivered = this.domain.mail.deliver(to, raw, opts);
     if (!delivered.ok) throw new NotFound('E_NO_ACCOUNT', delivered.message);
     return delivered.value;
+  }
+
+  /**
+   * The message as an MTA delivers it: Return-Path, Date (the site's clock) and
+   * Message-ID added where missing (emulator/mta.ts). A path that delivers one
+   * message to several recipients stamps it once, then delivers the result.
+   */
+  stamp(raw: Buffer | string, opts: { envelopeFrom?: string; server?: string } = {}): Buffer {
+    return this.domain.mail.stamp(raw, { envelopeFrom: opts.envelopeFrom, host: opts.server });
   }
 
   // ---- the procedure --------------------------------------------------
@@ -391,9 +400,10 @@ export class Site {
       this.tls = await loadSiteTls(this.config.tls, this.config.dataDir, { host, servers: this.servers.map((s) => s.name) });
       for (const [i, s] of this.servers.entries()) {
         const ep: ServerEndpoints = { name: s.name, role: s.role };
-        const { pop3, imap, web } = this.parts.listeners;
+        const { pop3, imap, smtp, web } = this.parts.listeners;
         if (s.runs('pop3')) ep.pop3 = s.ports.pop3 = await this.listen(pop3(s, { host, port: this.port('pop3', i) }), 'POP3', s);
         if (s.runs('imap')) ep.imap = s.ports.imap = await this.listen(imap(s, { host, port: this.port('imap', i) }), 'IMAP', s);
+        if (s.runs('pop3')) ep.smtp = s.ports.smtp = await this.listen(smtp(s, { host, port: this.port('smtp', i) }), 'SMTP', s);
         if (s.runs('pop3') && this.tls) ep.pop3s = await this.listen(pop3(s, { host, port: this.port('pop3s', i), implicitTls: true }), 'POP3S', s);
         if (s.runs('imap') && this.tls) ep.imaps = await this.listen(imap(s, { host, port: this.port('imaps', i), implicitTls: true }), 'IMAPS', s);
         if (s.runs('web')) {

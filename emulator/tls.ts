@@ -103,6 +103,9 @@ async function generatedCertificate(dir: string, names: { host: string; servers:
   for (const n of ['localhost', ...names.servers]) altNames.set(n, { type: 2, value: n });
   for (const ip of ['127.0.0.1', '::1']) altNames.set(ip, { type: 7, ip });
   if (names.host && names.host !== '0.0.0.0' && names.host !== '::') altNames.set(names.host, isIP(names.host) ? { type: 7, ip: names.host } : { type: 2, value: names.host });
+  // fetchmail and mbsync compare the host name they were given with the DNS names only: an IPv4
+  // address they connect to is listed as a DNS name too (clients that check IP addresses use the above).
+  for (const ip of new Set(['127.0.0.1', names.host])) if (isIP(ip) === 4) altNames.set(`dns:${ip}`, { type: 2, value: ip });
   const leaf = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
     keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate,
     ca: { key: ca.private, cert: ca.cert },

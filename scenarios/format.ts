@@ -76,7 +76,7 @@ export interface Scenario {
 
 export type StepKind =
   | 'operator' | 'until' | 'delay'
-  | 'pop3' | 'imap' | 'web' | 'ame' | 'desktop'
+  | 'pop3' | 'imap' | 'smtp' | 'web' | 'ame' | 'desktop'
   | 'gateway' | 'searchpro' | 'api'
   | 'deliver' | 'user' | 'policy' | 'reseed'
   | 'check' | 'restore' | 'repeat' | 'background' | 'stop' | 'window';
@@ -126,6 +126,11 @@ export const KINDS: Record<StepKind, KindSpec> = {
     actions: { open: 'true', send: 'string', close: 'true', login: 'credentials', select: 'string', status: 'string', list: 'true',
       fetch: 'string-or-int', append: 'map', delete: 'int', flag: 'map', noop: 'true', logout: 'true' },
     fields: { server: 'string', mailbox: 'string' }, expects: [...REPLY_EXPECTS, 'log'],
+  },
+  smtp: {
+    value: 'string', valueName: 'session', summary: 'an SMTP submission session (nodemailer; STARTTLS trusting the site CA): `login` (AUTH), `send` a message (`to`, `subject`, `body` or `raw`, `from`) on the same connection, `quit`',
+    actions: { login: 'credentials', send: 'map', quit: 'true' },
+    fields: { server: 'string' }, expects: ['ok', 'reply', 'match', 'text', 'notText', 'behaviour', 'suppressed', 'noBehaviour', 'variant', 'json'],
   },
   web: {
     value: 'string', valueName: 'session', summary: 'a browser session of the web service (cookies kept): `get`, `post` (with `form`), `frame` (loads a frame of the last page by name)',

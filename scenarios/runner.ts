@@ -16,6 +16,7 @@ import { parseOperator, parseUntil } from './syntax.js';
 import type { Outcome } from './clients/outcome.js';
 import { RawScenarioClient } from './clients/raw.js';
 import { Pop3ScenarioClient } from './clients/pop3.js';
+import { SmtpScenarioClient, type SmtpMessage } from './clients/smtp.js';
 import { ImapScenarioClient } from './clients/imap.js';
 import { WebScenarioClient } from './clients/web.js';
 import { httpJson, httpOutcome } from './clients/http.js';
@@ -117,6 +118,7 @@ type ScenarioSession =
   | { kind: 'imap'; client: ImapScenarioClient }
   | { kind: 'imap-raw'; client: RawScenarioClient }
   | { kind: 'web'; client: WebScenarioClient }
+  | { kind: 'smtp'; client: SmtpScenarioClient }
   | { kind: 'ame' | 'desktop'; user?: string; password?: string; server?: string };
 
 interface Loop {
@@ -167,7 +169,7 @@ class Context {
     return (r.json as { events: TwEvent[] }).events;
   }
 
-  server(name: string | undefined, service: 'pop3' | 'imap' | 'web' | 'ame') {
+  server(name: string | undefined, service: 'pop3' | 'imap' | 'web' | 'ame' | 'smtp') {
     const servers = this.site.endpoints.servers;
     const s = name ? servers.find((x) => x.name.toLowerCase() === name.toLowerCase()) : servers.find((x) => x[service] !== undefined);
     if (!s) throw new Error(name ? `no server named ${JSON.stringify(name)} (the servers are: ${servers.map((x) => x.name).join(', ')})` : `no server runs ${service}`);
@@ -177,7 +179,7 @@ class Context {
 
   closeSessions(): void {
     for (const s of this.sessions.values()) {
-      if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw') s.client.close();
+      if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw' || s.kind === 'smtp') s.client.close();
       else if (s.kind === 'imap') void s.client.close();
     }
     this.sessions.clear();
@@ -583,6 +585,8 @@ async function execute(ctx: Context, step: Step, seqBefore: number): Promise<Pro
       return pop3(ctx, step);
     case 'imap':
       return imap(ctx, step);
+    case 'smtp':
+      return smtp(ctx, step);
     case 'web':
       return web(ctx, step);
     case 'ame':
@@ -785,8 +789,30 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
   }
 }
 
+/** `smtp: NAME` with `login: {user, password}`, `send: {to, subject, body | raw, from}` or `quit: true`. */
+async function smtp(ctx: Context, step: Step): Promise<Outcome> {
+  const name = `${step.kind}:${String(step.value)}`;
+  const shown = String(step.value);
+  if (step.action === 'login') {
+    const srv = ctx.server(step.fields.server as string | undefined, 'smtp');
+    const existing = ctx.sessions.get(name);
+    if (existing) closeSession(existing);
+    const client = new SmtpScenarioClient(host(ctx.site.control), srv.smtp!, ctx.site.endpoints.ca);
+    ctx.sessions.set(name, { kind: 'smtp', client });
+    const { user, password } = step.arg as { user: string; password: string };
+    return client.login(user, password, step.timeoutMs);
+  }
+  const s = session(ctx, name, ['smtp'], () => { throw new Error(`smtp session ${JSON.stringify(shown)} has not logged in (start it with \`login: {user, password}\`)`); });
+  if (step.action === 'send') return s.client.send(step.arg as SmtpMessage);
+  if (step.action === 'quit') {
+    ctx.sessions.delete(name);
+    return s.client.quit();
+  }
+  throw new Error(`unknown smtp action ${step.action}`);
+}
+
 function closeSession(s: ScenarioSession): void {
-  if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw') s.client.close();
+  if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw' || s.kind === 'smtp') s.client.close();
   else if (s.kind === 'imap') void s.client.close();
 }
 

@@ -22,7 +22,7 @@ export async function startTestSite(opts: EmulatorOptions = {}): Promise<Emulato
 
 export function tempDir(prefix = 'twemu-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 3 }) };
 }
 
 export interface HttpReply<T = any> {

@@ -5,6 +5,8 @@ import { webDefaults } from './defaults/web.js';
 import { networkDefaults } from './defaults/network.js';
 import { ameDefaults } from './defaults/ame.js';
 import { gatewaysDefaults } from './defaults/gateways.js';
+import { smtpDefaults } from './defaults/smtp.js';
+import { accessDefaults } from './defaults/access.js';
 import type { BehaviourSpec, Decision, Policy, ProvenanceView } from './types.js';
 import { provenanceOf, textSource, variantParts, variantSource } from './provenance.js';
 import { BadRequest, NotFound } from '../errors.js';
@@ -20,6 +22,8 @@ export const allBehaviours: readonly BehaviourSpec[] = [
   ...networkDefaults,
   ...ameDefaults,
   ...gatewaysDefaults,
+  ...smtpDefaults,
+  ...accessDefaults,
 ];
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */

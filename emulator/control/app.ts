@@ -175,7 +175,7 @@ export async function buildControlApp(site: Site, plugins: readonly ControlPlugi
 
   app.post('/api/mail', {
     schema: {
-      description: 'Delivers a message (RFC 5322 text) to a user\'s INBOX.',
+      description: 'Delivers a message (RFC 5322 text) to a user\'s INBOX, adding Return-Path (the From address), Date (the site clock) and Message-ID where missing, as an MTA does.',
       body: { type: 'object', required: ['to', 'raw'], additionalProperties: false, properties: { to: { type: 'string' }, raw: { type: 'string', minLength: 1 } } },
     },
   }, async (req, reply) => {

@@ -74,10 +74,58 @@ export interface LoginRequest<S extends DomainServer> {
   wait?: (ms: number) => Promise<void>;
   /** The front end's own delay (services.pop3.failedLoginDelayMs), instead of services.access's. */
   delayMs?: number;
+  /**
+   * The front end's answer when its server is suspended (its catalog gate:
+   * `smtp.login`, ...): the whole reply line, or null to let the login on.
+   * When it is asked, before or after the password, is the site's one rule
+   * (`suspendedLoginOrder`).
+   */
+  busy?: (order: 'before-password' | 'after-password') => string | null;
+  /** The server whose suspension `busy` answers for (the web login: the directory server too); default `server`. */
+  busyServer?: S;
 }
 
 export type LoginRefusal = 'bad-credentials' | 'service-unavailable' | 'wrong-server';
-export type LoginOutcome<S extends DomainServer> = Outcome<Account, LoginRefusal, { home?: S; service?: ServiceName; account?: Account }>;
+/** The suspended server's answer (`busy` of the request), already on the event stream. */
+export interface BusyRefusal {
+  ok: false;
+  refused: 'busy';
+  message: string;
+}
+export type LoginOutcome<S extends DomainServer> = Outcome<Account, LoginRefusal, { home?: S; service?: ServiceName; account?: Account }> | BusyRefusal;
+
+/**
+ * The rule for a login on a suspended server, for POP3, IMAP, SMTP, the web
+ * login and AME alike: the catalog's `access.login-order`. When it
+ * fires (`before-password`), the suspension is checked first: every login gets
+ * the busy answer, right or wrong credentials. When it does not (the default,
+ * policy never: `after-password`), the credentials are checked first: a wrong
+ * user name or password gets the protocol's ordinary refusal (as when the
+ * server is available), and only a good login gets the busy answer, as RFC 1939
+ * locks the maildrop only after the password.
+ */
+export const SUSPENDED_LOGIN_ORDER = 'access.login-order';
+
+/** What `suspendedLoginOrder` needs of a server: the site's SiteServer. */
+interface SuspendableServer {
+  readonly suspended?: boolean;
+  fire?(id: string, ctx: { operation: string; client?: string; user?: string }): { fires: boolean };
+  readonly site?: { catalog: { policy(id: string): { mode: string } } };
+}
+
+/**
+ * Whether the suspension is checked before the password on this login (the
+ * rule above, drawn and put on the event stream); false when the server is
+ * not suspended. Front ends that order their own checks ask this; `login`
+ * asks it for those that give `busy`.
+ */
+export function busyBeforePassword(server: DomainServer, ctx: { operation: string; client: LoginClient; user?: string }): boolean {
+  const s = server as DomainServer & SuspendableServer;
+  if (!s.suspended || !s.fire) return false;
+  // The default (policy never) draws nothing and adds no event to every login on a suspended server.
+  if (s.site?.catalog.policy(SUSPENDED_LOGIN_ORDER).mode === 'never') return false;
+  return s.fire(SUSPENDED_LOGIN_ORDER, { operation: ctx.operation, client: ctx.client, user: ctx.user?.slice(0, 64) }).fires;
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
@@ -114,10 +162,16 @@ export class AccessService<S extends DomainServer> {
 
   /**
    * The one login: credentials (slowed and on the event stream when wrong),
-   * then the service rights, then the home server when the client needs its
-   * mailbox here.
+   * then the suspended server's answer (`busy`; before the credentials when the
+   * site's rule says so), then the service rights, then the home server when
+   * the client needs its mailbox here.
    */
   async login(req: LoginRequest<S>): Promise<LoginOutcome<S>> {
+    const first = req.busy && busyBeforePassword(req.busyServer ?? req.server, req);
+    if (first) {
+      const busy = req.busy!('before-password');
+      if (busy !== null) return this.busyRefusal(req, busy);
+    }
     const account = req.user === undefined ? null : this.site.directory.get(req.user);
     const good = account !== null && (typeof req.password === 'function' ? req.password(account) : account.password === req.password);
     if (!account || !good) {
@@ -126,6 +180,11 @@ export class AccessService<S extends DomainServer> {
       const reason: LoginFailure = req.user === undefined ? 'no-credentials' : account ? 'wrong-password' : 'no-such-account';
       this.failed(req, reason, reason === 'no-credentials' ? 'no credentials' : reason === 'wrong-password' ? 'wrong password' : 'no such account');
       return refuse('bad-credentials', 'wrong user name or password');
+    }
+    // By default the suspended server's answer comes right after the password (before the service and home checks).
+    if (req.busy && !first) {
+      const busy = req.busy('after-password');
+      if (busy !== null) return this.busyRefusal({ ...req, user: account.name }, busy);
     }
     if (req.service) {
       const right = this.mayUse(account, req.service);
@@ -155,6 +214,11 @@ export class AccessService<S extends DomainServer> {
     } finally {
       if (this.failing.get(key) === mine) this.failing.delete(key);
     }
+  }
+
+  private busyRefusal(req: LoginRequest<S>, message: string): BusyRefusal {
+    this.failed(req, 'server-busy', message);
+    return { ok: false, refused: 'busy', message };
   }
 
   /**

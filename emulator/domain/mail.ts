@@ -6,6 +6,7 @@
 import type { Account } from '../store/directory.js';
 import type { MailRepo } from '../store/mail.js';
 import { ok, refuse, type Outcome } from './outcome.js';
+import { stampMessage } from '../mta.js';
 import type { DomainServer, DomainSite } from './ports.js';
 
 export const WASTEBOX = 'WasteBox';
@@ -45,20 +46,37 @@ export class MailService<S extends DomainServer> {
   }
 
   /** Delivers a message to a user's INBOX on their home server. */
-  deliver(to: string, message: Buffer | string): Outcome<{ user: string; server: string; uid: number }, 'not-found'> {
+  /**
+   * The message as an MTA delivers it: Return-Path (the envelope sender, else
+   * From), Date (the site's clock) and Message-ID added where missing
+   * (emulator/mta.ts). Every delivery path goes through here once.
+   */
+  stamp(message: Buffer | string, opts: { envelopeFrom?: string; host?: string } = {}): Buffer {
+    const raw = Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8');
+    return stampMessage(raw, { now: this.site.clock?.now() ?? Date.now(), host: opts.host ?? this.site.directoryServer.name, envelopeFrom: opts.envelopeFrom });
+  }
+
+  /**
+   * Delivers to the user's INBOX on their home server, stamped (`stamp`);
+   * `asStored`: the bytes as they are (demo data and fixtures: mail already in
+   * the mailbox, or a message stamped once for several recipients).
+   */
+  deliver(to: string, message: Buffer | string, opts: { envelopeFrom?: string; asStored?: boolean } = {}): Outcome<{ user: string; server: string; uid: number }, 'not-found'> {
     const account = this.site.directory.get(to);
     if (!account) return refuse('not-found', `no account ${JSON.stringify(to)}`);
     const home = this.site.homeServer(account);
     home.store.mail.ensureDefaultFolders(account.name);
-    const { uid } = home.store.mail.append(account.name, 'INBOX', Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8'));
+    const raw = opts.asStored ? (Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8')) : this.stamp(message, { envelopeFrom: opts.envelopeFrom, host: home.name });
+    const { uid } = home.store.mail.append(account.name, 'INBOX', raw);
     return ok({ user: account.name, server: home.name, uid });
   }
 
   /** Delivers `raw` to every recipient and files a copy (\Seen) in the sender's OUTBOX. */
   send(from: Account, to: Account[], message: Buffer | string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number } {
-    const raw = Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8');
+    // Stamped once: every recipient and the OUTBOX copy have the same Message-ID and Date.
+    const raw = this.stamp(message, { host: this.site.homeServer(from).name });
     const delivered = to.map((r) => {
-      const d = this.deliver(r.name, raw);
+      const d = this.deliver(r.name, raw, { asStored: true });
       if (!d.ok) throw new Error(d.message); // the recipients are accounts: cannot happen
       return d.value;
     });

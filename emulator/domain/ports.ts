@@ -24,5 +24,7 @@ export interface DomainSite<S extends DomainServer = DomainServer> {
   /** The server holding a user's mail and personal schedule. */
   homeServer(user: string | Account): S;
   readonly events: { emit(e: EventInput): unknown };
+  /** The site's clock (the Date an MTA adds); the machine's when absent. */
+  readonly clock?: { now(): number };
   readonly config: { services?: Record<string, Record<string, unknown> | undefined> };
 }

@@ -117,7 +117,19 @@ export const amePlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app,
 
   async function authenticate(req: FastifyRequest, reply: FastifyReply) {
     const given = credentials(req);
-    const login = await site.domain.access.login({ client: 'ame', server, operation: req.url.split('?')[0]!, user: given?.user, password: given?.password ?? '' });
+    const operation = req.url.split('?')[0]!;
+    // With the site's rule at before-password (access.login-order), a suspended server answers -9
+    // (ame.server-call) whatever the credentials; by default the credentials first, and each call gates itself.
+    let rc: number = RC.SUSPENDED;
+    const busy = (order: 'before-password' | 'after-password') => {
+      if (order === 'after-password' || !given) return null;
+      const gate = server.gate('ame.server-call', { operation, client: 'ame', user: given.user });
+      if (gate.allowed) return null;
+      rc = gate.decision.rc ?? RC.SUSPENDED;
+      return suspendedMessage(rc, server, false);
+    };
+    const login = await site.domain.access.login({ client: 'ame', server, operation, user: given?.user, password: given?.password ?? '', busy });
+    if (!login.ok && login.refused === 'busy') return send(reply, failure(rc, login.message));
     if (!login.ok) return send(reply, failure(RC.AUTH, given ? 'wrong user name or password' : 'HTTP Basic credentials required'));
     accounts.set(req, login.value);
   }

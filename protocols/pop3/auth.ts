@@ -22,9 +22,16 @@ export async function login(ctx: Pop3Context, name: string, operation: 'PASS' | 
   const result = await site.domain.access.login({
     client: 'pop3', server: ctx.server, operation, user: name, password, service: 'mail', home: true,
     wait: (ms) => ctx.delay(ms), delayMs: ctx.options.failedLoginDelayMs,
+    // pop3.login, asked where the site's rule says (access.login-order: by default after the password).
+    busy: () => {
+      const gate = ctx.server.gate('pop3.login', { operation, client: 'pop3', user: name });
+      // The catalog's line, then the configurable detail (the seed elides the rest of the line).
+      return gate.allowed ? null : `${gate.messages[0]}${ctx.options.loginDetail}`;
+    },
   });
   if (!result.ok) {
     switch (result.refused) {
+      case 'busy': return fromLine(result.message);
       case 'bad-credentials': return bad(AUTH_FAILED);
       case 'service-unavailable': return bad('[AUTH] the Mail service is not available for this account');
       case 'wrong-server': {
@@ -35,11 +42,6 @@ export async function login(ctx: Pop3Context, name: string, operation: 'PASS' | 
     }
   }
   const account = result.value;
-  const gate = ctx.server.gate('pop3.login', { operation, client: 'pop3', user: account.name });
-  if (!gate.allowed) {
-    // The catalog's line, then the configurable detail (the seed elides the rest of the line).
-    return fromLine(`${gate.messages[0]}${ctx.options.loginDetail}`);
-  }
   let maildrop: Maildrop;
   try {
     maildrop = Maildrop.open(ctx.server, account);

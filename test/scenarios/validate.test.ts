@@ -15,7 +15,7 @@ describe('scenario validation messages', () => {
     ['site: {appServers: 40}\nsteps:\n  - delay: 1s', '1:20 site.appServers must be from 1 to 16'],
     ['site: {policies: {pop3.login: sometimes}}\nsteps:\n  - delay: 1s', '1:31 policy mode for pop3.login must be "always", "never" or "probability", not "sometimes"'],
     ['site: {services: {pop3: 3}}\nsteps:\n  - delay: 1s', '1:25 site.services.pop3 must be a mapping of options'],
-    ['steps:\n  - name: x', '2:5 the step has no kind; the step kinds are: operator, until, window, delay, pop3, imap, web, ame, desktop, gateway, searchpro, api, deliver, user, policy, reseed, check, restore, background, stop, repeat'],
+    ['steps:\n  - name: x', '2:5 the step has no kind; the step kinds are: operator, until, window, delay, pop3, imap, smtp, web, ame, desktop, gateway, searchpro, api, deliver, user, policy, reseed, check, restore, background, stop, repeat'],
     ['steps:\n  - pop3: a\n    imap: b', '3:5 a step has one kind, this one has `pop3` and `imap`; split it into two steps'],
     ['steps:\n  - pop3: a\n    stat: true\n    noop: true', '4:5 a pop3 step does one action, this one has `stat` and `noop`; split it into two steps'],
     ['steps:\n  - pop3: a\n    login: {user: a, password: b, x: 1}', '3:35 `login`: unknown field `x` (allowed: user, password)'],

@@ -126,6 +126,62 @@ export async function pop3Login(input: LoginInput): Promise<ClientResult> {
   return { summary, ok, lines: t.lines };
 }
 
+/** SMTP submission: greeting, EHLO, AUTH PLAIN, QUIT, exactly as a mail client's send does it. */
+export async function smtpLogin(input: LoginInput): Promise<ClientResult> {
+  const t = new Transcript();
+  let conn: LineConnection;
+  try {
+    conn = await LineConnection.open(input.host, input.port);
+  } catch (err) {
+    t.add('note', describeError(err));
+    return { summary: describeError(err), ok: false, lines: t.lines };
+  }
+  let summary = '';
+  let ok = false;
+  // One reply: its lines up to the one whose code is followed by a space (RFC 5321 4.2.1).
+  const reply = async (): Promise<string | null> => {
+    for (let n = 0; n < MAX_LINES; n++) {
+      const line = await conn.readLine();
+      if (line === null) {
+        t.add('note', 'connection closed by the server');
+        return null;
+      }
+      t.add('S', line);
+      if (!/^\d{3}-/.test(line)) return line;
+    }
+    return null;
+  };
+  try {
+    const greeting = await reply();
+    summary = greeting ?? 'connection closed by the server';
+    if (greeting?.startsWith('220')) {
+      conn.write('EHLO twemu-console');
+      t.add('C', 'EHLO twemu-console');
+      const ehlo = await reply();
+      summary = ehlo ?? 'connection closed by the server';
+      if (ehlo?.startsWith('250')) {
+        const token = Buffer.from(`\0${input.user}\0${input.password}`).toString('base64');
+        conn.write(`AUTH PLAIN ${token}`);
+        t.add('C', 'AUTH PLAIN ********');
+        const auth = await reply();
+        summary = auth ?? 'connection closed by the server';
+        ok = auth?.startsWith('235') ?? false;
+      }
+      if (!conn.isClosed) {
+        conn.write('QUIT');
+        t.add('C', 'QUIT');
+        await reply();
+      }
+    }
+  } catch (err) {
+    t.add('note', describeError(err));
+    if (!summary) summary = describeError(err);
+  } finally {
+    conn.close();
+  }
+  return { summary, ok, lines: t.lines };
+}
+
 /** An IMAP quoted string (RFC 3501). */
 function quoted(text: string): string {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;

@@ -15,7 +15,7 @@ import type { ConsoleScenarios, ConsoleSite } from './scenarios.js';
 import { resetSite } from '../../reset.js';
 import { siteTimeZone } from '../../config.js';
 import { consolePage, loginPage } from './pages.js';
-import { ameCall, ameFunctions, imapLogin, pop3Login, webPage, type ClientResult } from './demo-clients.js';
+import { ameCall, ameFunctions, imapLogin, pop3Login, smtpLogin, webPage, type ClientResult } from './demo-clients.js';
 
 // The training console (`/console` on the control endpoint): an instructor's
 // view of the site for a projector. Pages and assets here; the console's JS
@@ -47,7 +47,7 @@ const HTML_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
-const DEMO_KINDS = ['pop3-login', 'imap-login', 'web-page', 'api-call'] as const;
+const DEMO_KINDS = ['pop3-login', 'imap-login', 'smtp-login', 'web-page', 'api-call'] as const;
 type DemoKind = (typeof DEMO_KINDS)[number];
 
 interface DemoBody {
@@ -97,10 +97,10 @@ function webBase(site: Site, server: SiteServer): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function tcpPort(server: SiteServer, service: 'pop3' | 'imap'): number {
+function tcpPort(server: SiteServer, service: 'pop3' | 'imap' | 'smtp'): number {
   const port = server.ports[service];
-  if (!server.runs(service) || !port) {
-    throw new BadRequest('E_NO_SERVICE', `${server.name} does not run ${service.toUpperCase()}`, `pick an application server (${server.site.servers.filter((s) => s.runs(service)).map((s) => s.name).join(', ')})`);
+  if (!server.runs(service === 'smtp' ? 'pop3' : service) || !port) {
+    throw new BadRequest('E_NO_SERVICE', `${server.name} does not run ${service.toUpperCase()}`, `pick an application server (${server.site.servers.filter((s) => s.runs('pop3')).map((s) => s.name).join(', ')})`);
   }
   return port;
 }
@@ -115,6 +115,8 @@ async function runDemo(site: Site, kind: DemoKind, body: DemoBody): Promise<{ cl
       return { client: 'pop3', operation: 'login', result: await pop3Login({ host, port: tcpPort(server, 'pop3'), user, password }) };
     case 'imap-login':
       return { client: 'imap', operation: 'login', result: await imapLogin({ host, port: tcpPort(server, 'imap'), user, password }) };
+    case 'smtp-login':
+      return { client: 'smtp', operation: 'login', result: await smtpLogin({ host, port: tcpPort(server, 'smtp'), user, password }) };
     case 'web-page': {
       const path = body.path ?? '/';
       return { client: 'web', operation: `GET ${path}`, result: await webPage({ base: webBase(site, server), path, user, password }) };

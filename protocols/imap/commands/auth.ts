@@ -15,17 +15,19 @@ export async function logIn(session: Session, user: string, password: string, op
     access.failed({ client: 'imap', server: session.server, operation, user }, 'tls-required', 'plain-text login refused before STARTTLS');
     return { tagged: { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Plain-text login is disabled on this server; use STARTTLS first' } };
   }
-  const gate = session.server.gate('imap4.login', { operation, client: 'imap', user });
-  if (!gate.allowed) {
-    access.failed({ client: 'imap', server: session.server, operation, user }, 'server-busy', gate.messages[0]!);
-    return { tagged: { exact: gate.messages[0]! } };
-  }
-  const login = await access.login({ client: 'imap', server: session.server, operation, user, password, service: 'mail', home: true, wait: (ms) => session.delay(ms) });
+  // imap4.login, asked where the site's rule says (access.login-order: by default after the password).
+  const busy = () => {
+    const gate = session.server.gate('imap4.login', { operation, client: 'imap', user });
+    return gate.allowed ? null : gate.messages[0]!;
+  };
+  const login = await access.login({ client: 'imap', server: session.server, operation, user, password, service: 'mail', home: true, wait: (ms) => session.delay(ms), busy });
   if (login.ok) {
     session.loggedIn(login.value);
     return { tagged: { status: 'OK', code: `CAPABILITY ${capabilityList('authenticated', session)}`, text: `${operation} completed` } };
   }
   switch (login.refused) {
+    case 'busy':
+      return { tagged: { exact: login.message } };
     case 'bad-credentials': {
       const failed: Reply = { tagged: { status: 'NO', code: 'AUTHENTICATIONFAILED', text: 'Authentication failed' } };
       if (++session.failedLogins < access.options.maxFailedLogins) return failed;

@@ -62,7 +62,7 @@ describe('command set', () => {
   it('ENVELOPE and BODYSTRUCTURE on the wire; 8-bit and encoded headers stay byte for byte', async () => {
     const raw = 'From: =?UTF-8?B?5L2Q6Jek?= <sato@teamware.example>\r\nTo: team: a@x.example, b@x.example;\r\nSubject: 生のUTF-8\r\n' +
       'Date: Tue, 24 Nov 2026 10:00:00 +0900\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n本文\r\n';
-    emu.site.deliver('alice', raw);
+    emu.site.deliver('alice', raw, { asStored: true }); // as stored: no Message-ID added (ENVELOPE's is NIL)
     const w = track(await loggedIn(port));
     await w.cmd('s', 'EXAMINE INBOX');
     const subject = Buffer.from('生のUTF-8', 'utf8');

@@ -26,7 +26,7 @@ afterAll(async () => {
 async function fresh(messages: string[] = []): Promise<{ w: Wire; user: string; open: () => Promise<Wire> }> {
   const user = `c${++users}`;
   emu.site.createUser({ name: user, password: 'teamware' });
-  for (const m of messages) emu.site.deliver(user, m);
+  for (const m of messages) emu.site.deliver(user, m, { asStored: true }); // fixtures as stored: no MTA stamp
   const open = async () => {
     const w = await loggedIn(port, user);
     wires.push(w);

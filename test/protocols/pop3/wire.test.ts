@@ -31,7 +31,8 @@ async function userWith(name: string, raws: string[]): Promise<void> {
   expect((await api(emu, 'POST', '/api/users', { name, password: 'pw' })).status).toBe(201);
   for (const raw of raws) expect((await api(emu, 'POST', '/api/mail', { to: name, raw })).status).toBe(201);
 }
-const mail = (subject: string, body: string) => `From: a@example.com\r\nTo: b@example.com\r\nSubject: ${subject}\r\n\r\n${body}`;
+// With Return-Path, Date and Message-ID, delivery adds nothing: the stored bytes are these.
+const mail = (subject: string, body: string) => `Return-Path: <a@example.com>\r\nFrom: a@example.com\r\nTo: b@example.com\r\nSubject: ${subject}\r\nDate: Mon, 15 Jun 2026 12:00:00 +0000\r\nMessage-ID: <${subject}@example.com>\r\n\r\n${body}`;
 
 describe('pop3 AUTHORIZATION state', () => {
   it('greets with a timestamp and lists capabilities', async () => {

@@ -1,0 +1,284 @@
+// The client matrix for Debian's command-line mail clients: each run with its
+// default settings plus host, port, user, password and the CA file (what
+// docs/clients.md shows), through a normal fetch and send, a suspended login,
+// the resume, and writes in backup mode. What each printed is recorded in
+// test-artifacts/clients/ and the words a user sees are checked here.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
+import type { Emulator } from '../../emulator/index.js';
+import { clientSite, describeClient, inBackupMode, inboxCount, recorder, resume, run, suspend } from './harness.js';
+
+const SUSPENDED_POP3 = '-ERR unable to lock maildrop (emulator detail: the server is suspended for an online backup)';
+const SUSPENDED_IMAP = 'NO LOGIN failed:Server is busy';
+const SUSPENDED_SMTP = '454 4.7.0 Temporary authentication failure: the server is suspended for an online backup, try again later';
+
+function secret(file: string, text: string): string {
+  writeFileSync(file, text);
+  chmodSync(file, 0o600);
+  return file;
+}
+
+describeClient('mpop and msmtp', ['mpop', 'msmtp'], () => {
+  let emu: Emulator;
+  const dir = tempDir('twemu-mpop-');
+  let mpop: string[];
+  let msmtp: string[];
+  const rec = recorder('mpop-msmtp');
+  beforeAll(async () => {
+    emu = await clientSite();
+    const s = emu.endpoints.servers[0]!;
+    // mpop: Debian's build has tls off by default; `tls on` uses STLS. msmtp the same with STARTTLS.
+    const mpoprc = secret(join(dir.path, 'mpoprc'), `account default\nhost 127.0.0.1\nport ${s.pop3}\nuser alice\npassword teamware\ntls on\ntls_trust_file ${emu.endpoints.ca}\ndelivery mbox ${join(dir.path, 'mbox')}\nuidls_file ${join(dir.path, 'uidls')}\n`);
+    const msmtprc = secret(join(dir.path, 'msmtprc'), `account default\nhost 127.0.0.1\nport ${s.smtp}\nfrom alice@teamware.example\nauth on\nuser alice\npassword teamware\ntls on\ntls_trust_file ${emu.endpoints.ca}\n`);
+    mpop = ['-C', mpoprc, '--keep', '--all'];
+    msmtp = ['-C', msmtprc, 'bob@teamware.example'];
+  });
+  afterAll(async () => {
+    await emu.stop();
+    dir.remove();
+  });
+  const mail = (subject: string) => `From: alice@teamware.example\nTo: bob@teamware.example\nSubject: ${subject}\n\nsent with msmtp\n`;
+
+  it('normal: mpop fetches over STLS, msmtp sends over STARTTLS', async () => {
+    const f = rec('normal: fetch', 'mpop --keep --all', await run('mpop', mpop));
+    expect(f.code, f.output).toBe(0);
+    expect(f.output).toMatch(/new: 3 messages/);
+    const before = inboxCount(emu, 'bob');
+    const s = rec('normal: send', 'msmtp bob@teamware.example', await run('msmtp', msmtp, { input: mail('normal') }));
+    expect(s.code, s.output).toBe(0);
+    expect(inboxCount(emu, 'bob')).toBe(before + 1);
+  });
+
+  it('[behaviour:pop3.login] [behaviour:smtp.login] suspended: mpop shows an authentication failure with the server\'s line; msmtp too (exit 77, not a temporary failure)', async () => {
+    await suspend(emu);
+    try {
+      const f = rec('suspended login: fetch', 'mpop --keep --all', await run('mpop', mpop));
+      expect(f.code).toBe(77);
+      expect(f.output).toContain('mpop: authentication failed (method APOP)');
+      expect(f.output).toContain(`mpop: POP3 server message: ${SUSPENDED_POP3}`);
+      const s = rec('suspended login: send', 'msmtp bob@teamware.example', await run('msmtp', msmtp, { input: mail('suspended') }));
+      expect(s.code).toBe(77);
+      expect(s.output).toContain('msmtp: authentication failed (method PLAIN)');
+      expect(s.output).toContain(`msmtp: server message: ${SUSPENDED_SMTP}`);
+    } finally {
+      await resume(emu);
+    }
+  });
+
+  it('resume: both work again; in backup mode msmtp\'s delivery is staged', async () => {
+    const f = rec('after the resume: fetch', 'mpop --keep --all', await run('mpop', mpop));
+    expect(f.code, f.output).toBe(0);
+    await inBackupMode(emu, async (writes) => {
+      const before = await writes();
+      const s = rec('backup mode: send', 'msmtp bob@teamware.example', await run('msmtp', msmtp, { input: mail('backup mode') }));
+      expect(s.code, s.output).toBe(0);
+      expect(await writes()).toBeGreaterThan(before);
+    });
+  });
+});
+
+describeClient('fetchmail', ['fetchmail'], () => {
+  let emu: Emulator;
+  const dir = tempDir('twemu-fetchmail-');
+  let args: string[];
+  const rec = recorder('fetchmail');
+  beforeAll(async () => {
+    emu = await clientSite();
+    const s = emu.endpoints.servers[0]!;
+    // Default TLS (STLS when offered); `sslcertfile` is the CA; `mda` because there is no local MTA; `keep` so runs repeat.
+    const rc = secret(join(dir.path, 'fetchmailrc'), `poll 127.0.0.1 protocol pop3 port ${s.pop3} user alice password teamware sslcertfile ${emu.endpoints.ca} keep mda "/bin/sh -c 'cat >> ${join(dir.path, 'mbox')}'"\n`);
+    args = ['-f', rc, '--nosyslog', '--all', '--pidfile', join(dir.path, 'pid')];
+  });
+  afterAll(async () => {
+    await emu.stop();
+    dir.remove();
+  });
+  const env = () => ({ HOME: dir.path, FETCHMAILHOME: dir.path });
+
+  it('normal: fetches the INBOX over STLS', async () => {
+    const r = rec('normal: fetch', 'fetchmail', await run('fetchmail', args, { env: env() }));
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/3 messages for alice at 127\.0\.0\.1/);
+  });
+
+  it('[behaviour:pop3.login] suspended: fetchmail shows the server line, then "lock busy! Is another session active?" (status 9, LOCKBUSY)', async () => {
+    await suspend(emu);
+    try {
+      const r = rec('suspended login: fetch', 'fetchmail', await run('fetchmail', args, { env: env() }));
+      expect(r.code).toBe(9);
+      expect(r.output).toContain('fetchmail: unable to lock maildrop (emulator detail: the server is suspended for an online backup)');
+      expect(r.output).toContain('fetchmail: lock busy!  Is another session active?');
+    } finally {
+      await resume(emu);
+    }
+    const r = rec('after the resume: fetch', 'fetchmail', await run('fetchmail', args, { env: env() }));
+    expect(r.code, r.output).toBe(0);
+  });
+});
+
+describeClient('mbsync (isync)', ['mbsync'], () => {
+  let emu: Emulator;
+  const dir = tempDir('twemu-mbsync-');
+  let args: string[];
+  const rec = recorder('mbsync');
+  beforeAll(async () => {
+    emu = await clientSite();
+    const s = emu.endpoints.servers[0]!;
+    mkdirSync(join(dir.path, 'mail'), { recursive: true });
+    // Default TLS (STARTTLS); `CertificateFile` is the CA.
+    const rc = secret(join(dir.path, 'mbsyncrc'), [
+      'IMAPAccount teamware', 'Host 127.0.0.1', `Port ${s.imap}`, 'User alice', 'Pass teamware', `CertificateFile ${emu.endpoints.ca}`, '',
+      'IMAPStore remote', 'Account teamware', '', 'MaildirStore local', `Path ${join(dir.path, 'mail')}/`, `Inbox ${join(dir.path, 'mail', 'INBOX')}`, '',
+      'Channel inbox', 'Far :remote:', 'Near :local:', 'Patterns INBOX', 'Create Near', '',
+    ].join('\n'));
+    args = ['-c', rc, '-a'];
+  });
+  afterAll(async () => {
+    await emu.stop();
+    dir.remove();
+  });
+
+  it('normal: syncs the INBOX over STARTTLS', async () => {
+    const r = rec('normal: sync', 'mbsync -a', await run('mbsync', args, { env: { HOME: dir.path } }));
+    expect(r.code, r.output).toBe(0);
+    expect(readdirSync(join(dir.path, 'mail', 'INBOX', 'new')).length + readdirSync(join(dir.path, 'mail', 'INBOX', 'cur')).length).toBe(3);
+  });
+
+  it('[behaviour:imap4.login] suspended: mbsync prints the server\'s NO and exits 1; after the resume it syncs', async () => {
+    await suspend(emu);
+    try {
+      const r = rec('suspended login: sync', 'mbsync -a', await run('mbsync', args, { env: { HOME: dir.path } }));
+      expect(r.code).toBe(1);
+      expect(r.output).toContain(`IMAP command 'AUTHENTICATE PLAIN <authdata>' returned an error: ${SUSPENDED_IMAP}`);
+    } finally {
+      await resume(emu);
+    }
+    const r = rec('after the resume: sync', 'mbsync -a', await run('mbsync', args, { env: { HOME: dir.path } }));
+    expect(r.code, r.output).toBe(0);
+  });
+
+  it('backup mode: a message filed locally is APPENDed by mbsync and lands in the staging area', async () => {
+    await inBackupMode(emu, async (writes) => {
+      const before = await writes();
+      writeFileSync(join(dir.path, 'mail', 'INBOX', 'new', `${Date.now()}.1.twemu`), 'From: alice@teamware.example\nSubject: filed locally\n\nbody\n');
+      const r = rec('backup mode: sync (append)', 'mbsync -a', await run('mbsync', args, { env: { HOME: dir.path } }));
+      expect(r.code, r.output).toBe(0);
+      expect(await writes()).toBeGreaterThan(before);
+      expect(inboxCount(emu, 'alice')).toBe(4);
+    });
+  });
+});
+
+describeClient('curl', ['curl'], () => {
+  let emu: Emulator;
+  const dir = tempDir('twemu-curl-');
+  const rec = recorder('curl');
+  beforeAll(async () => {
+    emu = await clientSite();
+  });
+  afterAll(async () => {
+    await emu.stop();
+    dir.remove();
+  });
+  // --ssl-reqd: STLS/STARTTLS or fail (curl's default is plain text); --cacert: the CA.
+  const tls = () => ['-sS', '--ssl-reqd', '--cacert', emu.endpoints.ca!, '-u', 'alice:teamware'];
+  const s = () => emu.endpoints.servers[0]!;
+  const send = () => {
+    const file = join(dir.path, 'mail.txt');
+    writeFileSync(file, 'From: alice@teamware.example\r\nTo: bob@teamware.example\r\nSubject: from curl\r\n\r\nsent with curl\r\n');
+    return ['--mail-from', 'alice@teamware.example', '--mail-rcpt', 'bob@teamware.example', '-T', file, `smtp://127.0.0.1:${s().smtp}`];
+  };
+
+  it('normal: lists POP3 and IMAP, sends by SMTP', async () => {
+    const p = rec('normal: POP3 list', 'curl --ssl-reqd pop3://127.0.0.1:PORT/', await run('curl', [...tls(), `pop3://127.0.0.1:${s().pop3}/`]));
+    expect(p.code, p.output).toBe(0);
+    expect(p.output.trim().split('\n')).toHaveLength(3);
+    const i = rec('normal: IMAP search', "curl --ssl-reqd imap://127.0.0.1:PORT/INBOX -X 'SEARCH ALL'", await run('curl', [...tls(), `imap://127.0.0.1:${s().imap}/INBOX`, '-X', 'SEARCH ALL']));
+    expect(i.output).toContain('* SEARCH 1 2 3');
+    const m = rec('normal: SMTP send', 'curl --ssl-reqd smtp://127.0.0.1:PORT --mail-rcpt ...', await run('curl', [...tls(), ...send()]));
+    expect(m.code, m.output).toBe(0);
+  });
+
+  it('[behaviour:pop3.login] [behaviour:imap4.login] [behaviour:smtp.login] suspended: curl says "Authentication failed: 45" for POP3 (the first octet of -ERR), "Login denied" for IMAP and SMTP, exit 67; the server\'s words only with --verbose', async () => {
+    await suspend(emu);
+    try {
+      const p = rec('suspended login: POP3', 'curl --ssl-reqd pop3://127.0.0.1:PORT/', await run('curl', [...tls(), `pop3://127.0.0.1:${s().pop3}/`]));
+      expect(p.code).toBe(67);
+      // curl prints the first octet of "-ERR" as the code (45 is "-").
+      expect(p.output).toContain('curl: (67) Authentication failed: 45');
+      const i = rec('suspended login: IMAP', 'curl --ssl-reqd imap://127.0.0.1:PORT/INBOX', await run('curl', [...tls(), `imap://127.0.0.1:${s().imap}/INBOX`, '-X', 'SEARCH ALL']));
+      expect(i.code).toBe(67);
+      expect(i.output).toContain('curl: (67) Login denied');
+      const m = rec('suspended login: SMTP', 'curl --ssl-reqd smtp://127.0.0.1:PORT', await run('curl', [...tls(), ...send()]));
+      expect(m.code).toBe(67);
+      expect(m.output).toContain('curl: (67) Login denied');
+      const v = rec('suspended login: POP3, --verbose', 'curl -v --ssl-reqd pop3://127.0.0.1:PORT/', await run('curl', ['-v', ...tls(), `pop3://127.0.0.1:${s().pop3}/`]));
+      expect(v.output).toContain(`< ${SUSPENDED_POP3}`);
+    } finally {
+      await resume(emu);
+    }
+    const p = rec('after the resume: POP3', 'curl --ssl-reqd pop3://127.0.0.1:PORT/', await run('curl', [...tls(), `pop3://127.0.0.1:${s().pop3}/`]));
+    expect(p.code, p.output).toBe(0);
+  });
+
+  it('backup mode: curl\'s SMTP delivery is staged', async () => {
+    await inBackupMode(emu, async (writes) => {
+      const before = await writes();
+      const m = rec('backup mode: SMTP send', 'curl --ssl-reqd smtp://127.0.0.1:PORT', await run('curl', [...tls(), ...send()]));
+      expect(m.code, m.output).toBe(0);
+      expect(await writes()).toBeGreaterThan(before);
+    });
+  });
+});
+
+describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
+  let emu: Emulator;
+  const dir = tempDir('twemu-neomutt-');
+  const rec = recorder('neomutt');
+  const session = `twemu-neomutt-${process.pid}`;
+  let muttrc: string;
+  beforeAll(async () => {
+    emu = await clientSite();
+    // folder, spoolfile, imap_pass, ssl_ca_certificates_file: the rest is neomutt's defaults (STARTTLS when offered).
+    muttrc = secret(join(dir.path, 'muttrc'), [
+      `set folder="imap://alice@127.0.0.1:${emu.endpoints.servers[0]!.imap}/"`, 'set spoolfile="+INBOX"', 'set imap_pass="teamware"',
+      `set ssl_ca_certificates_file="${emu.endpoints.ca}"`, '',
+    ].join('\n'));
+  });
+  afterAll(async () => {
+    await run('tmux', ['kill-session', '-t', session]);
+    await emu.stop();
+    dir.remove();
+  });
+
+  /** Starts neomutt in a fresh tmux session and returns the screen once it matches (bounded). */
+  async function screen(phase: string, until: RegExp): Promise<string> {
+    await run('tmux', ['kill-session', '-t', session]);
+    const start = await run('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '20', `HOME=${dir.path} neomutt -n -F ${muttrc}`]);
+    expect(start.code, start.output).toBe(0);
+    let text = '';
+    for (let i = 0; i < 60; i++) {
+      text = (await run('tmux', ['capture-pane', '-p', '-t', session])).output;
+      if (until.test(text)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    rec(phase, 'neomutt (tmux capture-pane)', { code: 0, output: text.split('\n').filter((l) => l.trim()).join('\n') });
+    return text;
+  }
+
+  it('normal: the index of INBOX over STARTTLS', async () => {
+    expect(await screen('normal: open INBOX', /Msgs:3/)).toMatch(/NeoMutt: \+INBOX \[Msgs:3/);
+  });
+
+  it('[behaviour:imap4.login] suspended: "Unable to open mailbox"; after the resume it opens', async () => {
+    await suspend(emu);
+    try {
+      expect(await screen('suspended login: open INBOX', /Unable to open mailbox/)).toContain(`Unable to open mailbox imap://alice@127.0.0.1:${emu.endpoints.servers[0]!.imap}/INBOX`);
+    } finally {
+      await resume(emu);
+    }
+    expect(await screen('after the resume: open INBOX', /Msgs:3/)).toMatch(/\+INBOX \[Msgs:3/);
+  });
+});

@@ -1,0 +1,98 @@
+// The client matrix: real mail clients from Debian run as subprocesses with
+// their default settings plus host, port, user, password and the CA file.
+// Every run is recorded (test-artifacts/clients/<client>.txt: the command and
+// everything the client printed) for docs/clients.md. A missing client skips
+// its tests on a developer's machine and fails them under CI=true.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { ROOT, api, startTestSite } from '../helpers.js';
+import type { Emulator } from '../../emulator/index.js';
+
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'clients');
+
+export function which(program: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** describe() when every program is installed; else skipped, or (CI=true) one failing test that names them. */
+export function describeClient(name: string, programs: string[], body: () => void): void {
+  const missing = programs.filter((p) => !which(p));
+  if (!missing.length) return describe(name, body);
+  if (process.env.CI === 'true') {
+    return describe(name, () => {
+      it(`needs ${missing.join(', ')}`, () => {
+        throw new Error(`${missing.join(', ')} not installed: .ci/run installs the client matrix's Debian packages`);
+      });
+    });
+  }
+  return describe.skip(name, body);
+}
+
+export interface Run {
+  code: number | null;
+  /** stdout and stderr as the user's terminal shows them (interleaved by arrival). */
+  output: string;
+}
+
+/** Runs a client; bounded in time (killed after timeoutMs). */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      output += `\n(killed after ${opts.timeoutMs ?? 30_000} ms)`;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs ?? 30_000);
+    child.on('error', (err) => (output += `\n(${err.message})`));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    child.stdin.on('error', () => undefined); // a client that exits before reading its input
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A recorder of one client's runs: the artifact file starts afresh for each test file. */
+export function recorder(client: string) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = join(ARTIFACTS, `${client}.txt`);
+  writeFileSync(file, `# ${client}: what the client printed, per behaviour\n`);
+  return (phase: string, command: string, r: Run): Run => {
+    appendFileSync(file, `\n## ${phase}\n$ ${command}\n${r.output.trimEnd()}\n(exit ${r.code})\n`);
+    return r;
+  };
+}
+
+/** The site the clients talk to; failed logins answered at once (the clients' own retries stay fast). */
+export function clientSite(): Promise<Emulator> {
+  return startTestSite({ services: { access: { failedLoginDelayMs: 0 }, pop3: { failedLoginDelayMs: 0 } } });
+}
+
+export const suspend = (emu: Emulator) => emu.command('to tran suspend', { lenient: true });
+export const resume = (emu: Emulator) => emu.command('to tran resume', { lenient: true });
+
+/** Backup mode and available (the short way: no web archive, no backup run), for `fn`; then back out of it. */
+export async function inBackupMode<T>(emu: Emulator, fn: (writes: () => Promise<number>) => Promise<T>): Promise<T> {
+  const lenient = { lenient: true };
+  await emu.command('to tran suspend', lenient);
+  await emu.command('to backup on', lenient);
+  await emu.command('to tran resume', lenient);
+  const server = emu.endpoints.servers[0]!.name;
+  try {
+    return await fn(async () => (await api(emu, 'GET', `/api/servers/${server}/staging`)).body.writes as number);
+  } finally {
+    await emu.command('to tran suspend', lenient);
+    await emu.command('to backup off', lenient);
+    await emu.command('to tran resume', lenient);
+  }
+}
+
+/** Messages in a user's INBOX (the store, not a client). */
+export function inboxCount(emu: Emulator, user: string): number {
+  return emu.site.homeStore(user).mail.count(user, 'INBOX');
+}
