@@ -1,5 +1,6 @@
 import type { CommandSpec, Pop3Context } from '../command.js';
 import { fromLine, ok, err } from '../replies.js';
+import { TwemuError, errorSpec } from '../../../emulator/errors.js';
 
 const BEHAVIOUR = 'pop3.quit-after-dele';
 const VARIANTS = { plain: 0, coded: 1 } as const;
@@ -28,6 +29,9 @@ export const QUIT: CommandSpec = {
       const removed = maildrop.commit();
       return ok(`signing off (${removed} message${removed === 1 ? '' : 's'} removed, ${maildrop.remaining()} left)`, { close: true });
     } catch (e) {
+      // A condition with a POP3 response code (a full disk: [SYS/TEMP], RFC 2449) is said as such: the client may retry.
+      const code = e instanceof TwemuError ? errorSpec(e.code).pop3 : undefined;
+      if (code) return err(`[${code}] some deleted messages not removed: ${(e as TwemuError).message}`, { close: true });
       ctx.server.site.log.error({ err: e, user: ctx.user }, 'pop3: QUIT could not remove the marked messages');
       return err('some deleted messages not removed', { close: true });
     }
