@@ -17,11 +17,24 @@ function libs() {
   });
 }
 
+/**
+ * Loads them now if they are not yet: called (on the next turn of the event loop) when an
+ * IMAP client logs in, so that its first FETCH does not wait for them.
+ */
+export function preloadMimeLibs(): void {
+  if (!loaded) setImmediate(libs);
+}
+
+const bound = new Map<string | symbol, unknown>();
 export const libmime = new Proxy({} as typeof libmimeType, {
   get(_target, key) {
+    const hit = bound.get(key);
+    if (hit !== undefined) return hit;
     const real = libs().libmime as unknown as Record<string | symbol, unknown>;
     const value = real[key];
-    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+    const out = typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+    bound.set(key, out);
+    return out;
   },
 });
 

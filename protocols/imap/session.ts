@@ -13,6 +13,7 @@ import { ArgumentRefused, ImapSyntaxError, type ImapState, type ParsedCommand, t
 import type { ImapOptions } from './options.js';
 import { COMMANDS } from './commands/index.js';
 import { capabilityList, offers } from './capabilities.js';
+import { preloadMimeLibs } from './mimelibs.js';
 import type { SelectedMailbox } from './mailbox.js';
 
 export const IN_FLIGHT_STORE = 'imap4.in-flight-store';
@@ -112,6 +113,7 @@ export class Session {
     this.account = account;
     this.state = 'authenticated';
     this.inFlight = !this.server.suspended;
+    preloadMimeLibs(); // the MIME libraries load once per process, best before the first FETCH rather than during it
     this.site.homeStore(account).database.changes.on('change', this.onChange);
     // Changes made while the server was suspended reach an idling client at the resume.
     this.offState = this.site.events.subscribe((e) => {
