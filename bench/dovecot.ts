@@ -22,6 +22,8 @@ export interface Dovecot {
   pop3: number;
   /** PSS of the master and every process under it, KB. */
   memoryKb(): number;
+  /** CPU time used so far by the master and every process under it, ended ones included, ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -60,8 +62,29 @@ function pssKb(pid: number): number {
   }
 }
 
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/**
+ * CPU time of a process and its descendants, ms: user and system time of each, plus
+ * the time of the children each has reaped (a login process that served one connection
+ * and ended counts in its parent's cutime/cstime).
+ */
+export function treeCpuMs(root: number): number {
+  let ticks = 0;
+  for (const pid of treeOf(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime stime cutime cstime
+    } catch {
+      // ended meanwhile: its time is in its parent's cutime now
+    }
+  }
+  return ticks * TICK_MS;
+}
+
 /** A process and all its descendants (Dovecot forks one process per login or session). */
-function treeOf(root: number): number[] {
+export function treeOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -136,5 +159,6 @@ export async function startDovecot(setup: DovecotSetup, users: string[], passwor
   return {
     setup, imap, pop3, stop,
     memoryKb: () => treeOf(child.pid!).reduce((sum, p) => sum + pssKb(p), 0),
+    cpuMs: () => treeCpuMs(child.pid!),
   };
 }

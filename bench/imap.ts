@@ -230,7 +230,7 @@ export async function idleMemory(port: number, memoryKb: () => number, connectio
   return { perConnKb: (after - before) / connections, rssMb: after / 1024 };
 }
 
-export async function activeLatency(port: number): Promise<{ p50: number; p99: number; perSecond: number }> {
+export async function activeLatency(port: number): Promise<{ p50: number; p99: number; perSecond: number; commands: number }> {
   const clients = await Promise.all(Array.from({ length: ACTIVE_CLIENTS }, async (_v, i) => {
     const c = await loggedIn(port, i % 2 ? 'alice' : 'bob');
     await c.cmd('SELECT INBOX');
@@ -250,7 +250,7 @@ export async function activeLatency(port: number): Promise<{ p50: number; p99: n
   for (const c of clients) c.close();
   times.sort((a, b) => a - b);
   const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
-  return { p50: pct(50), p99: pct(99), perSecond: times.length / (total / 1000) };
+  return { p50: pct(50), p99: pct(99), perSecond: times.length / (total / 1000), commands: times.length + 2 * clients.length /* with LOGIN and SELECT */ };
 }
 
 async function measure(port: number, memoryKb: () => number, label: string): Promise<Record<string, string>> {

@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { activeLatency, appendAll, bodyThroughput, fetchEnvelopes, idleMemory, loggedIn, loginsPerSecond, message, pssKb } from './imap.js';
 import { sessionsPerSecond } from './pop3.js';
-import { startDovecot, type Dovecot } from './dovecot.js';
+import { startDovecot, treeCpuMs, type Dovecot } from './dovecot.js';
 
 const CLI = resolve(import.meta.dirname, '..', 'emulator', 'cli.js');
 const PASSWORD = 'teamware';
@@ -27,6 +27,7 @@ interface Target {
   imap: number;
   pop3: number;
   memoryKb(): number;
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -60,6 +61,7 @@ async function startTwemu(dir: string): Promise<Target> {
   return {
     name: 'twemu', imap: endpoints.servers[0]!.imap, pop3: endpoints.servers[0]!.pop3,
     memoryKb: () => pssKb(child.pid!),
+    cpuMs: () => treeCpuMs(child.pid!),
     stop: () => new Promise<void>((res) => {
       if (child.exitCode !== null) return res();
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -92,7 +94,7 @@ async function startDovecotTarget(setup: 'default' | 'tuned'): Promise<Target> {
     await d.stop();
     throw err;
   }
-  return { name: `Dovecot ${setup}`, imap: d.imap, pop3: d.pop3, memoryKb: d.memoryKb, stop: d.stop };
+  return { name: `Dovecot ${setup}`, imap: d.imap, pop3: d.pop3, memoryKb: d.memoryKb, cpuMs: d.cpuMs, stop: d.stop };
 }
 
 /** imaptest's stress profile (its default states) for IMAPTEST_SECS seconds; commands/s and logins/s from its totals. */
@@ -177,13 +179,18 @@ export async function against(rounds: number): Promise<string> {
       }
       if (bin) {
         for (const t of order) {
+          const cpu0 = t.cpuMs();
           const r = await imaptest(bin, mbox, t.imap);
           record(`imaptest stress, users=${IMAPTEST_USERS} clients=10 secs=${IMAPTEST_SECS}: commands/s`, '/s', ['>=', 1.0], t.name, r.commands);
           record(`imaptest stress: logins/s`, '/s', undefined, t.name, r.logins);
+          record('imaptest stress: server CPU per command', 'ms', undefined, t.name, (t.cpuMs() - cpu0) / (r.commands * IMAPTEST_SECS));
         }
       }
       for (const t of order) {
-        record(`POP3 sessions/s (USER PASS STAT RETR x3 QUIT, ${POP3_CLIENTS} clients)`, '/s', ['>=', 1.5], t.name, await sessionsPerSecond(t.pop3, POP3_CLIENTS, POP3_USER, PASSWORD, POP3_RUN_MS));
+        const cpu0 = t.cpuMs();
+        const perSecond = await sessionsPerSecond(t.pop3, POP3_CLIENTS, POP3_USER, PASSWORD, POP3_RUN_MS);
+        record(`POP3 sessions/s (USER PASS STAT RETR x3 QUIT, ${POP3_CLIENTS} clients)`, '/s', ['>=', 1.5], t.name, perSecond);
+        record('POP3: server CPU per session', 'ms', undefined, t.name, (t.cpuMs() - cpu0) / (perSecond * POP3_RUN_MS / 1000));
       }
       for (const t of order) record('IMAP LOGIN+LOGOUT/s (10 clients)', '/s', undefined, t.name, await loginsPerSecond(t.imap));
       for (const t of order) {
@@ -193,7 +200,9 @@ export async function against(rounds: number): Promise<string> {
       }
       for (const t of order) record('BODY[] of 1 MB messages', 'MB/s', ['>=', 0.9], t.name, await bodyThroughput(t.imap, `big${round}`));
       for (const t of order) {
+        const cpu0 = t.cpuMs();
         const lat = await activeLatency(t.imap);
+        record('100 active clients: server CPU per command (LOGIN and SELECT included)', 'ms', undefined, t.name, (t.cpuMs() - cpu0) / lat.commands);
         record('commands/s, 100 active clients', '/s', ['>=', 1.0], t.name, lat.perSecond);
         record('command latency p50, 100 active clients', 'ms', undefined, t.name, lat.p50);
         record('command latency p99, 100 active clients', 'ms', ['<=', 1.0], t.name, lat.p99);
