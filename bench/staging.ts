@@ -1,3 +1,5 @@
+// The sites here are lenient: these figures time staging and copying, not the order of the procedure's steps
+// (a strict site refuses `to backup off` before step 5's backup).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,7 @@ function writes(emu: Emulator, n: number, tag: string): number {
 }
 
 async function stagedMerge(n: number): Promise<number> {
-  const emu = await startEmulator({ portBase: 0 });
+  const emu = await startEmulator({ portBase: 0, lenient: true });
   try {
     await emu.command('to tran suspend');
     await emu.command('to backup on');
@@ -33,10 +35,11 @@ async function stagedMerge(n: number): Promise<number> {
 async function backupFigures(messages: number): Promise<Record<string, string>> {
   const dest = mkdtempSync(join(tmpdir(), 'twemu-bench-bk-'));
   const dataDir = mkdtempSync(join(tmpdir(), 'twemu-bench-data-'));
-  let site = await startEmulator({ portBase: 0, dataDir });
+  let site = await startEmulator({ portBase: 0, dataDir, lenient: true });
   let backupMs: number;
   let coldMs: number;
   let cpMs: number;
+  let cpSyncMs: number;
   let bytes: number;
   try {
     const body = Buffer.alloc(256 * 1024, 'a');
@@ -54,12 +57,20 @@ async function backupFigures(messages: number): Promise<Record<string, string>> 
     let t0 = performance.now();
     execFileSync('cp', [join(server.dir, 'twoffice.db'), join(server.dir, 'ini', 'twoffice.ini'), cpDest]);
     cpMs = performance.now() - t0;
+    // The backup ends by writing its manifest durably (fsync), which on ext4 also waits for the
+    // copied data: the same copy made durable is the fair yardstick beside the plain one.
+    const cpSyncDest = join(dest, 'cpsync');
+    execFileSync('mkdir', ['-p', cpSyncDest]);
+    t0 = performance.now();
+    execFileSync('cp', [join(server.dir, 'twoffice.db'), join(server.dir, 'ini', 'twoffice.ini'), cpSyncDest]);
+    execFileSync('sync', [join(cpSyncDest, 'twoffice.db'), join(cpSyncDest, 'twoffice.ini')]);
+    cpSyncMs = performance.now() - t0;
     t0 = performance.now();
     await runBackup(site.site, server, { level: 0, dest: join(dest, 'bk') });
     backupMs = performance.now() - t0;
     // Again after a restart: no digest in memory, the backup computes it while copying.
     await site.stop();
-    site = await startEmulator({ portBase: 0, dataDir });
+    site = await startEmulator({ portBase: 0, dataDir, lenient: true });
     server = site.site.servers[0]!;
     t0 = performance.now();
     await runBackup(site.site, server, { level: 0, dest: join(dest, 'bk2') });
@@ -77,12 +88,14 @@ async function backupFigures(messages: number): Promise<Record<string, string>> 
     [`${size}: plain cp of the same files`]: `${cpMs.toFixed(0)} ms (${(mb / (cpMs / 1000)).toFixed(0)} MB/s)`,
     [`${size}: backup/cp throughput ratio, digest ready (target >= 0.8)`]: (cpMs / backupMs).toFixed(2),
     [`${size}: backup/cp throughput ratio, digest during the copy`]: (cpMs / coldMs).toFixed(2),
+    [`${size}: cp then sync of the same files (durable, as the backup is)`]: `${cpSyncMs.toFixed(0)} ms (${(mb / (cpSyncMs / 1000)).toFixed(0)} MB/s)`,
+    [`${size}: backup/(cp+sync) throughput ratio, digest ready`]: (cpSyncMs / backupMs).toFixed(2),
   };
 }
 
 export async function run(): Promise<Record<string, string | number>> {
   const N = 20_000;
-  const emu = await startEmulator({ portBase: 0 });
+  const emu = await startEmulator({ portBase: 0, lenient: true });
   let off: number;
   let on: number;
   try {
