@@ -21,7 +21,7 @@ RUN npm ci && npm prune --omit=dev
 VOLUME /data
 # control API, then each server's POP3/IMAP/web at the default layout of a single site;
 # `serve --only` containers listen on the documented ports 110, 143, 80.
-EXPOSE 7070 1110 1143 8080 110 143 80
+EXPOSE 7070 1110 1143 1587 1993 1995 8080 110 143 587 993 995 80
 
 HEALTHCHECK --interval=5s --timeout=3s --retries=12 CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.TWEMU_CONTROL_PORT || 7070) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 

@@ -1,5 +1,5 @@
 // `twemu serve --only SERVER --site URL`: one server of a multi-server site on
-// this host, at the documented ports (POP3 110, IMAP 143, web and AME 80;
+// this host, at the documented ports (POP3 110, IMAP 143, SMTP 587, web and AME 80;
 // POP3S 995 and IMAPS 993 where the site runs them), for a layout with each
 // server on its own host name (containers, see Dockerfile and
 // docker-compose.yml). The servers of a site share one state (the directory,
@@ -14,7 +14,7 @@ import type { Endpoints } from '../site.js';
 import { callApi, findSite } from './client.js';
 
 const USAGE = 'twemu serve --only SERVER (--site URL [--token T] | --data DIR) [--host 0.0.0.0] [--port-base P]';
-const DOCUMENTED: Record<string, number> = { pop3: 110, imap: 143, web: 80, pop3s: 995, imaps: 993 };
+const DOCUMENTED: Record<string, number> = { pop3: 110, imap: 143, web: 80, pop3s: 995, imaps: 993, smtp: 587 };
 
 export async function serveOnly(argv: string[]): Promise<number> {
   let values;
