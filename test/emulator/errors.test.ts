@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERRORS, TwemuError, NotFound, RemoteError, ameRc, isErrorCode, type ErrorCode } from '../../emulator/errors.js';
+import { ERRORS, TwemuError, NotFound, RemoteError, ameRc, isErrorCode, type ErrorCode, type ErrorSpec } from '../../emulator/errors.js';
 import { AME_CODES } from '../../protocols/ame/codes.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -55,5 +55,30 @@ describe('the error catalogue', () => {
       }
     }
     expect(unknown).toEqual([]);
+  });
+
+  it('has no code nothing raises (a code in the table is one a user can meet)', () => {
+    const used = new Set<string>();
+    for (const file of ['emulator', 'protocols', 'scenarios'].flatMap((d) => sources(join(ROOT, d)))) {
+      if (file === join(ROOT, 'emulator', 'errors.ts')) continue;
+      for (const m of readFileSync(file, 'utf8').matchAll(/['"`](E_[A-Z0-9_]+)['"`]/g)) used.add(m[1]!);
+    }
+    expect(codes.filter((c) => !used.has(c))).toEqual([]);
+  });
+
+  it('docs/errors.md lists every code as the table says (status, IMAP, POP3, AME rc, exit)', () => {
+    const ameName = new Map<number, string>(AME_CODES.map((c) => [c.rc, c.name]));
+    const cell = (s: string) => s.replace(/\|/g, '\\|');
+    const expected = [
+      '| code | condition | HTTP | IMAP | POP3 | AME rc | CLI exit |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+      ...codes.map((code) => {
+        const spec: ErrorSpec = ERRORS[code];
+        return `| \`${code}\` | ${cell(spec.message)} | ${spec.status} | ${spec.imap ? `\`[${spec.imap}]\`` : ''} | ${spec.pop3 ? `\`[${spec.pop3}]\`` : ''} | ${ameRc(code)} (${ameName.get(ameRc(code))}) | ${spec.exit ?? 1} |`;
+      }),
+    ].join('\n');
+    const page = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
+    const table = /<!-- table: generated from ERRORS -->\n([\s\S]*?)\n<!-- end of table -->/.exec(page)?.[1];
+    expect(table, 'docs/errors.md: paste the expected table between its markers').toBe(expected);
   });
 });
