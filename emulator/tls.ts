@@ -92,9 +92,10 @@ async function generatedCertificate(dir: string, names: { host: string; servers:
   }
   // selfsigned (and its x509 library) loads only when a certificate is made: start-up time otherwise.
   const selfsigned = createRequire(import.meta.url)('selfsigned') as typeof import('selfsigned');
-  // Valid from a day back (clocks of clients differ a little) for ten years.
-  const notBeforeDate = new Date(Date.now() - 24 * 3600_000);
-  const notAfterDate = new Date(notBeforeDate.getTime() + 3650 * 24 * 3600_000);
+  // Valid from five years back for twenty-five: clients' clocks differ from this machine's (a test run may
+  // fake the emulator's clock a year or more ahead while the clients keep the real one).
+  const notBeforeDate = new Date(Date.now() - 5 * 365 * 24 * 3600_000);
+  const notAfterDate = new Date(notBeforeDate.getTime() + 25 * 365 * 24 * 3600_000);
   const ca = await selfsigned.generate([{ name: 'commonName', value: 'twemu local CA' }, { name: 'organizationName', value: 'TeamWARE Office emulator' }], {
     keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate,
     extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true }],

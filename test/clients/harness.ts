@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { ROOT, api, startTestSite } from '../helpers.js';
+import { ROOT, api, clientEnv, startTestSite } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'clients');
@@ -39,7 +39,8 @@ export interface Run {
 /** Runs a client; bounded in time (killed after timeoutMs). */
 export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Clients run on the machine's real clock (never under the suite's faketime: test/helpers.ts clientEnv).
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...clientEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
 import Pop3Command from 'node-pop3';
 import type { Emulator } from '../../emulator/index.js';
-import { trustSite } from '../helpers.js';
+import { clientEnv, trustSite } from '../helpers.js';
 import { clientSite, describeClient, inBackupMode, inboxCount, recorder, resume, run, suspend, type Run } from './harness.js';
 
 const SCRIPT = join(import.meta.dirname, 'py_client.py');
@@ -30,7 +30,7 @@ describeClient('Python imaplib, poplib, smtplib', ['python3'], () => {
 
   /** Logs in, waits for READY, runs `between`, then lets the script go on; what it printed. */
   async function inflight(proto: 'imap' | 'pop3' | 'smtp', between: () => Promise<unknown>): Promise<Run> {
-    const child = spawn('python3', args(proto, 'inflight'), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('python3', args(proto, 'inflight'), { env: clientEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no READY: ${output}`)), 15_000);

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
+import { clientEnv } from '../helpers.js';
 
 export const PROGRAMS = ['thunderbird', 'Xvfb', 'xdotool', 'import', 'certutil'];
 
@@ -40,7 +41,7 @@ export class Thunderbird {
   }
 
   private x(args: string[]): string {
-    const r = spawnSync('xdotool', args, { env: { ...process.env, DISPLAY: this.display }, encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync('xdotool', args, { env: { ...clientEnv(), DISPLAY: this.display }, encoding: 'utf8', timeout: 10_000 });
     return (r.stdout ?? '').trim();
   }
 
@@ -87,7 +88,7 @@ export class Thunderbird {
 
   screenshot(file: string): void {
     mkdirSync(join(file, '..'), { recursive: true });
-    const r = spawnSync('import', ['-window', 'root', file], { env: { ...process.env, DISPLAY: this.display }, timeout: 15_000 });
+    const r = spawnSync('import', ['-window', 'root', file], { env: { ...clientEnv(), DISPLAY: this.display }, timeout: 15_000 });
     if (r.status !== 0) throw new Error(`import failed: ${r.stderr}`);
   }
 
@@ -135,7 +136,7 @@ export class Thunderbird {
   }
 
   start(): void {
-    const env = { ...process.env, DISPLAY: this.display, HOME: this.dir, MOZ_CRASHREPORTER_DISABLE: '1', NO_AT_BRIDGE: '1' };
+    const env: NodeJS.ProcessEnv = { ...clientEnv(), DISPLAY: this.display, HOME: this.dir, MOZ_CRASHREPORTER_DISABLE: '1', NO_AT_BRIDGE: '1' };
     delete env.MOZ_HEADLESS;
     this.tb = spawn('thunderbird', ['--no-remote', '--profile', this.profile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.tb.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
