@@ -101,7 +101,7 @@ async function serve(argv: string[]): Promise<number> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.stdout.write(`twemu data ${config.dataDir}\n`);
   for (const s of endpoints.servers) {
-    process.stdout.write(`twemu ${s.name} (${s.role})${s.pop3 ? ` pop3 ${s.pop3}` : ''}${s.imap ? ` imap ${s.imap}` : ''}${s.web ? ` web ${s.web}` : ''}\n`);
+    process.stdout.write(`twemu ${s.name} (${s.role})${s.pop3 ? ` pop3 ${s.pop3}` : ''}${s.imap ? ` imap ${s.imap}` : ''}${s.smtp ? ` smtp ${s.smtp}` : ''}${s.pop3s ? ` pop3s ${s.pop3s}` : ''}${s.imaps ? ` imaps ${s.imaps}` : ''}${s.web ? ` web ${s.web}` : ''}\n`);
   }
   process.stdout.write(`twemu control ${endpoints.control} (console ${endpoints.control}/console, API docs ${endpoints.control}/docs)\n`);
   process.stdout.write(`twemu ready ${join(config.dataDir, ENDPOINTS_FILE)}\n`);
