@@ -96,7 +96,6 @@ function stepRow(server, step) {
 }
 
 const sessionCount = (s) => (s ? s.pop3 + s.imap + s.web : 0);
-const sessionsText = (s) => (s ? `${sessionCount(s)} session(s): POP3 ${s.pop3}, IMAP ${s.imap}, web ${s.web}` : '—');
 
 function card(server) {
   const staging = server.staging ? `${server.staging.writes} write(s), ${fmtBytes(server.staging.bytes)}` : '—';
@@ -108,9 +107,14 @@ function card(server) {
     fact('backup', 'backupMode', server.backupMode.toUpperCase(), server.backupMode !== 'off' ? 'hot' : ''),
     fact('archive', 'webArchive', server.webArchive),
     fact('backed up', 'backupDone', backup),
-    fact('staging', 'staging', staging),
-    // Client use during the backup (19.3.1: keep it to a minimum): the sessions open now, highlighted during a cycle.
-    fact('clients', 'sessions', sessionsText(server.sessions), state?.procedure?.cycle?.current && sessionCount(server.sessions) > 0 ? 'hot' : ''));
+    fact('staging', 'staging', staging));
+  // Client use during the backup (19.3.1: keep it to a minimum): the sessions open now, beside the staging count, during a cycle.
+  if (state?.procedure?.cycle?.current) {
+    const dd = facts.querySelector('[data-field="staging"]');
+    dd.title = `client sessions open: POP3 ${server.sessions?.pop3 ?? 0}, IMAP ${server.sessions?.imap ?? 0}, web ${server.sessions?.web ?? 0}`;
+    // Beside the count (not inside it: a write updates the count's text alone).
+    dd.after(el('span', { class: sessionCount(server.sessions) > 0 ? 'clients hot' : 'clients', dataset: { field: 'sessions' }, title: dd.title }, ` · ${sessionCount(server.sessions)} client(s)`));
+  }
   const extensions = Object.entries(server)
     .filter(([, v]) => v && typeof v === 'object' && !Array.isArray(v) && typeof v.state === 'string')
     .map(([key, v]) => {
