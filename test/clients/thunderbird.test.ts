@@ -34,7 +34,7 @@ describeThunderbird('Thunderbird', () => {
     if (emu.site.servers[0]!.suspended) await resume(emu);
   });
 
-  it('[behaviour:imap4.in-flight-store] [behaviour:imap4.login] IMAP: inbox, a refresh while suspended (two alerts), a login while suspended (Retry dialog), Retry after the resume', { timeout: 150_000 }, async () => {
+  it('[behaviour:imap4.in-flight-store] [behaviour:imap4.login] [behaviour:smtp.login] IMAP: inbox, a refresh while suspended (two alerts), a login while suspended (Retry dialog), Retry after the resume; a send while suspended (the same dialog), Retry after the resume sends', { timeout: 180_000 }, async () => {
     tb = new Thunderbird(emu, dir.path, { kind: 'imap', user: 'alice' });
     tb.writeProfile();
     await tb.startX();
@@ -85,10 +85,40 @@ describeThunderbird('Thunderbird', () => {
     await new Promise((r) => setTimeout(r, 1500));
     shot('05-imap-retry-after-resume');
     expect(tb.windows().some((w) => /failed|Alert/.test(w))).toBe(false);
+
+    // [behaviour:smtp.login] Sending while suspended: Write (Ctrl+N), Send (Ctrl+Enter), the SMTP password once.
+    const bobBefore = inboxCount(emu, 'bob');
+    await suspend(emu);
+    tb.keys(main, 'ctrl+n');
+    const compose = await tb.waitWindow(/^Write: /);
+    await new Promise((r) => setTimeout(r, 2500));
+    tb.type(compose, 'bob@teamware.example');
+    await new Promise((r) => setTimeout(r, 800));
+    tb.keys(compose, 'alt+s');
+    await new Promise((r) => setTimeout(r, 300));
+    tb.type(compose, 'Minutes');
+    tb.keys(compose, 'Tab');
+    await new Promise((r) => setTimeout(r, 300));
+    tb.type(compose, 'See you at ten.');
+    tb.keys(compose, 'ctrl+Return');
+    const confirm = await tb.waitWindow(/^Send Message$/, 5000).catch(() => '');
+    if (confirm) tb.keys(confirm, 'Return');
+    const smtpPassword = await tb.waitWindow(/^Password Required for Outgoing \(SMTP\) Server/);
+    tb.type(smtpPassword, 'teamware');
+    tb.keys(smtpPassword, 'Tab', 'space', 'Return');
+    const sendFailed = await tb.waitWindow(/^Login to account "127\.0\.0\.1" failed$/);
+    await new Promise((r) => setTimeout(r, 800));
+    shot('08-smtp-send-suspended');
+    expect(inboxCount(emu, 'bob')).toBe(bobBefore);
+    await resume(emu);
+    tb.keys(sendFailed, 'Return'); // Retry
+    await tb.waitGone(/^Write: /, 30_000);
+    expect(inboxCount(emu, 'bob')).toBe(bobBefore + 1);
     await tb.stop();
   });
 
   it('[behaviour:pop3.login] POP3: a login while suspended (the same dialog, no server text), Retry after the resume downloads', { timeout: 120_000 }, async () => {
+    const before = inboxCount(emu, 'bob');
     tb = new Thunderbird(emu, dir.path, { kind: 'pop3', user: 'bob' });
     tb.writeProfile();
     await tb.startX();
@@ -105,7 +135,7 @@ describeThunderbird('Thunderbird', () => {
     await tb.waitGone(/^Login to account/);
     await new Promise((r) => setTimeout(r, 2500));
     shot('07-pop3-retry-after-resume');
-    expect(inboxCount(emu, 'bob')).toBe(3); // leave_on_server: nothing removed
+    expect(inboxCount(emu, 'bob')).toBe(before); // leave_on_server: nothing removed
     await tb.stop();
   });
 });
