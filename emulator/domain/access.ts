@@ -11,6 +11,7 @@
 // `maxFailedLogins` failures on it (IMAP; POP3 has its bad-command limit).
 
 import { TwemuError } from '../errors.js';
+import { integerSetting } from '../settings.js';
 import type { Account, ServiceName } from '../store/directory.js';
 import { ok, refuse, type Outcome } from './outcome.js';
 import type { DomainServer, DomainSite } from './ports.js';
@@ -28,14 +29,7 @@ export interface AccessOptions {
 
 const KEYS = ['failedLoginDelayMs', 'maxFailedLogins'];
 
-function integer(raw: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
-  const v = raw[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new TwemuError('E_CONFIG', `services.access.${key} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
-  }
-  return v;
-}
+const integer = (raw: Record<string, unknown>, key: string, fallback: number, min: number, max: number) => integerSetting(raw, 'services.access', key, fallback, min, max);
 
 /** Reads and checks `services.access`; a mistake is one clear error at start. */
 export function accessOptions(input: unknown): AccessOptions {

@@ -1,14 +1,12 @@
 import type { Site } from '../site.js';
 import { TwemuError, BadRequest } from '../errors.js';
+import { integerSetting } from '../settings.js';
 
 /** A numeric option of `services.<service>.<key>` in the site's config, checked (one clear error). */
 export function numberOption(site: Site, service: string, key: string, fallback: number, min: number, max: number): number {
-  const v = site.config.services?.[service]?.[key];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new TwemuError('E_CONFIG', `services.${service}.${key} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
-  }
-  return v;
+  const section = site.config.services?.[service];
+  if (section?.[key] === null) return fallback;
+  return integerSetting(section ?? {}, `services.${service}`, key, fallback, min, max);
 }
 
 /** A string option of `services.<service>.<key>`. */

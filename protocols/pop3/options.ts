@@ -1,4 +1,5 @@
 import { TwemuError } from '../../emulator/errors.js';
+import { integerSetting } from '../../emulator/settings.js';
 
 /** RFC 1939 section 3: the autologout timer must be at least 10 minutes. */
 export const DEFAULT_AUTOLOGOUT_MS = 10 * 60_000;
@@ -31,14 +32,7 @@ export interface Pop3Options {
 
 const KEYS = ['loginDetail', 'autologoutMs', 'maxConnections', 'maxBadCommands', 'failedLoginDelayMs', 'maxLineLength', 'quitAfterDeleVariant'];
 
-function integer(raw: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
-  const v = raw[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new TwemuError('E_CONFIG', `services.pop3.${key} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
-  }
-  return v;
-}
+const integer = (raw: Record<string, unknown>, key: string, fallback: number, min: number, max: number) => integerSetting(raw, 'services.pop3', key, fallback, min, max);
 
 /** Reads and checks `services.pop3` of the site configuration; throws E_CONFIG with the reason. */
 export function pop3Options(input: unknown): Pop3Options {
