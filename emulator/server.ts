@@ -149,8 +149,11 @@ export class SiteServer {
    */
   gate(behaviourId: string, ctx: OperationContext, preferredVariant?: number): Gate {
     const spec = this.site.catalog.spec(behaviourId);
+    // A network fault's trigger is every new connection: with its policy at `never` (the default) it is off,
+    // not "suppressed" three times per connection on the event stream.
     const triggered = spec.trigger === 'directory-suspended' ? this.site.directoryServer.suspended
-      : spec.trigger === 'indexing' || spec.trigger === 'network' ? true : this.suspended;
+      : spec.trigger === 'network' ? this.site.catalog.policy(behaviourId).mode !== 'never'
+      : spec.trigger === 'indexing' ? true : this.suspended;
     if (!triggered) return { allowed: true };
     const decision = this.fire(behaviourId, ctx, preferredVariant);
     return decision.fires ? { allowed: false, decision, messages: decision.messages } : { allowed: true };

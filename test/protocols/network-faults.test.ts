@@ -44,7 +44,11 @@ function probe(port: number, ms: number): Promise<{ data: string; end: 'reset' |
 
 describe('network faults', { timeout: 60_000 }, () => {
   it('[behaviour:pop3.net-reset] off by default; `always` resets every new POP3 connection (TCP RST), on the event stream; `never` again serves', async () => {
+    // Off is off: a connection puts nothing about the faults on the event stream (not three "suppressed" events).
+    const quiet = collectEvents(emu);
     expect((await probe(server().pop3!, 300)).data).toMatch(/^\+OK /);
+    quiet.off();
+    expect(quiet.events.filter((e) => e.behaviour?.includes('.net-'))).toEqual([]);
     const events = collectEvents(emu);
     await policy('pop3.net-reset', { mode: 'always' });
     const r = await probe(server().pop3!, 500);

@@ -55,12 +55,15 @@ describe.skipIf(!haveChromium)('console presenter layout (three servers, 1280x80
       });
       return {
         scrollHeight: document.documentElement.scrollHeight, scrollWidth: document.documentElement.scrollWidth,
-        boxes: [...box('article.card'), ...box('#command-form'), ...box('#result:not(:empty)'), ...box('#feed li:first-child'), ...box('#next-step'), ...box('#seen')],
+        boxes: [...box('article.card'), ...box('#command-form'), ...box('#result:not(:empty)'), ...box('#feed-panel'), ...box('#next-step'), ...box('#seen')],
+        // The latest feed item starts inside the screen, with room to read its first lines.
+        feedTop: document.querySelector('#feed li:first-child')?.getBoundingClientRect().top ?? 0,
       };
     });
     expect(m.scrollHeight).toBeLessThanOrEqual(800);
     expect(m.scrollWidth).toBeLessThanOrEqual(1280);
     expect(m.boxes.filter((b) => b.sel === 'article.card')).toHaveLength(3);
+    expect(m.feedTop).toBeLessThanOrEqual(800 - 60);
     for (const b of m.boxes) {
       expect(b.top, b.sel).toBeGreaterThanOrEqual(0);
       expect(b.left, b.sel).toBeGreaterThanOrEqual(0);
