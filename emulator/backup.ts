@@ -493,7 +493,8 @@ export async function restore(opts: { from: string; dataDir: string; force?: boo
       for (const name of readdirSync(work)) renameSync(join(work, name), join(dataDir, name));
       chmodSync(dataDir, PRIVATE_DIR);
     } catch (err) {
-      throw diskFull(err, work);
+      // Named as the user gave it (the work folder is its sibling and is gone), with what the restore needs.
+      throw diskFull(err, dataDir, plans.reduce((sum, p) => sum + p.target.files.reduce((n, f) => n + f.size, 0), 0));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

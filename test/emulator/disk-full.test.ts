@@ -159,6 +159,27 @@ describe('a full disk (issue 12 rows 5 and 9)', () => {
     expect(readdirSync(join(small, 'twsv01'))).toEqual([]);
   }, 60_000);
 
+  it.skipIf(!MOUNT)('row 9: a restore onto a full file system (a 48 KB tmpfs; needs root and mount, skipped without) names the --data folder and the bytes needed; nothing is left', async () => {
+    const dir = tempDir();
+    const bk = tempDir();
+    cleanups.push(() => dir.remove(), () => bk.remove());
+    const p = await serve(dir.path);
+    cleanups.push(() => stopProcess(p.child));
+    for (const c of [['to', 'tran', 'suspend'], ['to', 'backup', 'on'], ['tobkweb', 'arc'], ['to', 'tran', 'resume']]) expect((await runCli([...c, '--data', dir.path])).code).toBe(0);
+    expect((await runCli(['backup', '--level', '0', '--dest', bk.path, '--data', dir.path])).code).toBe(0);
+    const small = join(dir.path, '..', `${dir.path.split('/').at(-1)}-small`);
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', small]);
+    cleanups.push(() => { execFileSync('umount', ['-l', small]); execFileSync('rmdir', [small]); });
+    const target = join(small, 'data');
+    const r = await runCli(['restore', '--from', bk.path, '--data', target]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^twemu: no space left in ${target}: \\d+ bytes needed, \\d+ bytes free`));
+    expect(readdirSync(small)).toEqual(['data']);
+    expect(readdirSync(target)).toEqual([]);
+  }, 60_000);
+
   it('row 9: a full data disk: control API 507, IMAP NO [OVERQUOTA], AME rc -8, the web a 507 page that keeps what was typed; the site keeps serving', async () => {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
