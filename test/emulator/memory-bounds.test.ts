@@ -7,6 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { api, startTestSite } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 import { EVENT_HISTORY_MAX_BYTES, EVENT_HISTORY_MAX_EVENTS, EVENT_TEXT_MAX } from '../../emulator/events.js';
+import { literalBudgetOf } from '../../protocols/imap/framer.js';
 
 let emu: Emulator;
 const BUDGET = 1024 * 1024;
@@ -15,6 +16,13 @@ beforeAll(async () => {
   emu = await startTestSite({ services: { imap: { maxLiteralBytesInFlight: BUDGET } } });
 });
 afterAll(() => emu.stop());
+
+/** Waits (bounded) until the site's literal budget holds what `ok` wants: the server has read what was sent. */
+async function budgetIs(ok: (inFlight: number) => boolean): Promise<void> {
+  const budget = literalBudgetOf(emu.site, BUDGET);
+  for (let i = 0; i < 200 && !ok(budget.inFlight); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(ok(budget.inFlight), `literal bytes in flight: ${budget.inFlight}`).toBe(true);
+}
 
 /** A raw IMAP connection that logs in and then sends what it is told; collects every byte it receives. */
 async function imapSession(): Promise<{ sock: Socket; text: () => string; wait: (re: RegExp) => Promise<string>; closed: Promise<void> }> {
@@ -77,7 +85,7 @@ describe('bounded memory under hostile input', () => {
     const first = await imapSession();
     first.sock.write(`b APPEND INBOX {${size}+}\r\n`);
     first.sock.write(Buffer.alloc(1000, 0x61));
-    await new Promise((r) => setTimeout(r, 100));
+    await budgetIs((n) => n === size);
     // A second one announcing as much is over the budget.
     const second = await imapSession();
     second.sock.write(`c APPEND INBOX {${size}+}\r\n`);
@@ -95,7 +103,7 @@ describe('bounded memory under hostile input', () => {
     // The first one goes away mid-literal: its share is released.
     first.sock.destroy();
     await first.closed;
-    await new Promise((r) => setTimeout(r, 100));
+    await budgetIs((n) => n === 0);
     const msg = `Subject: fits\r\n\r\n${'b'.repeat(size - 19)}`;
     other.sock.write(`f APPEND INBOX {${Buffer.byteLength(msg)}+}\r\n${msg}\r\n`);
     expect(await other.wait(/f (OK|NO|BAD)[^\r\n]*/)).toMatch(/^f OK/);
