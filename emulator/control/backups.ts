@@ -64,7 +64,7 @@ class BackupJobs {
     const preflights = new Map(servers.map((s) => [s, backupPreflight(this.site, s, { level, dest, lenient })]));
     const id = `job-${++this.next}-${Date.now().toString(36)}`;
     const job: BackupJob = {
-      id, state: 'running', level, dest, servers: servers.map((s) => s.name), startedAt: new Date().toISOString(), finishedAt: null,
+      id, state: 'running', level, dest, servers: servers.map((s) => s.name), startedAt: new Date(this.site.clock.now()).toISOString(), finishedAt: null,
       bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0, rate: 0, current: null, log: [], manifests: [], error: null,
     };
     this.jobs.set(id, job);
@@ -114,7 +114,7 @@ class BackupJobs {
       this.site.events.emit({ type: 'backup', operation: 'job failed', code: job.error.error, message: `backup job ${job.id} failed: ${job.error.message}`, data: { job: job.id } });
     } finally {
       job.current = null;
-      job.finishedAt = new Date().toISOString();
+      job.finishedAt = new Date(this.site.clock.now()).toISOString();
       job.rate = Math.round(job.bytesDone / Math.max(0.001, (performance.now() - t0) / 1000));
     }
   }

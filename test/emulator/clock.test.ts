@@ -33,6 +33,21 @@ describe('the site clock', () => {
     expect(emu.site.servers[0]!.state.backupOnAt).toBe('2027-12-31T12:00:00.000Z');
   });
 
+  it('a backup job\'s start and end times are the site clock\'s, as its manifest\'s', async () => {
+    const clock = new ManualClock(Date.parse('2027-12-31T12:00:00Z'));
+    emu = await startTestSite({ clock });
+    const dest = tempDir();
+    try {
+      for (const command of ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume']) expect((await api(emu, 'POST', '/api/commands', { command })).status).toBe(200);
+      const r = await api(emu, 'POST', '/api/backups?wait=true', { level: 0, dest: dest.path });
+      expect(r.status).toBe(200);
+      expect(r.body.manifests[0].time).toBe('2027-12-31T12:00:00.000Z');
+      expect(r.body.job).toMatchObject({ startedAt: '2027-12-31T12:00:00.000Z', finishedAt: '2027-12-31T12:00:00.000Z' });
+    } finally {
+      dest.remove();
+    }
+  });
+
   it('web sessions end after 30 idle minutes of the site clock', async () => {
     const clock = new ManualClock(Date.parse('2026-06-15T12:00:00Z'));
     emu = await startTestSite({ clock });
