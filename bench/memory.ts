@@ -5,56 +5,23 @@
 // The limits (docs/backup.md "Limits"): 16 KB per command request, an event
 // history of 5000 events / ~8 MB, 100 MB of IMAP literals in flight per site.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { rssMb, serveSite, stopSite } from './serve.js';
 
-const CLI = resolve(import.meta.dirname, '..', 'emulator', 'cli.js');
 const ATTACKERS = 40;
 const COMMAND_BYTES = 20 * 1024 * 1024;
 const LITERAL_ANNOUNCED = 26_214_400;
 const LITERAL_SENT = 5 * 1024 * 1024;
 
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function serve(data: string): Promise<{ child: ChildProcess; control: string; imap: number; token: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port-base', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const t = setTimeout(() => {
-      child.kill('SIGKILL');
-      rej(new Error(`twemu serve did not start:\n${out}`));
-    }, 20_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (!out.includes('twemu ready ')) return;
-      clearTimeout(t);
-      const ep = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8')) as { control: string; servers: Array<{ imap?: number }> };
-      res({ child, control: ep.control, imap: ep.servers[0]!.imap!, token: readFileSync(join(data, 'admin-token'), 'utf8').trim() });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => rej(new Error(`twemu serve exited (${code}):\n${out}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null) return res();
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(t);
-      res();
-    });
-    child.kill('SIGTERM');
-  });
+async function serve(data: string): Promise<{ child: ChildProcess; control: string; imap: number; token: string }> {
+  const site = await serveSite(data);
+  return { child: site.child, control: site.control, imap: site.endpoints.servers[0]!.imap!, token: site.token };
 }
 
 /** Samples the RSS every 50 ms while `work` runs; returns the peak. */
@@ -95,7 +62,7 @@ async function commandsAttack(): Promise<Record<string, string>> {
       'GET /api/events?format=json after the attack': `${events.status}, ${(eventsBytes / 1024).toFixed(0)} KB`,
     };
   } finally {
-    await stop(site.child);
+    await stopSite(site.child);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -158,7 +125,7 @@ async function literalAttack(): Promise<Record<string, string>> {
       'IMAP literal attack, second round on the same server: peak during / after, MB': `${second.peak.toFixed(0)} / ${second.after.toFixed(0)}`,
     };
   } finally {
-    await stop(site.child);
+    await stopSite(site.child);
     rmSync(dir, { recursive: true, force: true });
   }
 }

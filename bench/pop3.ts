@@ -5,12 +5,12 @@
 // not share its event loop and its memory can be read from /proc.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { serveSite, stopSite } from './serve.js';
 
-const CLI = resolve(import.meta.dirname, '..', 'emulator', 'cli.js');
 const SESSION_RUN_MS = 3000;
 const WAIT_MS = 10_000;
 const IDLE_CONNECTIONS = 1000;
@@ -159,36 +159,9 @@ export async function sessionsPerSecond(port: number, concurrency: number, user 
   return done / ((performance.now() - t0) / 1000);
 }
 
-function rssKb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
-}
-
-function startServer(data: string, config: string): Promise<{ child: ChildProcess; port: number; control: string; token: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--data', data, '--port-base', '0', '--log-level', 'silent', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); rej(new Error(`serve did not get ready:\n${out}`)); }, 20_000);
-    const onData = (c: Buffer) => {
-      out += c.toString();
-      if (!out.includes('twemu ready ')) return;
-      clearTimeout(timer);
-      const endpoints = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8')) as { control: string; servers: Array<{ pop3?: number }> };
-      res({ child, port: endpoints.servers[0]!.pop3!, control: endpoints.control, token: readFileSync(join(data, 'admin-token'), 'utf8').trim() });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); if (!out.includes('twemu ready ')) rej(new Error(`serve exited with ${code}:\n${out}`)); });
-  });
-}
-
-function stopServer(child: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    if (child.exitCode !== null) return res();
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(t); res(); });
-    child.kill('SIGTERM');
-  });
+async function startServer(data: string, config: string): Promise<{ child: ChildProcess; port: number; control: string; token: string }> {
+  const site = await serveSite(data, ['--config', config]);
+  return { child: site.child, port: site.endpoints.servers[0]!.pop3!, control: site.control, token: site.token };
 }
 
 /** A server process with an IPC channel that reports its memory after a full GC. */
@@ -244,7 +217,7 @@ async function idleMemory(data: string): Promise<Record<string, string>> {
   } finally {
     for (const b of idle) b.destroy();
     if (child.connected) child.send('stop');
-    await stopServer(child);
+    await stopSite(child);
   }
 }
 
@@ -295,7 +268,7 @@ export async function run(): Promise<Record<string, string | number>> {
     figures['pop3 RETR throughput, 1 MB messages, 1 client'] = `${(octets / 1e6 / seconds).toFixed(1)} MB/s (${(octets / 1e6).toFixed(0)} MB in ${seconds.toFixed(2)} s)`;
 
   } finally {
-    await stopServer(server.child);
+    await stopSite(server.child);
   }
   try {
     Object.assign(figures, await idleMemory(join(base, 'idle')));
