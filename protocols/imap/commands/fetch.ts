@@ -19,8 +19,14 @@ const MACROS: Record<string, string[]> = {
   FULL: ['FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE', 'BODY'],
 };
 
-/** Messages read from the store at a time: one statement each, memory bounded for large bodies. */
+/**
+ * Messages read from the store at a time: one statement for up to RAW_BATCH small
+ * messages, fewer when they are big (about RAW_BATCH_BYTES a batch), so that the
+ * first of a run of 1 MB messages is on its way to the client while the next is read,
+ * and memory stays bounded.
+ */
 const RAW_BATCH = 50;
+const RAW_BATCH_BYTES = 2 * 1024 * 1024;
 
 const SECTION = /^(BODY(?:\.PEEK)?)\[([^\]]*)\](?:<(\d+)\.(\d+)>)?$/i;
 
@@ -115,14 +121,21 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   const setsSeen = !box.readOnly && items.some((i) => (i.kind === 'section' && !i.peek) || i.kind === 'RFC822' || i.kind === 'RFC822.TEXT');
   const metas = needsMeta ? new Map(mail.messages(session.user, box.name).map((m) => [m.uid, m])) : null;
   let batch = new Map<number, Buffer>();
+  let batchSize = 1; // grows to RAW_BATCH while the messages read are small
+  let batchEnd = 0;
   for (const [i, t] of targets.entries()) {
-    const meta = metas?.get(t.uid);
-    if (metas && !meta) continue; // expunged by another session, not yet reported
-    if (i % RAW_BATCH === 0 && (needsRaw || wantsEnvelope)) {
-      const slice = targets.slice(i, i + RAW_BATCH);
+    if (i >= batchEnd && (needsRaw || wantsEnvelope)) {
+      const slice = targets.slice(i, i + batchSize);
+      batchEnd = i + slice.length;
       const want = needsRaw ? slice : slice.filter((x) => !hasEnvelope(keyOf(x.uid)));
       batch = want.length ? mail.rawMany(session.user, box.name, want.map((x) => x.uid)) : new Map();
+      let bytes = 0;
+      for (const b of batch.values()) bytes += b.length;
+      const average = batch.size ? bytes / batch.size : 0;
+      batchSize = Math.max(1, Math.min(RAW_BATCH, average ? Math.floor(RAW_BATCH_BYTES / average) : RAW_BATCH));
     }
+    const meta = metas?.get(t.uid);
+    if (metas && !meta) continue; // expunged by another session, not yet reported
     const key = keyOf(t.uid);
     const raw = batch.get(t.uid) ?? null;
     if (!raw && (needsRaw || (wantsEnvelope && !hasEnvelope(key)))) continue; // expunged by another session
