@@ -74,6 +74,13 @@ export async function api<T = any>(emu: Emulator, method: string, path: string, 
   return controlApi<T>(emu.endpoints.control, opts.token === undefined ? emu.token : opts.token, method, path, body);
 }
 
+/** The control API of a site served (by another process) from `data`: its endpoints.json, and calls with its admin token. */
+export function servedSite(data: string): { endpoints: any; call: <T = any>(method: string, path: string, body?: unknown) => Promise<{ status: number; body: T }> } {
+  const endpoints = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8'));
+  const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
+  return { endpoints, call: (method, path, body) => controlApi(endpoints.control, token, method, path, body) };
+}
+
 export interface CliResult {
   code: number;
   stdout: string;

@@ -1,21 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CLI, runCli, startServeProcess, stopProcess, tempDir } from '../helpers.js';
+import { CLI, runCli, servedSite, startServeProcess, stopProcess, tempDir } from '../helpers.js';
 
 // Issue 12 rows 4 and 7: a backup is a job; what would change the files it
 // copies is refused (rule backup-running) while it runs; the CLI follows the
 // job as long as it runs, whatever one request's time limit.
 
-function control(data: string) {
-  const ep = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8'));
-  const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${ep.control}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    return { status: res.status, body: await res.json() as any };
-  };
-}
+const control = (data: string) => servedSite(data).call;
 
 async function serveSlow(data: string, msPerFile: number) {
   const old = process.env.TWEMU_FAULT;

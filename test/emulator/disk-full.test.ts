@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, startServeProcess, stopProcess, tempDir } from '../helpers.js';
+import { runCli, servedSite, startServeProcess, stopProcess, tempDir } from '../helpers.js';
 import { WebClient } from '../protocols/web/webclient.js';
 
 // Issue 12 rows 5 and 9: a full disk is a clear answer everywhere and leaves
@@ -30,15 +30,10 @@ function canMountTmpfs(): boolean {
 }
 const MOUNT = canMountTmpfs();
 
-function control(data: string) {
-  const ep = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8'));
-  const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${ep.control}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    return { status: res.status, body: await res.json() as any };
-  };
-  return { call, ep };
-}
+const control = (data: string) => {
+  const site = servedSite(data);
+  return { call: site.call, ep: site.endpoints };
+};
 
 async function serve(data: string, fault?: string) {
   const old = process.env.TWEMU_FAULT;

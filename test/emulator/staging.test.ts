@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { api, controlApi, runCli, startServeProcess, startTestSite, stopProcess, tempDir } from '../helpers.js';
+import { api, runCli, servedSite, startServeProcess, startTestSite, stopProcess, tempDir } from '../helpers.js';
 import { startEmulator, type Emulator } from '../../emulator/index.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -96,11 +96,7 @@ describe('crashes (kill -9) lose no acknowledged write', () => {
       process.env = old;
     }
   }
-  const control = (data: string) => {
-    const ep = JSON.parse(readFileSync(join(data, 'endpoints.json'), 'utf8'));
-    const token = readFileSync(join(data, 'admin-token'), 'utf8').trim();
-    return (method: string, path: string, body?: unknown) => controlApi(ep.control, token, method, path, body);
-  };
+  const control = (data: string) => servedSite(data).call;
   const waitExit = (child: import('node:child_process').ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
   it('during backup mode with writes staged, during the merge of `to backup off`, and during a backup copy', async () => {
