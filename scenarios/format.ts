@@ -119,13 +119,13 @@ export const KINDS: Record<StepKind, KindSpec> = {
     value: 'string', valueName: 'session', summary: 'a POP3 session: node-pop3 (`login`, `stat`, `list`, `uidl`, `retr`, `top`, `dele`, `rset`, `noop`, `quit`) or raw lines (`open`, `send`, `close`)',
     actions: { open: 'true', send: 'string', close: 'true', login: 'credentials', stat: 'true', list: 'int-or-true', uidl: 'int-or-true',
       retr: 'int', top: 'map', dele: 'int', rset: 'true', noop: 'true', quit: 'true' },
-    fields: { server: 'string' }, expects: [...REPLY_EXPECTS, 'log'],
+    fields: { server: 'string', tls: 'bool' }, expects: [...REPLY_EXPECTS, 'log'],
   },
   imap: {
     value: 'string', valueName: 'session', summary: 'an IMAP session: imapflow (`login`, `select`, `status`, `list`, `fetch`, `append`, `delete`, `flag`, `noop`, `logout`) or raw lines (`open`, `send`, `close`)',
     actions: { open: 'true', send: 'string', close: 'true', login: 'credentials', select: 'string', status: 'string', list: 'true',
       fetch: 'string-or-int', append: 'map', delete: 'int', flag: 'map', noop: 'true', logout: 'true' },
-    fields: { server: 'string', mailbox: 'string' }, expects: [...REPLY_EXPECTS, 'log'],
+    fields: { server: 'string', mailbox: 'string', tls: 'bool' }, expects: [...REPLY_EXPECTS, 'log'],
   },
   smtp: {
     value: 'string', valueName: 'session', summary: 'an SMTP submission session (nodemailer; STARTTLS trusting the site CA): `login` (AUTH), `send` a message (`to`, `subject`, `body` or `raw`, `from`) on the same connection, `quit`',

@@ -169,7 +169,7 @@ class Context {
     return (r.json as { events: TwEvent[] }).events;
   }
 
-  server(name: string | undefined, service: 'pop3' | 'imap' | 'web' | 'ame' | 'smtp') {
+  server(name: string | undefined, service: 'pop3' | 'imap' | 'web' | 'ame' | 'smtp' | 'pop3s' | 'imaps') {
     const servers = this.site.endpoints.servers;
     const s = name ? servers.find((x) => x.name.toLowerCase() === name.toLowerCase()) : servers.find((x) => x[service] !== undefined);
     if (!s) throw new Error(name ? `no server named ${JSON.stringify(name)} (the servers are: ${servers.map((x) => x.name).join(', ')})` : `no server runs ${service}`);
@@ -741,11 +741,12 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
   const t = step.timeoutMs;
   if (step.action === 'open' || step.action === 'send' || step.action === 'close') {
     if (step.action === 'open') {
-      const srv = ctx.server(serverName, 'pop3');
+      const tls = step.fields.tls === true;
+      const srv = ctx.server(serverName, tls ? 'pop3s' : 'pop3');
       ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
-      const raw = new RawScenarioClient('pop3');
+      const raw = new RawScenarioClient('pop3', ctx.site.endpoints.ca);
       ctx.sessions.set(name, { kind: 'pop3-raw', client: raw });
-      return raw.open(host(ctx.site.control), srv.pop3!, t);
+      return raw.open(host(ctx.site.control), tls ? srv.pop3s! : srv.pop3!, t, tls);
     }
     const s = ctx.sessions.get(name);
     if (!s) throw new Error(`pop3 session ${JSON.stringify(shown)} is not open (start it with \`open: true\` or \`login\`)`);
@@ -831,11 +832,12 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
   const t = step.timeoutMs;
   if (step.action === 'open' || step.action === 'send' || step.action === 'close') {
     if (step.action === 'open') {
-      const srv = ctx.server(serverName, 'imap');
+      const tls = step.fields.tls === true;
+      const srv = ctx.server(serverName, tls ? 'imaps' : 'imap');
       ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
-      const raw = new RawScenarioClient('imap');
+      const raw = new RawScenarioClient('imap', ctx.site.endpoints.ca);
       ctx.sessions.set(name, { kind: 'imap-raw', client: raw });
-      return raw.open(host(ctx.site.control), srv.imap!, t);
+      return raw.open(host(ctx.site.control), tls ? srv.imaps! : srv.imap!, t, tls);
     }
     const s = ctx.sessions.get(name);
     if (!s) throw new Error(`imap session ${JSON.stringify(shown)} is not open (start it with \`open: true\` or \`login\`)`);

@@ -3,6 +3,8 @@
 // framed by the protocol's own rules (POP3 multi-line replies end with ".",
 // IMAP replies end with the command's tagged line or a "+" continuation).
 
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { LineSocket } from '../../protocols/common/line-client.js';
 import type { Outcome } from './outcome.js';
 
@@ -13,10 +15,12 @@ const MAX_REPLY_LINES = 100_000;
 export class RawScenarioClient {
   private conn: LineSocket | null = null;
 
-  constructor(readonly protocol: 'pop3' | 'imap') {}
+  /** `ca`: the site's CA certificate file (endpoints.json `ca`), trusted for implicit TLS and after STARTTLS/STLS. */
+  constructor(readonly protocol: 'pop3' | 'imap', private readonly ca?: string) {}
 
-  async open(host: string, port: number, timeoutMs: number): Promise<Outcome> {
-    this.conn = await LineSocket.connect(host, port, { timeoutMs });
+  /** `tls`: implicit TLS (the POP3S/IMAPS port), the site's certificate checked against its CA. */
+  async open(host: string, port: number, timeoutMs: number, tls = false): Promise<Outcome> {
+    this.conn = await LineSocket.connect(host, port, { timeoutMs, ...(tls ? { tls: this.tlsOptions() } : {}) });
     const greeting = await this.readLine(timeoutMs);
     return this.outcome(greeting === null ? [] : [greeting]);
   }
@@ -50,7 +54,21 @@ export class RawScenarioClient {
         if (current !== null) lines.push(current);
       }
     }
-    return this.outcome(lines);
+    const outcome = this.outcome(lines);
+    if (outcome.ok && /^(STLS|\S+ STARTTLS)$/i.test(line.trim())) {
+      // The server said yes to TLS: the handshake, as the recorded client did; the next lines go inside it.
+      try {
+        await this.conn.upgrade(this.tlsOptions());
+      } catch (err) {
+        return { ok: false, reply: `(TLS after ${line.trim()} failed: ${(err as Error).message})`, lines, body: lines.join('\n') };
+      }
+    }
+    return outcome;
+  }
+
+  private tlsOptions(): ConnectionOptions {
+    if (!this.ca) throw new Error('the site gives no CA certificate (endpoints.json `ca`): a TLS session cannot be checked');
+    return { ca: readFileSync(this.ca), timeout: 10_000 };
   }
 
   close(): void {

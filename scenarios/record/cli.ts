@@ -1,11 +1,14 @@
 // `twemu record --upstream HOST:PORT [--listen HOST:PORT] --out FILE [--password P] [--name N] [--sessions N]`
 
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { TwemuError } from '../../emulator/errors.js';
 import { parseAddress, Recorder } from './recorder.js';
 
 export const RECORD_USAGE = `twemu record --upstream HOST:PORT [--listen HOST:PORT] --out FILE [--password P] [--name NAME] [--sessions N]
+             [--data DIR | --cert FILE --key FILE] [--listen-tls]
 
 A recording proxy. Point a client (a mail program, a browser, an application
 calling the AME) at the --listen address; every byte goes on to --upstream (a
@@ -22,38 +25,61 @@ Volatile parts (greeting timestamps, UIDVALIDITY, dates, message sizes and
 contents) become patterns; the password the client sends (PASS, LOGIN, a
 password form field, HTTP Basic, and every occurrence of --password) becomes
 \${password}: replay with \`twemu scenario run FILE --password P\` or
-TWEMU_PASSWORD=P. TLS is forwarded but cannot be read: a session that
-starts TLS is recorded up to STARTTLS and the file says INCOMPLETE. Stops on Ctrl-C (SIGINT/SIGTERM), or after --sessions N
-sessions (HTTP: N requests). --listen defaults to 127.0.0.1 on a free port.`;
+TWEMU_PASSWORD=P.
+
+TLS: with a certificate the proxy answers the client's TLS itself and
+records inside it. --data DIR takes the site's (DIR/tls/cert.pem and
+key.pem, created at the site's first start; clients trust DIR/tls/ca.pem,
+endpoints.json \`ca\`); --cert/--key take any PEM certificate and key.
+  STARTTLS, STLS  forwarded; on the server's yes the proxy does the TLS
+               handshake with the client and with the upstream, and the
+               session goes on recorded (replayed the same way)
+  --listen-tls implicit TLS: clients speak TLS from the first byte (as to
+               POP3S/IMAPS) and the proxy reaches --upstream over TLS too,
+               so --upstream is the site's POP3S or IMAPS port; the sessions
+               are written with \`tls: true\` and replay on those ports
+The upstream's certificate is not checked (it is the server you named).
+Without a certificate TLS passes unread: a session is recorded up to
+STARTTLS and the file says INCOMPLETE.
+
+Stops on Ctrl-C (SIGINT/SIGTERM), or after --sessions N sessions (HTTP: N
+requests). --listen defaults to 127.0.0.1 on a free port.`;
 
 export async function recordCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${RECORD_USAGE}\n`);
     return 0;
   }
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: { upstream: { type: 'string' }, listen: { type: 'string' }, out: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, sessions: { type: 'string' } },
+      options: { upstream: { type: 'string' }, listen: { type: 'string' }, out: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, sessions: { type: 'string' },
+        data: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, 'listen-tls': { type: 'boolean' } },
     }));
   } catch (err) {
     throw new TwemuError('E_USAGE', (err as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''), { hint: 'see `twemu record --help`' });
   }
   if (!values.upstream) throw new TwemuError('E_USAGE', 'record needs --upstream HOST:PORT (the server to record)', { hint: 'see `twemu record --help`' });
   if (!values.out) throw new TwemuError('E_USAGE', 'record needs --out FILE (the scenario file to write)', { hint: 'see `twemu record --help`' });
-  const upstream = parseAddress(values.upstream, '--upstream');
+  const tls = certificate(values);
+  if (values['listen-tls'] && !tls) throw new TwemuError('E_USAGE', '--listen-tls needs the certificate to present to clients', { hint: 'give --data DIR (the site\'s data directory) or --cert FILE --key FILE' });
+  const upstream = parseAddress(String(values.upstream), '--upstream');
   if (typeof upstream === 'string') throw new TwemuError('E_USAGE', upstream);
-  const listen = parseAddress(values.listen ?? '127.0.0.1:0', '--listen');
+  const listen = parseAddress(String(values.listen ?? '127.0.0.1:0'), '--listen');
   if (typeof listen === 'string') throw new TwemuError('E_USAGE', listen);
   let sessions: number | undefined;
   if (values.sessions !== undefined) {
     sessions = Number(values.sessions);
     if (!Number.isInteger(sessions) || sessions < 1) throw new TwemuError('E_USAGE', `--sessions must be a positive integer, not ${JSON.stringify(values.sessions)}`);
   }
-  const password = values.password || process.env.TWEMU_PASSWORD || undefined;
-  const out = resolve(values.out);
-  const rec = new Recorder({ upstream, listen, ...(password ? { password } : {}), ...(values.name ? { name: values.name } : {}), note: (l) => process.stderr.write(`twemu record: ${l}\n`) }, out);
+  const password = (values.password as string | undefined) || process.env.TWEMU_PASSWORD || undefined;
+  const out = resolve(String(values.out));
+  const rec = new Recorder({
+    upstream, listen, ...(password ? { password } : {}), ...(values.name ? { name: String(values.name) } : {}),
+    ...(tls ? { tls } : {}), ...(values['listen-tls'] ? { listenTls: true } : {}),
+    note: (l) => process.stderr.write(`twemu record: ${l}\n`),
+  }, out);
   let at;
   try {
     at = await rec.start();
@@ -62,7 +88,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
     throw new TwemuError(code === 'EACCES' ? 'E_PORT_ACCESS' : 'E_PORT_IN_USE', `cannot listen on ${listen.host}:${listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`, { hint: 'choose another --listen port (or 0 for a free one)' });
   }
   rec.write();
-  process.stdout.write(`twemu recording ${at.host}:${at.port} -> ${upstream.host}:${upstream.port} into ${out}\n`);
+  process.stdout.write(`twemu recording ${at.host}:${at.port}${values['listen-tls'] ? ' (TLS)' : ''} -> ${upstream.host}:${upstream.port} into ${out}\n`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
@@ -71,4 +97,29 @@ export async function recordCommand(argv: string[]): Promise<number> {
   await rec.stop();
   process.stdout.write(`twemu record: ${rec.steps.length} step(s) from ${rec.finished} session(s) written to ${out}\n`);
   return 0;
+}
+
+/** The proxy's certificate: the site's (--data DIR) or --cert/--key; undefined without either. */
+function certificate(values: Record<string, string | boolean | undefined>): { cert: string; key: string } | undefined {
+  const { data, cert, key } = values as Record<string, string | undefined>;
+  if (data && (cert || key)) throw new TwemuError('E_USAGE', 'give --data DIR or --cert/--key, not both');
+  if ((cert === undefined) !== (key === undefined)) throw new TwemuError('E_USAGE', '--cert and --key go together');
+  const files = data ? { cert: join(resolve(data), 'tls', 'cert.pem'), key: join(resolve(data), 'tls', 'key.pem') } : cert && key ? { cert: resolve(cert), key: resolve(key) } : undefined;
+  if (!files) return undefined;
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new TwemuError('E_USAGE', `cannot read the TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        hint: data ? 'DIR must be the data directory of a site started with TLS (it creates DIR/tls/ at first start)' : 'give a PEM certificate and its key',
+      });
+    }
+  };
+  const pem = { cert: read(files.cert, 'certificate'), key: read(files.key, 'key') };
+  try {
+    createSecureContext({ ...pem, minVersion: 'TLSv1.2' });
+  } catch (err) {
+    throw new TwemuError('E_USAGE', `the TLS certificate and key cannot be used: ${(err as Error).message}`, { hint: 'give a PEM certificate and its matching PEM key' });
+  }
+  return pem;
 }

@@ -7,6 +7,8 @@
 // `${password}`.
 
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import { Duplex } from 'node:stream';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -28,6 +30,14 @@ export interface RecorderOptions {
   name?: string;
   /** Told about every session start/end and every masked or unmaskable secret. */
   note?: (line: string) => void;
+  /**
+   * The certificate (PEM) the proxy presents to clients: with it the proxy answers a client's TLS itself and
+   * records what is inside (STARTTLS/STLS, and with `listenTls` TLS from the first byte). Without it a TLS
+   * session is forwarded unread and the file says INCOMPLETE.
+   */
+  tls?: { cert: string; key: string };
+  /** Implicit TLS (POP3S, IMAPS): clients speak TLS from the first byte, and the proxy reaches the upstream over TLS. */
+  listenTls?: boolean;
 }
 
 const POP3_MULTI_ALWAYS = new Set(['CAPA', 'RETR', 'TOP']);
@@ -81,12 +91,20 @@ class MailSession {
   private literalLeft = 0;
   /** IMAP: a command with literals being sent (APPEND): its text so far and its pending reply. */
   private upload: { parts: Buffer[]; pending: Pending } | null = null;
-  /** The client asked for TLS (STLS / STARTTLS): after the server's answer the bytes are encrypted and only forwarded. */
+  /** The client asked for TLS (STLS / STARTTLS): its bytes wait until the server has answered. */
   private tlsAsked = false;
+  /** Without a certificate: after the server's yes the bytes are encrypted and only forwarded. */
   private encrypted = false;
+  /** The client's bytes after STARTTLS (its TLS handshake), handed to the TLS layer by `upgrade`. */
+  held: Buffer[] = [];
+  /**
+   * The server answered STARTTLS/STLS; `held` is what the client sent meanwhile. `refused`: the session goes on
+   * in plain text; `tls`: the proxy holds a certificate, both sides go TLS; `forward`: bytes pass unread.
+   */
+  tlsAnswered: ((how: 'refused' | 'tls' | 'forward', held: Buffer) => void) | null = null;
 
-  constructor(readonly protocol: 'pop3' | 'imap', readonly name: string, private readonly rec: Recorder) {
-    const open: Pending = { step: { [protocol]: name, open: true }, lines: [] };
+  constructor(readonly protocol: 'pop3' | 'imap', readonly name: string, private readonly rec: Recorder, tls = false) {
+    const open: Pending = { step: { [protocol]: name, open: true, ...(tls ? { tls: true } : {}) }, lines: [] };
     this.pending.push(open);
     rec.push(open.step);
   }
@@ -100,8 +118,17 @@ class MailSession {
     }
   }
 
+  /** True while the client's bytes must not reach the upstream as they are (after STARTTLS, before the answer). */
+  get holding(): boolean {
+    return this.tlsAsked && !this.encrypted;
+  }
+
   fromClient(chunk: Buffer): void {
-    if (this.encrypted || this.tlsAsked) return;
+    if (this.encrypted) return;
+    if (this.tlsAsked) {
+      this.held.push(chunk);
+      return;
+    }
     this.clientBuf = Buffer.concat([this.clientBuf, chunk]);
     for (;;) {
       if (this.literalLeft > 0) {
@@ -151,10 +178,7 @@ class MailSession {
     }
     const sent = this.mask(line);
     const step: StepData = { [this.protocol]: this.name, send: sent };
-    if (/^(STLS|\S+ STARTTLS)$/i.test(line.trim())) {
-      this.tlsAsked = true;
-      this.rec.incomplete(`${this.name}: the client started TLS (${line.trim()}); the rest of the session is encrypted and was not recorded: configure the client without TLS (mbsync: SSLType None; imapflow: doSTARTTLS: false) to record all of it`);
-    }
+    if (/^(STLS|\S+ STARTTLS)$/i.test(line.trim())) this.tlsAsked = true;
     if (this.protocol === 'imap') {
       const tag = line.split(' ')[0] ?? '';
       if (!tag || tag === 'DONE') {
@@ -192,8 +216,20 @@ class MailSession {
 
   private finish(): void {
     const p = this.pending.shift()!;
-    if (this.tlsAsked && !this.pending.length) this.encrypted = true;
     p.step.expect = p.step.open ? greetingExpectation(p.lines[0]!) : expectation(p.lines, this.protocol, p.verb);
+    if (this.tlsAsked && !this.pending.length) {
+      const yes = /^(\+OK|\S+ OK)\b/.test(p.lines.at(-1) ?? '');
+      const held = Buffer.concat(this.held);
+      this.held = [];
+      this.tlsAsked = false;
+      if (!yes) return this.tlsAnswered?.('refused', held); // the session goes on in plain text
+      this.serverBuf = Buffer.alloc(0);
+      this.clientBuf = Buffer.alloc(0);
+      if (this.rec.canTerminateTls) return this.tlsAnswered?.('tls', held);
+      this.encrypted = true;
+      this.rec.incomplete(`${this.name}: the client started TLS (${String(p.step.send)}); the rest of the session is encrypted and was not recorded: give the proxy the site's certificate (--data DIR, or --cert and --key) to record inside TLS`);
+      this.tlsAnswered?.('forward', held);
+    }
   }
 
   /** The client's line with its password as `${password}`. */
@@ -225,9 +261,17 @@ export class Recorder {
   /** The web session's redirect to fold into the next GET (a browser follows it; the replay client does too). */
   private lastRedirect: { step: StepData; location: string } | null = null;
 
+  private readonly secureContext: SecureContext | null;
+
   constructor(private readonly opts: RecorderOptions, private readonly out: string) {
     this.password = opts.password;
+    this.secureContext = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }) : null;
     this.server = createTcpServer((client) => this.accept(client));
+  }
+
+  /** The proxy holds a certificate: it answers TLS itself and records inside it. */
+  get canTerminateTls(): boolean {
+    return this.secureContext !== null;
   }
 
   note(line: string): void {
@@ -296,65 +340,104 @@ export class Recorder {
     this.onFinish?.();
   }
 
-  private accept(client: Socket): void {
-    this.sockets.add(client);
-    client.on('close', () => this.sockets.delete(client));
-    const upstream = connect(this.opts.upstream.port, this.opts.upstream.host);
-    this.sockets.add(upstream);
-    upstream.on('close', () => this.sockets.delete(upstream));
+  private accept(rawClient: Socket): void {
+    this.sockets.add(rawClient);
+    rawClient.on('close', () => this.sockets.delete(rawClient));
+    const rawUp = connect(this.opts.upstream.port, this.opts.upstream.host);
+    this.sockets.add(rawUp);
+    rawUp.on('close', () => this.sockets.delete(rawUp));
+    const from = `${rawClient.remoteAddress}:${rawClient.remotePort}`;
+    // Each side is read and written through these: the sockets, or the TLS layers over them once TLS starts.
+    let toClient = (c: Buffer) => void rawClient.write(c);
+    let toUpstream = (c: Buffer) => void rawUp.write(c);
+    let clientIn = (c: Buffer) => onClient(c);
+    let upstreamIn = (c: Buffer) => onServer(c);
     let session: MailSession | null = null;
     let decided = false;
+    let secured = false;
     const early: Buffer[] = [];
     const fail = (err: Error) => {
       this.note(`upstream ${this.opts.upstream.host}:${this.opts.upstream.port}: ${err.message}`);
-      client.destroy();
+      rawClient.destroy();
     };
-    upstream.once('error', fail);
-    client.on('error', () => upstream.destroy());
+    rawUp.once('error', fail);
+    rawClient.on('error', () => rawUp.destroy());
+    /** The proxy answers TLS on the client's side with its certificate and speaks TLS to the upstream: both sides decrypted here. */
+    const startTls = (held: Buffer) => {
+      secured = true;
+      const c = overSocket(rawClient);
+      const u = overSocket(rawUp);
+      clientIn = c.feed;
+      upstreamIn = u.feed;
+      const clientTls = new TLSSocket(c.stream, { isServer: true, secureContext: this.secureContext! });
+      // The upstream is the server the user named: its certificate is not checked (the client checks the proxy's).
+      const upstreamTls = tlsConnect({ socket: u.stream, rejectUnauthorized: false });
+      toClient = (b) => void clientTls.write(b);
+      toUpstream = (b) => void upstreamTls.write(b);
+      clientTls.on('data', onClient);
+      upstreamTls.on('data', onServer);
+      const broken = (side: string) => (err: Error) => {
+        this.note(`${session?.name ?? 'a session'} from ${from}: TLS with the ${side}: ${err.message}`);
+        rawClient.destroy();
+        rawUp.destroy();
+      };
+      clientTls.on('error', broken('client'));
+      upstreamTls.on('error', broken('upstream'));
+      if (held.length) c.feed(held);
+    };
+    const newSession = (protocol: 'pop3' | 'imap') => {
+      const s = new MailSession(protocol, `${protocol}${++this.counts[protocol]}`, this, secured);
+      s.tlsAnswered = (how, held) => {
+        if (how === 'tls') startTls(held);
+        else if (how === 'forward') toUpstream(held);
+        else if (held.length) onClient(held);
+      };
+      this.note(`${s.name}: ${protocol.toUpperCase()} session from ${from}${secured ? ' (TLS)' : ''}`);
+      return s;
+    };
     // The server speaks first in POP3 and IMAP; the client speaks first in HTTP.
     const onServer = (chunk: Buffer) => {
       if (!decided) {
         decided = true;
         const text = chunk.toString('latin1');
-        const protocol = text.startsWith('+OK') || text.startsWith('-ERR') ? 'pop3' : 'imap';
-        session = new MailSession(protocol, `${protocol}${++this.counts[protocol]}`, this);
-        this.note(`${session.name}: ${protocol.toUpperCase()} session from ${client.remoteAddress}:${client.remotePort}`);
+        session = newSession(text.startsWith('+OK') || text.startsWith('-ERR') ? 'pop3' : 'imap');
         for (const e of early) session.fromClient(e);
       }
+      // Forwarded before it is read: reading a yes to STARTTLS switches both sides to TLS.
+      toClient(chunk);
       session!.fromServer(chunk);
-      client.write(chunk);
     };
     const onClient = (chunk: Buffer) => {
-      if (!decided && chunk[0] === 0x16) {
+      if (!decided && !secured && chunk[0] === 0x16) {
         // A TLS handshake before any greeting: POP3S, IMAPS or HTTPS. Forwarded, not readable, not recorded.
         decided = true;
-        this.incomplete(`a TLS connection from ${client.remoteAddress}:${client.remotePort} (TLS from the first byte) was forwarded but not recorded: record the plain-text port`);
-        upstream.removeListener('data', onServer);
-        upstream.on('data', (c: Buffer) => client.write(c));
-        client.removeListener('data', onClient);
-        client.on('data', (c: Buffer) => upstream.write(c));
-        upstream.write(chunk);
+        this.incomplete(`a TLS connection from ${from} (TLS from the first byte) was forwarded but not recorded: record with --listen-tls (and the site's certificate) in front of the POP3S/IMAPS port, or record the plain-text port`);
+        clientIn = (c) => toUpstream(c);
+        upstreamIn = (c) => toClient(c);
+        toUpstream(chunk);
         return;
       }
-      if (!decided && /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/.test(chunk.toString('latin1', 0, Math.min(chunk.length, 2048)))) {
+      if (!decided && !secured && /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/.test(chunk.toString('latin1', 0, Math.min(chunk.length, 2048)))) {
         decided = true;
-        upstream.removeAllListeners('data');
-        upstream.removeAllListeners('close');
-        upstream.on('error', () => undefined);
-        upstream.destroy();
-        client.removeListener('data', onClient);
-        client.pause();
-        client.unshift(chunk);
-        this.http.emit('connection', client);
-        client.resume();
+        rawUp.removeAllListeners('data');
+        rawUp.removeAllListeners('close');
+        rawUp.on('error', () => undefined);
+        rawUp.destroy();
+        rawClient.removeAllListeners('data');
+        rawClient.pause();
+        rawClient.unshift(chunk);
+        this.http.emit('connection', rawClient);
+        rawClient.resume();
         return;
       }
+      const holding = session?.holding ?? false;
       if (!decided) early.push(chunk);
       else session?.fromClient(chunk);
-      upstream.write(chunk);
+      if (!holding) toUpstream(chunk);
     };
-    upstream.on('data', onServer);
-    client.on('data', onClient);
+    rawUp.on('data', (c: Buffer) => upstreamIn(c));
+    rawClient.on('data', (c: Buffer) => clientIn(c));
+    if (this.opts.listenTls) startTls(Buffer.alloc(0));
     let ended = false;
     const end = () => {
       if (ended || !session) return;
@@ -363,12 +446,12 @@ export class Recorder {
       this.note(`${session.name}: ended`);
       this.sessionEnded();
     };
-    upstream.on('close', () => {
-      client.end();
+    rawUp.on('close', () => {
+      rawClient.end();
       end();
     });
-    client.on('close', () => {
-      if (!upstream.destroyed) upstream.end();
+    rawClient.on('close', () => {
+      if (!rawUp.destroyed) rawUp.end();
       end();
     });
   }
@@ -454,6 +537,24 @@ export class Recorder {
     const pw = this.password;
     return JSON.parse(JSON.stringify(o, (_k, v: unknown) => (typeof v === 'string' && v.includes(pw) ? v.split(pw).join('${password}') : v))) as T;
   }
+}
+
+/** A stream over a socket for a TLS layer: what the TLS layer writes goes to the socket, `feed` gives it what the socket read. */
+function overSocket(raw: Socket): { stream: Duplex; feed: (c: Buffer) => void } {
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, done) {
+      if (raw.destroyed) return done();
+      raw.write(chunk, () => done());
+    },
+    final(done) {
+      raw.end();
+      done();
+    },
+  });
+  raw.on('end', () => stream.push(null));
+  raw.on('close', () => stream.destroy());
+  return { stream, feed: (c) => void stream.push(c) };
 }
 
 function parseJson(text: string): unknown {

@@ -48,7 +48,7 @@ function record(args: string[]): Promise<{ port: number; done: Promise<{ code: n
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const m = /^twemu recording [\d.]+:(\d+) -> /m.exec(stdout);
+      const m = /^twemu recording [\d.]+:(\d+)(?: \(TLS\))? -> /m.exec(stdout);
       if (m) {
         clearTimeout(timer);
         resolve({ port: Number(m[1]), done });
@@ -141,6 +141,95 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
 
+  // Before the APPEND test: the replays run on a fresh site, whose INBOX must be the one recorded.
+  it('a client that insists on TLS (imapflow, STARTTLS, checking the site CA): the proxy answers TLS with the site\'s certificate, records inside it, and the file replays (STARTTLS included) green', async () => {
+    const out = join(dir.path, 'starttls.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const client = new ImapFlow({ host: '127.0.0.1', port: rec.port, secure: false, doSTARTTLS: true, logger: false, auth: { user: 'alice', pass: 'teamware', loginMethod: 'LOGIN' }, tls: { ca: readFileSync(emu.endpoints.ca!) } });
+    await client.connect();
+    expect(client.secureConnection, 'imapflow upgraded').toBe(true);
+    expect((await client.mailboxOpen('INBOX')).exists).toBeGreaterThanOrEqual(3);
+    await client.logout();
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('INCOMPLETE');
+    expect(text).not.toContain('teamware');
+    expect(text).toMatch(/send: (\S+) STARTTLS\n\s+expect:\n\s+lines:\n\s+- \1 OK/);
+    expect(text).toMatch(/send: \S+ LOGIN "?alice"? "?\$\{password\}"?/);
+    expect(text).toMatch(/send: \S+ SELECT INBOX/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
+  it('mbsync with its default TLS (STARTTLS, CertificateFile the site CA) through the proxy holding the site\'s certificate: recorded whole, replays green', async (t) => {
+    if (!has('mbsync')) {
+      if (process.env.CI === 'true') throw new Error('mbsync (Debian package isync) is missing');
+      t.skip();
+    }
+    const out = join(dir.path, 'mbsync-tls.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    mkdirSync(join(dir.path, 'maildir-tls'));
+    writeFileSync(join(dir.path, 'mbsyncrc-tls'), [
+      'IMAPAccount tw', 'Host 127.0.0.1', `Port ${rec.port}`, 'User alice', 'Pass teamware', `CertificateFile ${emu.endpoints.ca}`, 'AuthMechs LOGIN', '',
+      'IMAPStore tw-remote', 'Account tw', '',
+      'MaildirStore tw-local', `Path ${dir.path}/maildir-tls/`, `Inbox ${dir.path}/maildir-tls/INBOX`, '',
+      'Channel tw', 'Far :tw-remote:', 'Near :tw-local:', 'Patterns INBOX', 'Create Near', 'SyncState *', '',
+    ].join('\n'));
+    await promisify(execFile)('mbsync', ['-q', '-c', join(dir.path, 'mbsyncrc-tls'), 'tw'], { timeout: 30_000 });
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('INCOMPLETE');
+    expect(text).toMatch(/send: \S+ STARTTLS\n/);
+    expect(text).toContain('LOGIN "alice" "${password}"');
+    expect(text).toMatch(/BODY\\\[\\\] \\\{\\d\+\\\}/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
+  it('implicit TLS (--listen-tls in front of the IMAPS port, imapflow secure:true checking the site CA): sessions written with tls: true replay green on the IMAPS port', async () => {
+    const out = join(dir.path, 'imaps.yaml');
+    const rec = await record(['--listen-tls', '--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imaps}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const client = new ImapFlow({ host: '127.0.0.1', port: rec.port, secure: true, logger: false, auth: { user: 'alice', pass: 'teamware', loginMethod: 'LOGIN' }, tls: { ca: readFileSync(emu.endpoints.ca!) } });
+    await client.connect();
+    expect((await client.mailboxOpen('INBOX')).exists).toBeGreaterThanOrEqual(3);
+    await client.logout();
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('INCOMPLETE');
+    expect(text).toMatch(/- imap: imap1\n\s+open: true\n\s+tls: true\n/);
+    expect(text).not.toContain('STARTTLS\n');
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+    const noCert = await runCli(['record', '--listen-tls', '--upstream', '1993', '--out', join(dir.path, 'x.yaml')]);
+    expect(noCert.code).toBe(2);
+    expect(noCert.stderr.trim()).toBe("twemu: --listen-tls needs the certificate to present to clients; give --data DIR (the site's data directory) or --cert FILE --key FILE");
+  });
+
+  it('a POP3 client that starts STLS (node tls, checking the site CA) through the proxy holding --cert/--key: recorded inside TLS, replays green', async () => {
+    const out = join(dir.path, 'stls.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3}`, '--cert', join(emu.dataDir, 'tls', 'cert.pem'), '--key', join(emu.dataDir, 'tls', 'key.pem'), '--out', out, '--sessions', '1']);
+    const s = await LineSocket.connect('127.0.0.1', rec.port);
+    expect(await s.readLine()).toMatch(/^\+OK/);
+    s.write('STLS\r\n');
+    expect(await s.readLine()).toMatch(/^\+OK/);
+    await s.upgrade({ ca: readFileSync(emu.endpoints.ca!) });
+    for (const [cmd, re] of [['USER bob', /^\+OK/], ['PASS teamware', /^\+OK/], ['STAT', /^\+OK \d+ \d+/], ['QUIT', /^\+OK/]] as const) {
+      s.write(`${cmd}\r\n`);
+      expect(await s.readLine()).toMatch(re);
+    }
+    s.close();
+    expect((await rec.done).code).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toMatch(/send: STLS\n/);
+    expect(text).toContain('send: PASS ${password}');
+    expect(text).toMatch(/send: STAT\n\s+expect:\n\s+match: \^\\\+OK \d+ \\d\+\$/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
   it('an IMAP APPEND with a synchronizing literal and one with LITERAL+ are recorded as send steps holding the message, and replay (the replay client waits for the server\'s +)', async () => {
     const out = join(dir.path, 'append.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
@@ -173,7 +262,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
 
-  it('a client that starts TLS (imapflow upgrades on STARTTLS) keeps working through the proxy; the file holds the session up to STARTTLS and says it is incomplete', async () => {
+  it('without a certificate a client that starts TLS (imapflow upgrades on STARTTLS) keeps working through the proxy; the file holds the session up to STARTTLS and says it is incomplete', async () => {
     const out = join(dir.path, 'tls.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
     const client = new ImapFlow({ host: '127.0.0.1', port: rec.port, secure: false, logger: false, auth: { user: 'alice', pass: 'teamware' }, tls: { rejectUnauthorized: false } });

@@ -19,7 +19,7 @@ describe('scenario validation messages', () => {
     ['steps:\n  - pop3: a\n    imap: b', '3:5 a step has one kind, this one has `pop3` and `imap`; split it into two steps'],
     ['steps:\n  - pop3: a\n    stat: true\n    noop: true', '4:5 a pop3 step does one action, this one has `stat` and `noop`; split it into two steps'],
     ['steps:\n  - pop3: a\n    login: {user: a, password: b, x: 1}', '3:35 `login`: unknown field `x` (allowed: user, password)'],
-    ['steps:\n  - pop3: a\n    stat: true\n    foo: 1', '4:5 unknown field `foo` in a pop3 step (did you mean "top"?); allowed: open, send, close, login, stat, list, uidl, retr, top, dele, rset, noop, quit, server, name, expect, timeout, save'],
+    ['steps:\n  - pop3: a\n    stat: true\n    foo: 1', '4:5 unknown field `foo` in a pop3 step (did you mean "top"?); allowed: open, send, close, login, stat, list, uidl, retr, top, dele, rset, noop, quit, server, tls, name, expect, timeout, save'],
     ['steps:\n  - pop3: a\n    stat: true\n    expect: {replyy: x}', '4:14 unknown expectation `replyy` (did you mean "reply"?); allowed for a pop3 step: ok, reply, lines, match, text, notText, behaviour, suppressed, noBehaviour, variant, json, log'],
     ['steps:\n  - web: a\n    get: /\n    expect: {status: 700}', '4:22 expect.status must be an HTTP status (100-599)'],
     ['steps:\n  - operator: to tran suspend\n    expect: {warning: [suspend-order, x]}', expect.stringMatching(/^3:39 unknown rule id "x"; the rules are: /)],
