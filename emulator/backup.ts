@@ -418,7 +418,10 @@ export async function verifyBackups(fromDir: string, opts: { server?: string } =
   if (!opts.server) {
     const layout = layouts[0];
     for (const s of layout?.servers ?? []) {
+      // A server of the layout with no intact backup would be restored empty: as much a problem as its folder gone.
+      const found = servers.find((x) => x.server === s.name);
       if (!names.includes(s.name)) problems.push(`${s.name}: missing (part of the ${layout!.topology}-server site)`);
+      else if (found && found.backups === 0 && !problems.some((p) => p.startsWith(`${s.name}/`))) problems.push(`${s.name}: no backups (part of the ${layout!.topology}-server site)`);
     }
     if (!servers.some((s) => s.backups > 0) && !problems.length) problems.push(`${from}: no backups`);
   }

@@ -276,3 +276,31 @@ describe('one owner per data folder (issue 12 row 6)', () => {
     }
   }, 60_000);
 });
+
+describe('a multi-server backup missing one server\'s backups (issue 12 row 2: no silent rollback)', () => {
+  it('a server folder left with no backup in it is a problem: verify exits 1 naming it, restore writes nothing', async () => {
+    const emu = await startTestSite({ topology: 'multi', appServers: 1 });
+    const work = tempDir('twemu-trust-multi-');
+    try {
+      const bk = join(work.path, 'bk');
+      await cycle(emu, bk, 0, 'multi L0');
+      const names = emu.site.servers.map((s) => s.name);
+      expect(names.length).toBeGreaterThan(1);
+      expect((await runCli(['backup', 'verify', '--from', bk])).code).toBe(0);
+      // One application server's backups removed, its folder left empty.
+      const app = emu.site.applicationServers[0]!.name;
+      for (const id of readdirSync(join(bk, app))) rmSync(join(bk, app, id), { recursive: true, force: true });
+      const v = await runCli(['backup', 'verify', '--from', bk]);
+      expect(v.code).toBe(1);
+      expect(v.stderr).toContain(`twemu: ${app}: no backups (part of the multi-server site)`);
+      const target = join(work.path, 'target');
+      const r = await runCli(['restore', '--from', bk, '--data', target]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('failed verification');
+      expect(readdirSync(target)).toEqual([]);
+    } finally {
+      await emu.stop();
+      work.remove();
+    }
+  }, 60_000);
+});
