@@ -137,6 +137,7 @@ export function readBackups(dest: string, server: string): { manifests: Manifest
   const manifests: Manifest[] = [];
   const problems: string[] = [];
   if (!existsSync(dir)) return { manifests, problems };
+  if (!lstatSync(dir).isDirectory()) return { manifests, problems: [`${server}: not a backup folder (a file or link)`] };
   for (const name of readdirSync(dir).sort()) {
     // A backup being written (or one a crash interrupted) is not a backup yet.
     if (name.endsWith(PARTIAL)) continue;

@@ -220,6 +220,18 @@ describe('backup verify and restore refusals (issue 12 rows 1, 2, 3, 10)', () =>
     }
   });
 
+  it('a destination whose server folder is a file is a listed problem (GET /api/backups 200 with problems, verify one line), not an internal error', async () => {
+    const odd = join(work.path, 'odd');
+    mkdirSync(odd);
+    writeFileSync(join(odd, 'twsv01'), 'not a folder');
+    const listed = await api(emu, 'GET', `/api/backups?dest=${encodeURIComponent(odd)}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({ backups: [], problems: ['twsv01: not a backup folder (a file or link)'] });
+    const v = await runCli(['backup', 'verify', '--from', odd, '--server', 'twsv01']);
+    expect(v.code).toBe(1);
+    expect(v.stderr.trim()).toBe('twemu: twsv01: not a backup folder (a file or link)');
+  });
+
   it('a backup destination that is (or holds, or lies in a server folder of) the data folder is refused', async () => {
     for (const c of ['to tran suspend', 'to backup on']) expect((await api(emu, 'POST', '/api/commands', { command: c })).status).toBe(200);
     try {
