@@ -198,6 +198,10 @@ export function backupPreflight(site: Site, server: SiteServer, opts: { level: n
   if (isWithin(dest, data) && owned.some((n) => isWithin(dest, join(data, n)))) {
     throw new BadRequest('E_OVERLAP', `--dest ${dest} lies inside ${relative(data, dest).split(sep)[0]} of the site's data folder`, 'back up into a folder outside the data folder');
   }
+  // The destination and its server folder are folders (or do not exist yet): a file there is bad input, not a failed job.
+  for (const dir of [dest, join(dest, server.name)]) {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new BadRequest('E_DEST', `${dir} is a file, not a folder`, 'back up into a folder');
+  }
   let base: Manifest | null = null;
   if (level > 0) {
     const { manifests, problems } = readBackups(dest, server.name);

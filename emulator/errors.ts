@@ -30,7 +30,7 @@ export const ERRORS = {
   E_BAD_REQUEST: { status: 400, ame: -2, message: 'the request is malformed' },
   E_UNKNOWN_COMMAND: { status: 400, ame: -2, message: 'no such procedure command' },
   E_POLICY: { status: 400, ame: -2, message: 'the behaviour policy is malformed' },
-  E_DEST: { status: 400, ame: -2, message: 'the backup destination is not an absolute path' },
+  E_DEST: { status: 400, ame: -2, message: 'the backup destination is not a folder given as an absolute path' },
   E_LEVEL: { status: 400, ame: -2, message: 'the backup level is not 0, 1 or 2' },
   E_BAD_FILE: { status: 400, ame: -2, message: 'the file is outside the server\'s data directory' },
   E_CSRF: { status: 403, message: 'a cookie-authenticated state-changing request lacks the console header' },

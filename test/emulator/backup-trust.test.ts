@@ -230,6 +230,18 @@ describe('backup verify and restore refusals (issue 12 rows 1, 2, 3, 10)', () =>
     const v = await runCli(['backup', 'verify', '--from', odd, '--server', 'twsv01']);
     expect(v.code).toBe(1);
     expect(v.stderr.trim()).toBe('twemu: twsv01: not a backup folder (a file or link)');
+    // At step 5, a backup into it (or into a destination that is a file) is a 400 before any job starts.
+    const own = await startTestSite();
+    try {
+      for (const command of ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume']) expect((await api(own, 'POST', '/api/commands', { command })).status).toBe(200);
+      for (const dest of [odd, join(odd, 'twsv01')]) {
+        const r = await api(own, 'POST', '/api/backups?wait=true', { level: 0, dest });
+        expect(r.status, dest).toBe(400);
+        expect(r.body).toMatchObject({ error: 'E_DEST', message: expect.stringContaining('is a file') });
+      }
+    } finally {
+      await own.stop();
+    }
   });
 
   it('a backup destination that is (or holds, or lies in a server folder of) the data folder is refused', async () => {
