@@ -27,7 +27,7 @@ class Lru<T> {
 }
 
 const structures = new Lru<MessageStructure>(2000);
-/** Envelopes kept serialised (FETCH writes them as they are), or as values when they hold a literal. */
+/** Envelopes kept as their octets (FETCH writes them as they are), or as values when they hold a literal. */
 const envelopes = new Lru<Value>(20000);
 
 export async function structureOf(key: string, raw: Buffer): Promise<MessageStructure> {
@@ -42,7 +42,8 @@ export function envelopeOf(key: string, make: () => Value[]): Value {
   const hit = envelopes.get(key);
   if (hit !== undefined) return hit;
   const e = make();
-  const value = valueText(e) ?? e;
+  const text = valueText(e);
+  const value: Value = text === null ? e : { verbatim: Buffer.from(text, 'utf8') };
   envelopes.set(key, value);
   return value;
 }

@@ -18,6 +18,10 @@ class Out {
     this.parts.push(Buffer.from(this.text, 'utf8'), b);
     this.text = '';
   }
+  verbatim(b: Buffer): void {
+    this.parts.push(Buffer.from(this.text, 'utf8'), b);
+    this.text = '';
+  }
   done(): Buffer[] {
     this.parts.push(Buffer.from(this.text, 'utf8'));
     return this.parts;
@@ -38,6 +42,7 @@ function pushValue(out: Out, v: Value): void {
   } else if ('run' in v) {
     for (const item of v.run) pushValue(out, item);
   } else if ('quoted' in v) out.text += quote(v.quoted);
+  else if ('verbatim' in v) out.verbatim(v.verbatim);
   else out.literal(v.literal);
 }
 

@@ -4,7 +4,9 @@ import type { Session } from './session.js';
 export type ImapState = 'not-authenticated' | 'authenticated' | 'selected';
 
 /** A value in a response: atom, number, NIL, quoted string, literal, or parenthesised list. */
-export type Value = string | number | null | Quoted | Literal | Value[] | Run;
+export type Value = string | number | null | Quoted | Literal | Value[] | Run | Verbatim;
+/** Octets already serialised, written as they are (a cached ENVELOPE): no string to encode again per response. */
+export interface Verbatim { verbatim: Buffer }
 export interface Quoted { quoted: string }
 export interface Literal { literal: Buffer }
 /** Values written one after the other with no space between (`1*address`, `1*body`, RFC 3501 9). */
