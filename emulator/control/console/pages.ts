@@ -73,10 +73,11 @@ export function consolePage(): string {
     <section class="panel clients-panel" aria-labelledby="clients-title">
       <h2 id="clients-title">What the clients see</h2>
       <div class="seen" id="seen">
-        <button type="button" class="seen-box" data-demo="pop3-login" id="seen-pop3-login"><span class="label">POP3 login</span><span class="answer">run</span></button>
-        <button type="button" class="seen-box" data-demo="imap-login" id="seen-imap-login"><span class="label">IMAP login</span><span class="answer">run</span></button>
+        <button type="button" class="seen-box" data-demo="pop3-login" id="seen-pop3-login"><span class="label">POP3</span><span class="answer">run</span></button>
+        <button type="button" class="seen-box" data-demo="imap-login" id="seen-imap-login"><span class="label">IMAP</span><span class="answer">run</span></button>
         <button type="button" class="seen-box" data-demo="web-page" id="seen-web-page"><span class="label">Web page</span><span class="answer">run</span></button>
-        <button type="button" class="seen-box" data-demo="api-call" id="seen-api-call"><span class="label">API call (AME)</span><span class="answer">run</span></button>
+        <button type="button" class="seen-box" data-demo="api-call" id="seen-api-call"><span class="label">AME call</span><span class="answer">run</span></button>
+        <button type="button" class="seen-box" data-demo="smtp-login" id="seen-smtp-login"><span class="label">SMTP</span><span class="answer">run</span></button>
       </div>
       <form id="demo-form" autocomplete="off">
         <label>as <select id="demo-user"></select></label>

@@ -181,7 +181,7 @@ describe.skipIf(!haveChromium)('console presenter layout (three servers, 1280x80
     await poll(() => page.locator('#seen-pop3-login').getAttribute('data-state'), 30_000).toBe('ok');
     await api(emu, 'POST', '/api/commands', { command: 'to tran suspend', server: 'all' });
     // Each of the four clients runs again, one after the other.
-    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call']) await poll(() => page.locator(`#seen-${kind}`).getAttribute('data-state'), 30_000).toBe('behaviour');
+    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call', 'smtp-login']) await poll(() => page.locator(`#seen-${kind}`).getAttribute('data-state'), 30_000).toBe('behaviour');
     expect(await page.locator('#seen-pop3-login .answer').textContent()).toMatch(/^-ERR unable to lock maildrop/);
     await fitsOneScreen();
     // (The clicks above scrolled the clients panel to the transcript; a class sees it from the top.)

@@ -411,7 +411,7 @@ function scheduleClients() {
   clientsTimer = setTimeout(async () => {
     clientsTimer = null;
     const round = ++clientsRound;
-    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call']) {
+    for (const kind of ['pop3-login', 'imap-login', 'web-page', 'api-call', 'smtp-login']) {
       if (round !== clientsRound) return;
       await runDemo(kind, { auto: true });
     }
