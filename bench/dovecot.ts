@@ -145,7 +145,12 @@ export async function startDovecot(setup: DovecotSetup, users: string[], passwor
         child.kill('SIGTERM');
       });
     }
-    rmSync(dir, { recursive: true, force: true });
+    // Its children (log, auth, anvil) may still be writing under base_dir for a moment after the master ends.
+    for (let i = 0; i < 20; i++) {
+      rmSync(dir, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 100));
+      if (!existsSync(dir)) break;
+    }
   };
   const t0 = performance.now();
   while (!(await greeted(imap) && await greeted(pop3))) {
