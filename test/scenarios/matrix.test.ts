@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { runCli, tempDir } from '../helpers.js';
+import { ROOT, runCli, tempDir } from '../helpers.js';
 
 const dir = tempDir('twemu-matrix-');
 afterAll(() => dir.remove());
@@ -74,6 +74,21 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
       expect(row('ame_version').cells[ids.indexOf(id)]).toMatchObject({ kind: 'behaviour', behaviours: [{ id: 'ame.local-call', source: 'seed' }] });
     }
     for (const id of ['before', 'after-4', 'after-7']) expect(row('mail_list').cells[ids.indexOf(id)]!.kind).toBe('ok');
+  });
+
+  it('[behaviour:pop3.login] [behaviour:imap4.login] the recorded Python clients (poplib, imaplib; STLS/STARTTLS inside the recording) over the 7 steps on both topologies: the seed\'s login refusals from step 1 to the resume, no undocumented failure, and docs/scenarios.md shows exactly these matrices', async () => {
+    const md = join(dir.path, 'python.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.python-poplib', 'clients.python-imaplib', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 220_000 });
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^pop3 pop31: send PASS \$\{password\} +\| ok +\| pop3\.login /m);
+    expect(r.stdout).toMatch(/^imap imap1: send \S+ LOGIN alice "\$\{password\}" +\| ok +\| ok +\| imap4\.login /m);
+    expect(r.stdout).toMatch(/^pop3 pop31: send STLS( +\| ok){15}\s*$/m);
+    const table = readFileSync(md, 'utf8');
+    const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+    const rows = table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '));
+    expect(rows.length).toBeGreaterThan(40);
+    for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; a client scenario that drives the procedure itself is refused', async () => {

@@ -7,7 +7,7 @@ import { spawn, execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, runCli, startTestSite, tempDir } from '../helpers.js';
+import { CLI, ROOT, runCli, startTestSite, tempDir } from '../helpers.js';
 import { RawPop3 } from '../protocols/pop3/rawclient.js';
 import { patternLine } from '../../scenarios/record/volatile.js';
 import type { Emulator } from '../../emulator/index.js';
@@ -140,6 +140,26 @@ describe('twemu record', { timeout: 120_000 }, () => {
     const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
+
+  it.each([['pop3', 'bob', /send: STLS\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: STAT\n/], ['imap', 'alice', /send: \S+ STARTTLS\n[\s\S]*send: \S+ LOGIN alice "\$\{password\}"\n[\s\S]*send: \S+ SEARCH ALL\n/]] as const)(
+    'Python\'s %s library with its defaults (STLS/STARTTLS, the site CA) through the proxy holding the site\'s certificate: recorded whole (as the bundled clients.python-* were), replays green', async (protocol, user, sends) => {
+      if (!has('python3')) {
+        if (process.env.CI === 'true') throw new Error('python3 (Debian package python3) is missing');
+        return;
+      }
+      const out = join(dir.path, `python-${protocol}.yaml`);
+      const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]![protocol]}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+      const py = await promisify(execFile)('python3', [join(ROOT, 'test', 'clients', 'py_client.py'), emu.endpoints.ca!, protocol, '127.0.0.1', String(rec.port), user, 'teamware'], { timeout: 30_000 });
+      expect(py.stdout).toMatch(protocol === 'pop3' ? /\(3, \d+\)/ : /'1 2 3'/);
+      const r = await rec.done;
+      expect(r.code, r.stderr).toBe(0);
+      const text = readFileSync(out, 'utf8');
+      expect(text).not.toContain('INCOMPLETE');
+      expect(text).not.toContain('teamware');
+      expect(text).toMatch(sends);
+      const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+      expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+    });
 
   // Before the APPEND test: the replays run on a fresh site, whose INBOX must be the one recorded.
   it('a client that insists on TLS (imapflow, STARTTLS, checking the site CA): the proxy answers TLS with the site\'s certificate, records inside it, and the file replays (STARTTLS included) green', async () => {
