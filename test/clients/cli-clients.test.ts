@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers.js';
+import { api, collectEvents, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 import { clientSite, describeClient, inBackupMode, inboxCount, recorder, resume, run, suspend } from './harness.js';
 
@@ -244,7 +244,9 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
     // folder, spoolfile, imap_pass, ssl_ca_certificates_file: the rest is neomutt's defaults (STARTTLS when offered).
     muttrc = secret(join(dir.path, 'muttrc'), [
       `set folder="imap://alice@127.0.0.1:${emu.endpoints.servers[0]!.imap}/"`, 'set spoolfile="+INBOX"', 'set imap_pass="teamware"',
-      `set ssl_ca_certificates_file="${emu.endpoints.ca}"`, '',
+      `set ssl_ca_certificates_file="${emu.endpoints.ca}"`,
+      // sending: smtp_url (STARTTLS when offered, its default), smtp_pass, from.
+      `set smtp_url="smtp://alice@127.0.0.1:${emu.endpoints.servers[0]!.smtp}/"`, 'set smtp_pass="teamware"', 'set from="alice@teamware.example"', '',
     ].join('\n'));
   });
   afterAll(async () => {
@@ -253,11 +255,24 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
     dir.remove();
   });
 
-  /** Starts neomutt in a fresh tmux session and returns the screen once it matches (bounded). */
-  async function screen(phase: string, until: RegExp): Promise<string> {
+  /** Starts neomutt (with `args`) in a fresh tmux session and returns the screen once it matches (bounded).
+   *  EDITOR=true stands in for the user typing the body: a draft's body (-H) is kept as it is. */
+  async function screen(phase: string, until: RegExp, args = ''): Promise<string> {
     await run('tmux', ['kill-session', '-t', session]);
-    const start = await run('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '20', `HOME=${dir.path} neomutt -n -F ${muttrc}`]);
+    const start = await run('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '20', `HOME=${dir.path} EDITOR=true VISUAL=true neomutt -n -F ${muttrc} ${args}`]);
     expect(start.code, start.output).toBe(0);
+    return watch(phase, until);
+  }
+
+  /** Types `keys` (tmux key names) into the running neomutt, then the screen once it matches (bounded). */
+  async function press(phase: string, keys: string[], until: RegExp): Promise<string> {
+    const k = await run('tmux', ['send-keys', '-t', session, ...keys]);
+    expect(k.code, k.output).toBe(0);
+    return watch(phase, until);
+  }
+
+  /** The screen once it matches `until` (at most 15 s), recorded for docs/clients.md. */
+  async function watch(phase: string, until: RegExp): Promise<string> {
     let text = '';
     for (let i = 0; i < 60; i++) {
       text = (await run('tmux', ['capture-pane', '-p', '-t', session])).output;
@@ -280,5 +295,66 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
       await resume(emu);
     }
     expect(await screen('after the resume: open INBOX', /Msgs:3/)).toMatch(/\+INBOX \[Msgs:3/);
+  });
+
+  /** A message to bob, as the user would type it: a draft file (-H) skips the editor. */
+  function draft(subject: string): string {
+    const file = join(dir.path, `draft-${subject.replace(/\W+/g, '-')}`);
+    writeFileSync(file, `From: alice@teamware.example\nTo: bob@teamware.example\nSubject: ${subject}\n\nsent with neomutt\n`);
+    return `-H ${file}`;
+  }
+
+  /** neomutt's compose screen for a message to bob, from a draft file (-H): To and Subject confirmed with Enter. */
+  async function compose(phase: string, subject: string): Promise<void> {
+    await screen(`${phase}: To`, /To: bob@teamware\.example/, draft(subject));
+    await press(`${phase}: Subject`, ['Enter'], /Subject: /);
+    expect(await press(`${phase}: compose`, ['Enter'], /y:Send/)).toContain(`Subject: ${subject}`);
+  }
+
+  async function bobHas(subject: string): Promise<number> {
+    const r = await api(emu, 'GET', '/api/users/bob/folders/INBOX/messages');
+    expect(r.status).toBe(200);
+    return r.body.messages.filter((m: { subject: string }) => m.subject === subject).length;
+  }
+
+  it('send: SMTP submission with AUTH (STARTTLS when offered: its default); the message is in bob\'s INBOX', async () => {
+    await compose('send', 'neomutt normal');
+    expect(await press('send: y', ['y'], /Mail sent/)).toContain('Mail sent');
+    expect(await bobHas('neomutt normal')).toBe(1);
+  });
+
+  it('[behaviour:smtp.login] suspended send (454 4.7.0): "SASL authentication failed", the message stays in the compose screen; y after the resume sends it', async () => {
+    await suspendedSend('suspended send', 'smtp.login', () => undefined, 'neomutt suspended', 'SASL authentication failed');
+  });
+
+  /** A suspended send under one policy: what neomutt's last line says; after the resume, y in the same compose screen sends it. */
+  async function suspendedSend(phase: string, behaviour: string, policy: () => void, subject: string, says: string): Promise<void> {
+    const ev = collectEvents(emu);
+    await suspend(emu);
+    try {
+      policy();
+      await compose(phase, subject);
+      const t = await press(`${phase}: y`, ['y'], new RegExp(says.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      expect(t).toContain(says);
+      expect(t).toContain('y:Send'); // still in the compose screen: nothing lost
+      expect(ev.fired(behaviour).length).toBeGreaterThan(0);
+      expect(await bobHas(subject)).toBe(0);
+    } finally {
+      emu.site.catalog.resetPolicies();
+      await resume(emu);
+      ev.off();
+    }
+    expect(await press(`${phase}, after the resume: y again`, ['y'], /Mail sent/)).toContain('Mail sent');
+    expect(await bobHas(subject)).toBe(1);
+  }
+
+  it('[behaviour:smtp.login] variant closing (421 4.3.2 and the connection closed): also only "SASL authentication failed"; y after the resume sends it', async () => {
+    await suspendedSend('suspended send, smtp.login variant closing', 'smtp.login', () => emu.setPolicy('smtp.login', { mode: 'always', variant: 1 }),
+      'neomutt closing', 'SASL authentication failed');
+  });
+
+  it('[behaviour:smtp.greeting] policy always: "SMTP session failed: 421 4.3.2 ..." (the server\'s words); y after the resume sends it', async () => {
+    await suspendedSend('suspended send, smtp.greeting always', 'smtp.greeting', () => emu.setPolicy('smtp.greeting', 'always'),
+      'neomutt greeting', 'SMTP session failed: 421 4.3.2 Service not available: the server is suspended for an online backup, closing connection');
   });
 });
