@@ -77,8 +77,21 @@ export interface LoginInput {
   password: string;
 }
 
-/** POP3: greeting, USER, PASS, QUIT (RFC 1939), exactly as a mail client does it. */
-export async function pop3Login(input: LoginInput): Promise<ClientResult> {
+/** What a scripted line-protocol session does: send (with what the transcript shows), read one reply. */
+interface LineIo {
+  send(line: string, shown?: string): void;
+  /** The next reply: lines up to the one `last` accepts (default: one line); null when the server closed. */
+  reply(last?: (line: string) => boolean): Promise<string | null>;
+  readonly closed: boolean;
+}
+
+const CLOSED = 'connection closed by the server';
+
+/**
+ * A demo client's session on a line protocol: connect, run `script`, close whatever happens; every line
+ * goes on the transcript. The script answers whether the client got in and the line that says so.
+ */
+async function lineSession(input: LoginInput, script: (io: LineIo) => Promise<{ ok: boolean; summary: string }>): Promise<ClientResult> {
   const t = new Transcript();
   let conn: LineConnection;
   try {
@@ -87,99 +100,85 @@ export async function pop3Login(input: LoginInput): Promise<ClientResult> {
     t.add('note', describeError(err));
     return { summary: describeError(err), ok: false, lines: t.lines };
   }
-  let summary = '';
-  let ok = false;
-  const reply = async (): Promise<string | null> => {
-    const line = await conn.readLine();
-    if (line === null) t.add('note', 'connection closed by the server');
-    else t.add('S', line);
-    return line;
+  let result = { ok: false, summary: '' };
+  const io: LineIo = {
+    send(line, shown = line) {
+      conn.write(line);
+      t.add('C', shown);
+    },
+    async reply(last = () => true) {
+      for (let n = 0; n < MAX_LINES; n++) {
+        const line = await conn.readLine();
+        if (line === null) {
+          t.add('note', CLOSED);
+          return null;
+        }
+        t.add('S', line);
+        if (last(line)) return line;
+      }
+      return null;
+    },
+    get closed() {
+      return conn.isClosed;
+    },
   };
   try {
-    const greeting = await reply();
-    summary = greeting ?? 'connection closed by the server';
-    if (greeting?.startsWith('+OK')) {
-      conn.write(`USER ${input.user}`);
-      t.add('C', `USER ${input.user}`);
-      const userReply = await reply();
-      summary = userReply ?? 'connection closed by the server';
-      if (userReply?.startsWith('+OK')) {
-        conn.write(`PASS ${input.password}`);
-        t.add('C', `PASS ${'*'.repeat(8)}`);
-        const passReply = await reply();
-        summary = passReply ?? 'connection closed by the server';
-        ok = passReply?.startsWith('+OK') ?? false;
-      }
-      // A client that got a greeting says goodbye, whatever happened since.
-      if (!conn.isClosed) {
-        conn.write('QUIT');
-        t.add('C', 'QUIT');
-        await reply();
-      }
-    }
+    result = await script(io);
   } catch (err) {
     t.add('note', describeError(err));
-    if (!summary) summary = describeError(err);
+    result = { ok: false, summary: result.summary || describeError(err) };
   } finally {
     conn.close();
   }
-  return { summary, ok, lines: t.lines };
+  return { ...result, lines: t.lines };
+}
+
+/** POP3: greeting, USER, PASS, QUIT (RFC 1939), exactly as a mail client does it. */
+export function pop3Login(input: LoginInput): Promise<ClientResult> {
+  return lineSession(input, async (io) => {
+    let said = (await io.reply()) ?? CLOSED;
+    let ok = false;
+    if (said.startsWith('+OK')) {
+      io.send(`USER ${input.user}`);
+      said = (await io.reply()) ?? CLOSED;
+      if (said.startsWith('+OK')) {
+        io.send(`PASS ${input.password}`, `PASS ${'*'.repeat(8)}`);
+        said = (await io.reply()) ?? CLOSED;
+        ok = said.startsWith('+OK');
+      }
+      // A client that got a greeting says goodbye, whatever happened since.
+      if (!io.closed) {
+        io.send('QUIT');
+        await io.reply();
+      }
+    }
+    return { ok, summary: said };
+  });
 }
 
 /** SMTP submission: greeting, EHLO, AUTH PLAIN, QUIT, exactly as a mail client's send does it. */
-export async function smtpLogin(input: LoginInput): Promise<ClientResult> {
-  const t = new Transcript();
-  let conn: LineConnection;
-  try {
-    conn = await LineConnection.open(input.host, input.port);
-  } catch (err) {
-    t.add('note', describeError(err));
-    return { summary: describeError(err), ok: false, lines: t.lines };
-  }
-  let summary = '';
-  let ok = false;
+export function smtpLogin(input: LoginInput): Promise<ClientResult> {
   // One reply: its lines up to the one whose code is followed by a space (RFC 5321 4.2.1).
-  const reply = async (): Promise<string | null> => {
-    for (let n = 0; n < MAX_LINES; n++) {
-      const line = await conn.readLine();
-      if (line === null) {
-        t.add('note', 'connection closed by the server');
-        return null;
-      }
-      t.add('S', line);
-      if (!/^\d{3}-/.test(line)) return line;
-    }
-    return null;
-  };
-  try {
-    const greeting = await reply();
-    summary = greeting ?? 'connection closed by the server';
-    if (greeting?.startsWith('220')) {
-      conn.write('EHLO twemu-console');
-      t.add('C', 'EHLO twemu-console');
-      const ehlo = await reply();
-      summary = ehlo ?? 'connection closed by the server';
-      if (ehlo?.startsWith('250')) {
+  const last = (line: string) => !/^\d{3}-/.test(line);
+  return lineSession(input, async (io) => {
+    let said = (await io.reply(last)) ?? CLOSED;
+    let ok = false;
+    if (said.startsWith('220')) {
+      io.send('EHLO twemu-console');
+      said = (await io.reply(last)) ?? CLOSED;
+      if (said.startsWith('250')) {
         const token = Buffer.from(`\0${input.user}\0${input.password}`).toString('base64');
-        conn.write(`AUTH PLAIN ${token}`);
-        t.add('C', 'AUTH PLAIN ********');
-        const auth = await reply();
-        summary = auth ?? 'connection closed by the server';
-        ok = auth?.startsWith('235') ?? false;
+        io.send(`AUTH PLAIN ${token}`, 'AUTH PLAIN ********');
+        said = (await io.reply(last)) ?? CLOSED;
+        ok = said.startsWith('235');
       }
-      if (!conn.isClosed) {
-        conn.write('QUIT');
-        t.add('C', 'QUIT');
-        await reply();
+      if (!io.closed) {
+        io.send('QUIT');
+        await io.reply(last);
       }
     }
-  } catch (err) {
-    t.add('note', describeError(err));
-    if (!summary) summary = describeError(err);
-  } finally {
-    conn.close();
-  }
-  return { summary, ok, lines: t.lines };
+    return { ok, summary: said };
+  });
 }
 
 /** An IMAP quoted string (RFC 3501). */
@@ -187,55 +186,23 @@ function quoted(text: string): string {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/** IMAP: greeting, LOGIN, LOGOUT, exactly as a mail client does it. */
-export async function imapLogin(input: LoginInput): Promise<ClientResult> {
-  const t = new Transcript();
-  let conn: LineConnection;
-  try {
-    conn = await LineConnection.open(input.host, input.port);
-  } catch (err) {
-    t.add('note', describeError(err));
-    return { summary: describeError(err), ok: false, lines: t.lines };
-  }
-  let summary = '';
-  let ok = false;
-  /** Reads until the tagged reply (or the connection closes); returns the tagged line. */
-  const untilTagged = async (tag: string): Promise<string | null> => {
-    for (let i = 0; i < MAX_LINES; i++) {
-      const line = await conn.readLine();
-      if (line === null) {
-        t.add('note', 'connection closed by the server');
-        return null;
-      }
-      t.add('S', line);
-      if (line.startsWith(`${tag} `)) return line;
-    }
-    return null;
-  };
-  try {
-    const greeting = await conn.readLine();
-    if (greeting === null) t.add('note', 'connection closed by the server');
-    else t.add('S', greeting);
-    summary = greeting ?? 'connection closed by the server';
-    if (greeting?.startsWith('* OK')) {
-      conn.write(`a1 LOGIN ${quoted(input.user)} ${quoted(input.password)}`);
-      t.add('C', `a1 LOGIN ${quoted(input.user)} "${'*'.repeat(8)}"`);
-      const tagged = await untilTagged('a1');
-      summary = tagged ?? 'connection closed by the server';
-      ok = tagged?.startsWith('a1 OK') ?? false;
-      if (!conn.isClosed) {
-        conn.write('a2 LOGOUT');
-        t.add('C', 'a2 LOGOUT');
-        await untilTagged('a2');
+/** IMAP: greeting, LOGIN, LOGOUT (RFC 3501), exactly as a mail client does it. */
+export function imapLogin(input: LoginInput): Promise<ClientResult> {
+  const tagged = (tag: string) => (line: string) => line.startsWith(`${tag} `);
+  return lineSession(input, async (io) => {
+    let said = (await io.reply()) ?? CLOSED;
+    let ok = false;
+    if (said.startsWith('* OK')) {
+      io.send(`a1 LOGIN ${quoted(input.user)} ${quoted(input.password)}`, `a1 LOGIN ${quoted(input.user)} "${'*'.repeat(8)}"`);
+      said = (await io.reply(tagged('a1'))) ?? CLOSED;
+      ok = said.startsWith('a1 OK');
+      if (!io.closed) {
+        io.send('a2 LOGOUT');
+        await io.reply(tagged('a2'));
       }
     }
-  } catch (err) {
-    t.add('note', describeError(err));
-    if (!summary) summary = describeError(err);
-  } finally {
-    conn.close();
-  }
-  return { summary, ok, lines: t.lines };
+    return { ok, summary: said };
+  });
 }
 
 /** Frame and iframe sources of a page (the web service's pages use frames). */
