@@ -63,7 +63,8 @@ export function expectation(lines: string[], protocol: 'pop3' | 'imap', pop3Verb
   const content = protocol === 'pop3' && (pop3Verb === 'RETR' || pop3Verb === 'TOP') && lines[0]?.startsWith('+OK');
   if (content) {
     // The message itself is data, not the server's behaviour: the status line, any content, the terminator.
-    const first = patternLine(lines[0]!, { sizes });
+    // `+OK 385 octets`: the size follows the message (its dates, its headers), as STAT's and LIST's do.
+    const first = /^\+OK \d+ octets$/.test(lines[0]!) ? { regex: '\\+OK \\d+ octets' } : patternLine(lines[0]!, { sizes });
     return { match: `^${first.regex}\\n[\\s\\S]*\\n\\.$` };
   }
   const uids = protocol === 'pop3' && pop3Verb === 'UIDL';
