@@ -4,7 +4,8 @@
 // answered as scenario steps: raw `send` steps with the replies as
 // expectations for POP3 and IMAP, `web` and `ame` steps for HTTP. Volatile
 // parts of the replies become patterns (volatile.ts); passwords become
-// `${password}`.
+// `${password}`. With a certificate the proxy answers the client's TLS
+// itself (STARTTLS/STLS, or implicit TLS) and records inside it.
 
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
