@@ -1,5 +1,5 @@
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
@@ -212,3 +212,18 @@ export function clientEnv(): Record<string, string> {
   return env;
 }
 
+
+/** Debian's Chromium, which the browser tests drive (TWEMU_CHROMIUM overrides the path). */
+export const CHROMIUM = process.env.TWEMU_CHROMIUM ?? '/usr/bin/chromium';
+export const haveChromium = existsSync(CHROMIUM);
+
+/** Headless Chromium through playwright-core, outside libfaketime, with this machine's closed-network flags. */
+export async function launchChromium(opts: { timeout?: number } = {}): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    env: clientEnv(),
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    ...(opts.timeout ? { timeout: opts.timeout } : {}),
+  });
+}

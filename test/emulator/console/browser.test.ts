@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, clientEnv, startTestSite } from '../../helpers.js';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, CHROMIUM, haveChromium, launchChromium, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
 // The console in a real browser (Chromium driven by playwright-core): log in,
@@ -10,10 +10,7 @@ import type { Emulator } from '../../../emulator/index.js';
 // the feed show what a demo client saw. Without Chromium the suite is skipped
 // locally, and fails in CI.
 
-/** Chromium to drive; TWEMU_CHROMIUM overrides the default path. */
-const CHROMIUM = process.env.TWEMU_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
-const haveChromium = existsSync(CHROMIUM);
 
 /** Waits (bounded) until the page shows what the assertion expects; the page updates from the event stream. */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 10_000, interval: 50 });
@@ -34,11 +31,7 @@ describe.skipIf(!haveChromium)('console in a browser (single-server site)', () =
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     emu = await startTestSite();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      env: clientEnv(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.setDefaultTimeout(10_000);
   });
@@ -199,11 +192,7 @@ describe.skipIf(!haveChromium)('console in a browser (multi-server site)', () =>
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     emu = await startTestSite({ topology: 'multi', appServers: 2 });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      env: clientEnv(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     page.setDefaultTimeout(10_000);
   });

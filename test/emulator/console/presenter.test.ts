@@ -1,15 +1,13 @@
 // The console in front of a class: a three-server site on a 1280x800
 // projector, driven through the 7 steps with the keyboard, without scrolling.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, api, clientEnv, startTestSite } from '../../helpers.js';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, api, CHROMIUM, haveChromium, launchChromium, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
-const CHROMIUM = process.env.TWEMU_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
-const haveChromium = existsSync(CHROMIUM);
 const poll = <T>(fn: () => Promise<T> | T, timeout = 10_000) => expect.poll(fn, { timeout, interval: 50 });
 
 if (!haveChromium && process.env.CI) {
@@ -28,11 +26,7 @@ describe.skipIf(!haveChromium)('console presenter layout (three servers, 1280x80
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     emu = await startTestSite({ topology: 'multi', appServers: 2, timeZone: 'Asia/Tokyo' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      env: clientEnv(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(10_000);
     await page.goto(`${emu.endpoints.control}/console`);

@@ -1,15 +1,13 @@
 // The web pages as a user sees them: Debian's Chromium driven by playwright-core.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
-import { ROOT, api, clientEnv, runCli, sseEvents, startTestSite } from '../../helpers.js';
+import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import { ROOT, api, CHROMIUM, haveChromium, launchChromium, runCli, sseEvents, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BUSY = 'サーバに負荷がかかっています。しばらくしてからアクセスしてください。';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'web');
-const haveChromium = existsSync(CHROMIUM);
 
 if (!haveChromium && !process.env.CI) {
   console.warn(`web browser tests skipped: ${CHROMIUM} not found (install Debian's chromium; under CI=true this fails instead)`);
@@ -27,12 +25,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('web pages in Chromium', () =>
     mkdirSync(ARTIFACTS, { recursive: true });
     emu = await startTestSite();
     base = emu.endpoints.servers[0]!.web!;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      env: clientEnv(),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      timeout: 20_000,
-    });
+    browser = await launchChromium({ timeout: 20_000 });
   }, 60_000);
 
   afterAll(async () => {
