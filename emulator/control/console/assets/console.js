@@ -215,14 +215,19 @@ function followHome() {
   for (const o of $('demo-server').options) o.textContent = `${o.value}${o.value === home ? ` (${$('demo-user').value}'s home)` : ''}${state.servers.find((s) => s.name === o.value)?.services.includes('pop3') ? '' : ' (no POP3/IMAP)'}`;
 }
 
-let refreshTimer = null;
-function scheduleRefresh() {
-  if (refreshTimer) return;
-  refreshTimer = setTimeout(() => {
-    refreshTimer = null;
-    void refresh();
-  }, 80);
+/** `fn` at most once per `ms`: the calls made meanwhile fold into the one already waiting. */
+function coalesced(fn, ms) {
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void fn();
+    }, ms);
+  };
 }
+
+const scheduleRefresh = coalesced(() => refresh(), 80);
 
 async function refresh() {
   const { status, data } = await call('GET', '/console/state');
@@ -629,23 +634,8 @@ async function loadTimeline() {
 let currentRun = null;
 /** A console scenario run is running or paused. */
 let runLive = false;
-let runTimer = null;
-function scheduleRunRefresh() {
-  if (runTimer) return;
-  runTimer = setTimeout(() => {
-    runTimer = null;
-    void showRun();
-  }, 60);
-}
-
-let runPoll = null;
-function scheduleRunPoll() {
-  if (runPoll) return;
-  runPoll = setTimeout(() => {
-    runPoll = null;
-    void showRun();
-  }, 400);
-}
+const scheduleRunRefresh = coalesced(() => showRun(), 60);
+const scheduleRunPoll = coalesced(() => showRun(), 400);
 
 async function loadScenarios() {
   const body = $('scenarios-body');
