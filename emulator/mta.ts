@@ -56,6 +56,18 @@ function fromAddress(raw: Buffer, end: number): string | null {
   return bare ? bare[0] : null;
 }
 
+/** The unfolded value of the first header field `name` (any case), or null. */
+export function headerField(raw: Buffer, name: string): string | null {
+  const { end } = headerOf(raw);
+  const head = raw.subarray(0, end).toString('utf8').replace(/\r?\n[ \t]+/g, ' ');
+  const wanted = name.toLowerCase();
+  for (const line of head.split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trimEnd().toLowerCase() === wanted) return line.slice(colon + 1).trim();
+  }
+  return null;
+}
+
 /** The message with Return-Path, Date and Message-ID added where missing; the same bytes when none is. */
 export function stampMessage(raw: Buffer, opts: StampOptions): Buffer {
   const { names, end, eol } = headerOf(raw);

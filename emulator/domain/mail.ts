@@ -6,7 +6,7 @@
 import type { Account } from '../store/directory.js';
 import type { MailRepo } from '../store/mail.js';
 import { ok, refuse, type Outcome } from './outcome.js';
-import { stampMessage } from '../mta.js';
+import { headerField, stampMessage } from '../mta.js';
 import type { DomainServer, DomainSite } from './ports.js';
 
 export const WASTEBOX = 'WasteBox';
@@ -45,7 +45,6 @@ export class MailService<S extends DomainServer> {
     return ok({ folder: f.value, permanently: false, removed: [], moved: pairs });
   }
 
-  /** Delivers a message to a user's INBOX on their home server. */
   /**
    * The message as an MTA delivers it: Return-Path (the envelope sender, else
    * From), Date (the site's clock) and Message-ID added where missing
@@ -71,8 +70,11 @@ export class MailService<S extends DomainServer> {
     return ok({ user: account.name, server: home.name, uid });
   }
 
-  /** Delivers `raw` to every recipient and files a copy (\Seen) in the sender's OUTBOX. */
-  send(from: Account, to: Account[], message: Buffer | string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number } {
+  /**
+   * Delivers the message to every recipient and files a copy (\Seen) in the
+   * sender's OUTBOX; `messageId`: the one it carries (its own or the stamp's).
+   */
+  send(from: Account, to: Account[], message: Buffer | string): { delivered: Array<{ user: string; server: string; uid: number }>; outboxUid: number; messageId: string | null } {
     // Stamped once: every recipient and the OUTBOX copy have the same Message-ID and Date.
     const raw = this.stamp(message, { host: this.site.homeServer(from).name });
     const delivered = to.map((r) => {
@@ -81,6 +83,6 @@ export class MailService<S extends DomainServer> {
       return d.value;
     });
     const { uid: outboxUid } = this.ensureFolders(from).append(from.name, 'OUTBOX', raw, { flags: ['\\Seen'] });
-    return { delivered, outboxUid };
+    return { delivered, outboxUid, messageId: headerField(raw, 'message-id') };
   }
 }

@@ -4,7 +4,7 @@ import type { SiteServer } from '../server.js';
 import type { Account, ServiceName, ServiceSet } from '../store/directory.js';
 import { SERVICE_NAMES } from '../store/directory.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
-import { encodeHeader, rfc822Date } from './options.js';
+import { encodeHeader } from './options.js';
 import { valueOrThrow, visibleAccount, type Located } from '../domain/index.js';
 
 // The desktop clients' operations (administrator guide 19.3.1: TeamWARE Admin,
@@ -522,11 +522,11 @@ const ops: ClientOperation[] = [
       }
       const raw = [
         `From: ${ctx.user.name}@teamware.example`, `To: ${to.map((a) => `${a.name}@teamware.example`).join(', ')}`,
-        `Subject: ${encodeHeader(subject)}`, `Date: ${rfc822Date(new Date(home.site.clock.now()))}`,
-        `Message-ID: <mapi-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
+        `Subject: ${encodeHeader(subject)}`, 'MIME-Version: 1.0',
         'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', 'X-Mailer: TeamWARE Simple MAPI (twemu)', '',
         text.replace(/\r?\n/g, '\r\n'), '',
       ].join('\r\n');
+      // Date, Message-ID and Return-Path: the delivery's stamp (the site's clock).
       const { delivered } = ctx.site.domain.mail.send(ctx.user, to, raw);
       return { ok: true, sent: true, delivered };
     },

@@ -7,7 +7,7 @@ import type { SiteServer } from '../server.js';
 import type { SiteExtension } from '../extensions.js';
 import { BadRequest, NotFound, TwemuError } from '../errors.js';
 import { GATEWAY_LOG_TEXTS as T } from '../catalog/defaults/gateways.js';
-import { bodyObject, encodeHeader, guarded, lineField, numberOption, onlyFields, rfc822Date, stringOption } from './options.js';
+import { bodyObject, encodeHeader, guarded, lineField, numberOption, onlyFields, stringOption } from './options.js';
 
 // The X.400 and Fax gateways (administrator guide 19.3.1, ◆X.400ゲートウェイ and
 // ◆Fax連携): background services on the site's gateway server with a life of
@@ -282,7 +282,7 @@ export class Gateways implements SiteExtension {
       : `"${from.replace(/["\\]/g, '')}" <x400-gateway@teamware.example>`;
     const gate = this.server.gate('x400.receive', { operation: 'receive', client: 'X.400 gateway', user: to.name });
     if (gate.allowed) {
-      const raw = mailText({ date: new Date(this.site.clock.now()), from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });
+      const raw = mailText({ from: fromAddress, to: `${to.name}@teamware.example`, subject, body: text, via: 'X.400 gateway' });
       const out = this.deliverOrHold('x400', 'X.400 message', to.name, raw);
       this.x400.received++;
       if (out.held) return { ok: true, logged: [out.logged], held: out.held };
@@ -292,9 +292,9 @@ export class Gateways implements SiteExtension {
     const logged = [this.log('x400', 'receive-error', T.x400ReceiveError(from, to.name), 'emulator default', { behaviour: 'x400.receive' })];
     // The non-delivery notice: into the sender's INBOX when the sender is a user of this site, else back over X.400.
     const sender = this.site.domain.access.account(localPart(from));
-    const ndr = ndrText({ date: new Date(this.site.clock.now()), sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
+    const ndr = ndrText({ sender: fromAddress, recipient: `${to.name}@teamware.example`, subject });
     if (sender) {
-      const out = this.deliverOrHold('x400', 'non-delivery notice', sender.name, ndr);
+      const out = this.deliverOrHold('x400', 'non-delivery notice', sender.name, ndr, { envelopeFrom: '' });
       if (out.held) return { ok: false, behaviour: 'x400.receive', logged: [...logged, out.logged], nonDeliveryNotice: { held: out.held } };
       const delivered = out.delivered!;
       return { ok: false, behaviour: 'x400.receive', logged, nonDeliveryNotice: { deliveredTo: delivered.user, server: delivered.server, uid: delivered.uid } };
@@ -350,7 +350,7 @@ export class Gateways implements SiteExtension {
       return { logged: gate.messages.map((m, i) => this.log('fax', 'receive-error', m, provenanceText(gate.decision.provenance[i]), { behaviour: 'fax.receive', faxId: fax.id, attempt: fax.attempts })) };
     }
     const subject = `FAX from ${fax.from} (${fax.pages} page(s))`;
-    const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
+    const raw = mailText({ from: 'fax-gateway@teamware.example', to: `${fax.to}@teamware.example`, subject,
       body: `A fax from ${fax.from} was received at ${fax.receivedAt}: ${fax.pages} page(s).`, via: 'Fax gateway' });
     const out = this.deliverOrHold('fax', 'fax', fax.to, raw);
     this.fax.received++;
@@ -399,7 +399,7 @@ export class Gateways implements SiteExtension {
     }
     const account = this.site.domain.access.account(user);
     if (!account) throw new NotFound('E_NO_ACCOUNT', `no account ${JSON.stringify(user)}`);
-    const raw = mailText({ date: new Date(this.site.clock.now()), from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
+    const raw = mailText({ from: 'fax-gateway@teamware.example', to: `${account.name}@teamware.example`, subject: 'FAX report',
       body: `Fax gateway report for ${account.name}: ${this.fax.received} fax(es) received on this site.`, via: 'Fax gateway' });
     const out = this.deliverOrHold('fax', 'fax report', account.name, raw);
     this.fax.reports++;
@@ -411,10 +411,13 @@ export class Gateways implements SiteExtension {
    * Delivers a message to a user's INBOX, or holds it while the user's home
    * server is suspended (gateways.delivery-held, an emulator default: "抑止の
    * 解除が行われるまでサービスは利用できません"); held ones go out at `to tran resume`.
+   * Stamped when the gateway takes it (Date: the site's clock then, even when
+   * held); `envelopeFrom: ''`: the null sender of a non-delivery notice.
    */
-  private deliverOrHold(gateway: 'x400' | 'fax', what: string, user: string, raw: string):
+  private deliverOrHold(gateway: 'x400' | 'fax', what: string, user: string, message: string, opts: { envelopeFrom?: string } = {}):
     { delivered?: ReturnType<Site['deliver']>; held?: { id: string; user: string; server: string }; logged: string } {
     const home = this.site.homeServer(user);
+    const raw = this.site.domain.mail.stamp(message, { host: home.name, envelopeFrom: opts.envelopeFrom }).toString('utf8');
     const gate = home.gate('gateways.delivery-held', { operation: `deliver ${what}`, client: gateway === 'x400' ? 'X.400 gateway' : 'Fax gateway', user });
     if (gate.allowed || this.held.length >= HELD_MAX) return { delivered: this.site.deliver(user, raw), logged: '' };
     const h: HeldDelivery = { id: randomBytes(6).toString('hex'), gateway, what, user, server: home.name, raw, heldAt: new Date(this.site.clock.now()).toISOString() };
@@ -451,21 +454,21 @@ function localPart(address: string): string {
   return at > 0 ? address.slice(0, at) : address;
 }
 
-function mailText(m: { date: Date; from: string; to: string; subject: string; body: string; via: string }): string {
+/** A message the gateway hands over (Date, Message-ID and Return-Path: the delivery's stamp, `deliverOrHold`). */
+function mailText(m: { from: string; to: string; subject: string; body: string; via: string }): string {
   return [
-    `From: ${m.from}`, `To: ${m.to}`, `Subject: ${encodeHeader(m.subject)}`, `Date: ${rfc822Date(m.date)}`,
-    `Message-ID: <gw-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
+    `From: ${m.from}`, `To: ${m.to}`, `Subject: ${encodeHeader(m.subject)}`, 'MIME-Version: 1.0',
     'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit', `X-TeamWARE-Gateway: ${m.via}`, '',
     m.body.replace(/\r?\n/g, '\r\n'), '',
   ].join('\r\n');
 }
 
 /** The non-delivery notice (RFC 3464 shape; the wording is an emulator default). */
-function ndrText(m: { date: Date; sender: string; recipient: string; subject: string }): string {
+function ndrText(m: { sender: string; recipient: string; subject: string }): string {
   const boundary = `ndr-${randomBytes(8).toString('hex')}`;
   return [
     'From: X.400 gateway <postmaster@teamware.example>', `To: ${m.sender}`, `Subject: ${encodeHeader(`Non-delivery notice: ${m.subject}`)}`,
-    `Date: ${rfc822Date(m.date)}`, `Message-ID: <ndr-${randomBytes(8).toString('hex')}@teamware.example>`, 'MIME-Version: 1.0',
+    'MIME-Version: 1.0',
     `Content-Type: multipart/report; report-type=delivery-status; boundary="${boundary}"`, 'X-TeamWARE-Gateway: X.400 gateway', '',
     `--${boundary}`, 'Content-Type: text/plain; charset=UTF-8', '',
     `Your message to ${m.recipient} could not be delivered: the TeamWARE Office service was suspended for an online backup.`,

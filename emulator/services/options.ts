@@ -49,10 +49,6 @@ export function encodeHeader(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 }
 
-export function rfc822Date(d: Date): string {
-  return d.toUTCString().replace('GMT', '+0000');
-}
-
 /**
  * A background step that never takes the process down: an unexpected error is
  * logged (and put on the event stream) and the step is skipped.

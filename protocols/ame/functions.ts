@@ -3,7 +3,6 @@
 // a handler that works on the domain repositories. The names are the
 // emulator's (the product's C names are not in our sources).
 
-import { randomBytes } from 'node:crypto';
 import type { Site } from '../../emulator/site.js';
 import type { SiteServer } from '../../emulator/server.js';
 import type { Account } from '../../emulator/store/directory.js';
@@ -208,20 +207,18 @@ export const FUNCTIONS: Registry = {
       const to = resolveRecipients(ctx, a.to);
       const cc = resolveRecipients(ctx, a.cc).filter((r) => !to.some((t) => t.name === r.name));
       const domain = ctx.config.mailDomain;
-      const messageId = `<ame-${Date.now().toString(36)}-${randomBytes(6).toString('hex')}@${domain}>`;
       const addr = (r: Account) => displayAddress(r.displayName, `${r.name}@${domain}`);
       const raw = [
         `From: ${addr(ctx.account)}`,
         `To: ${to.map(addr).join(', ')}`,
         ...(cc.length ? [`Cc: ${cc.map(addr).join(', ')}`] : []),
         `Subject: ${encodeWord(a.subject.replace(/[\r\n]+/g, ' '))}`,
-        `Date: ${new Date(ctx.site.clock.now()).toUTCString().replace('GMT', '+0000')}`,
-        `Message-ID: ${messageId}`,
         'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: 8bit',
         '', a.body.replace(/\r?\n/g, '\r\n'), '',
       ].join('\r\n');
+      // Date, Message-ID and Return-Path: the delivery's stamp (the site's clock).
       const sent = ctx.site.domain.mail.send(ctx.account, [...to, ...cc], raw);
-      return { messageId, delivered: sent.delivered.map((d) => ({ user: d.user, uid: d.uid })), outboxUid: sent.outboxUid };
+      return { messageId: sent.messageId, delivered: sent.delivered.map((d) => ({ user: d.user, uid: d.uid })), outboxUid: sent.outboxUid };
     },
   },
   mail_delete: {

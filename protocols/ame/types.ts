@@ -21,7 +21,7 @@ export interface AmeFunctions {
   // mail (the caller's home server)
   mail_list: { args: ServerCallArgs & { folder?: string; offset?: number; limit?: number }; result: { folder: string; total: number; messages: MailSummary[] } };
   mail_read: { args: ServerCallArgs & { folder?: string; uid: number; peek?: boolean }; result: { folder: string; uid: number; size: number; flags: string[]; raw: string; rawBase64: string } };
-  mail_send: { args: ServerCallArgs & { to: string | string[]; cc?: string | string[]; subject: string; body: string }; result: { messageId: string; delivered: Array<{ user: string; uid: number }>; outboxUid: number } };
+  mail_send: { args: ServerCallArgs & { to: string | string[]; cc?: string | string[]; subject: string; body: string }; result: { messageId: string | null; delivered: Array<{ user: string; uid: number }>; outboxUid: number } };
   mail_delete: { args: ServerCallArgs & { folder?: string; uids: number[] }; result: { folder: string; deleted: number[]; missing: number[]; permanently: boolean } };
   mail_move: { args: ServerCallArgs & { folder?: string; uids: number[]; to: string }; result: { folder: string; to: string; moved: Array<{ uid: number; newUid: number }>; missing: number[] } };
   // calendar (personal reservations on the home server, facility reservations on the shared server)

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { systemClock, type Clock } from '../../../emulator/clock.js';
 import { html, query } from '../html.js';
 import { csrfField, page } from '../layout.js';
 import { InputError, fieldsOf, id, list, queryOf, route, text, type Ctx, type WebDeps } from '../context.js';
@@ -69,15 +67,17 @@ function encodeWord(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 }
 
-/** A new message as the web client writes it: UTF-8 text, base64 body (no line-length or dot issues). */
-export function buildMessage(from: string, to: string[], subject: string, body: string, clock: Clock = systemClock): Buffer {
+/**
+ * A new message as the web client writes it: UTF-8 text, base64 body (no
+ * line-length or dot issues). Date, Message-ID and Return-Path are the
+ * delivery's (`domain.mail.send` stamps them with the site's clock).
+ */
+export function buildMessage(from: string, to: string[], subject: string, body: string): Buffer {
   const b64 = Buffer.from(body.replace(/\r?\n/g, '\r\n'), 'utf8').toString('base64').replace(/.{76}/g, '$&\r\n');
   return Buffer.from([
     `From: ${from}@${MAIL_DOMAIN}`,
     `To: ${to.map((t) => `${t}@${MAIL_DOMAIN}`).join(', ')}`,
     `Subject: ${encodeWord(subject)}`,
-    `Date: ${new Date(clock.now()).toUTCString().replace('GMT', '+0000')}`,
-    `Message-ID: <${randomBytes(9).toString('hex')}.web@${MAIL_DOMAIN}>`,
     'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: base64', '', b64, '',
   ].join('\r\n'), 'utf8');
 }
@@ -161,7 +161,7 @@ ${values.body}</textarea></td></tr>
     const body = text(f, 'body', 100_000);
     if (!to.length) throw new InputError('宛先を入力してください。');
     if (/[\r\n]/.test(subject)) throw new InputError('件名に改行は使えません。');
-    const raw = buildMessage(c.user, to, subject, body, c.deps.site.clock);
+    const raw = buildMessage(c.user, to, subject, body);
     const access = c.deps.site.domain.access;
     c.deps.site.domain.mail.send(access.account(c.user)!, to.map((r) => access.account(r)!), raw);
     return page('送信しました', html`<h1>メールの作成</h1><p class="notice" id="sent">メールを送信しました。(宛先: ${to.join(', ')})</p>
