@@ -11,7 +11,8 @@ export function xmlEscape(text: string): string {
   return text.replace(INVALID_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-const seconds = (ms: number) => (ms / 1000).toFixed(3);
+/** A JUnit `time` attribute: seconds with milliseconds. */
+export const seconds = (ms: number) => (ms / 1000).toFixed(3);
 
 export interface Shard {
   index: number;

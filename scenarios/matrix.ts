@@ -10,7 +10,7 @@ import { allBehaviours } from '../emulator/catalog/catalog.js';
 import { startEmulator } from '../emulator/index.js';
 import { KINDS, type Scenario, type Step } from './format.js';
 import { runScenarios, stepLabel, type RunOptions, type ScenarioResult } from './runner.js';
-import { xmlEscape as escapeXml } from './junit.js';
+import { seconds, xmlEscape as escapeXml } from './junit.js';
 
 /** The documented procedure (PRODUCT.md / the seed), one operator command per step. */
 export const PROCEDURE_STEPS = ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume', 'backup --level 0', 'tobkweb rm', 'to backup off'] as const;
@@ -58,7 +58,10 @@ export interface MatrixScenario {
   rows: MatrixRow[];
   /** Columns whose procedure steps did not run as documented. */
   problems: Array<{ column: string; message: string }>;
+  /** The whole matrix of this scenario, wall time (the columns run side by side). */
   ms: number;
+  /** How long each column's run took (its fresh site, the procedure steps and the client's), by column. */
+  columnMs: number[];
 }
 
 export interface MatrixReport {
@@ -178,7 +181,7 @@ export async function runMatrix(scenarios: Array<Scenario & { index?: number }>,
       if (got.problem) problems.push({ column: cols[c]!.id, message: got.problem });
       opts.out(`  ${cols[c]!.label}: ${summary(got.cells)}${got.problem ? `  PROBLEM ${got.problem}` : ''}`);
     });
-    const m: MatrixScenario = { name: s.name, file: s.file, index: s.index ?? i, rows, problems, ms: Math.round(performance.now() - t0) };
+    const m: MatrixScenario = { name: s.name, file: s.file, index: s.index ?? i, rows, problems, ms: Math.round(performance.now() - t0), columnMs: results.map((res) => res.ms) };
     report.scenarios.push(m);
   }
   report.undocumented = countUndocumented(report);
@@ -264,7 +267,7 @@ table{border-collapse:collapse;font:13px sans-serif}td,th{border:1px solid #ccc;
 </style></head><body><h1>Client impact matrix</h1>\n${rows}\n</body></html>\n`;
 }
 
-/** JUnit test cases: one per scenario and point of the procedure; an undocumented failure fails it. */
+/** JUnit test cases: one per scenario and point of the procedure (its time: that column's run); an undocumented failure fails it. */
 export function matrixCases(report: MatrixReport): string[] {
   const cases: string[] = [];
   for (const s of report.scenarios) {
@@ -272,7 +275,7 @@ export function matrixCases(report: MatrixReport): string[] {
       const bad = s.rows.filter((r) => r.cells[i]!.kind === 'undocumented' || r.cells[i]!.kind === 'not-run').map((r) => `${r.operation}: ${r.cells[i]!.text ?? ''}`);
       const all = [...s.problems.filter((p) => p.column === col.id).map((p) => p.message), ...bad];
       const got = s.rows.map((r) => `${r.operation}: ${cellWord(r.cells[i]!)}${r.cells[i]!.text ? ` (${r.cells[i]!.text})` : ''}`).join('\n');
-      cases.push(`<testcase name="${escapeXml(`${s.name} @ ${col.label}`)}" classname="${escapeXml(`matrix.${report.topology}.${s.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`)}" file="${escapeXml(s.file)}" time="0.000">\n`
+      cases.push(`<testcase name="${escapeXml(`${s.name} @ ${col.label}`)}" classname="${escapeXml(`matrix.${report.topology}.${s.name.replace(/[^A-Za-z0-9_.-]/g, '_')}`)}" file="${escapeXml(s.file)}" time="${seconds(s.columnMs[i]!)}">\n`
         + (all.length ? `      <failure message="${escapeXml(`${all.length} undocumented failure(s): ${all[0]}`)}" type="UndocumentedFailure">${escapeXml(all.join('\n'))}</failure>\n` : '')
         + `      <system-out>${escapeXml(got)}</system-out>\n    </testcase>`);
     });

@@ -92,7 +92,8 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
-  it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; a client scenario that drives the procedure itself is refused', async () => {
+  it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; each JUnit case takes its column\'s real time, which `scenario merge` keeps; a client scenario that drives the procedure itself is refused', async () => {
+    const right = file('right.yaml', ['name: right', 'steps:', '  - pop3: raw', '    open: true', '  - pop3: raw', '    send: CAPA', "    expect: {match: '^[+]OK'}", ''].join('\n'));
     const f = file('wrong.yaml', [
       'name: wrong',
       'steps:',
@@ -104,13 +105,33 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
       '',
     ].join('\n'));
     const junit = join(dir.path, 'wrong.xml');
-    const r = await runCli(['scenario', 'matrix', f, '--junit', junit, '--jobs', '3'], { timeoutMs: 120_000 });
+    const junit2 = join(dir.path, 'right.xml');
+    const [r, r2] = await Promise.all([
+      runCli(['scenario', 'matrix', f, right, '--shard', '1/2', '--junit', junit, '--jobs', '2'], { timeoutMs: 150_000 }),
+      runCli(['scenario', 'matrix', f, right, '--shard', '2/2', '--junit', junit2, '--jobs', '2'], { timeoutMs: 150_000 }),
+    ]);
+    expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^pop3 raw: send NOOP +\| FAIL +\| FAIL/m);
     expect(r.stdout).toContain('FAIL pop3 raw: send NOOP at before: expected reply "+OK this is not what the server says"');
     expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^\d+ undocumented failure\(s\)$/);
-    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(junit, 'utf8'));
+    const parse = (path: string) => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(path, 'utf8'));
+    const doc = parse(junit);
     expect(Number(doc.testsuites.failures)).toBeGreaterThan(0);
+    // Each case's time is its column's run (a fresh site, the procedure steps, the client): never 0; the totals are their sum.
+    const times = (d: any) => (d.testsuites.testsuite.testcase as Array<{ name: string; time: string }>).map((c) => [c.name, c.time] as const);
+    const sum = (d: any) => times(d).reduce((t, [, x]) => t + Number(x), 0);
+    for (const d of [doc, parse(junit2)]) {
+      expect(times(d)).toHaveLength(15);
+      for (const [name, time] of times(d)) expect(Number(time), name).toBeGreaterThan(0);
+      expect(Number(d.testsuites.time)).toBeCloseTo(sum(d), 2);
+    }
+    const merged = join(dir.path, 'merged-matrix.xml');
+    const merge = await runCli(['scenario', 'merge', junit2, junit, '--junit', merged]);
+    expect(merge.code, merge.stderr).toBe(0);
+    const whole = parse(merged);
+    expect(times(whole)).toEqual([...times(doc), ...times(parse(junit2))]);
+    expect(Number(whole.testsuites.time)).toBeCloseTo(sum(doc) + sum(parse(junit2)), 2);
     const own = file('own.yaml', 'steps:\n  - operator: to tran suspend\n');
     const refused = await runCli(['scenario', 'matrix', own]);
     expect(refused.code).toBe(1);
