@@ -739,7 +739,6 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
   const arg = step.arg;
   const serverName = step.fields.server as string | undefined;
   const t = step.timeoutMs;
-  if (step.fields.tls !== undefined && step.action !== 'open') throw new Error('`tls: true` goes with `open: true` (a raw session on the POP3S port)');
   if (step.action === 'open' || step.action === 'send' || step.action === 'close') {
     if (step.action === 'open') {
       const tls = step.fields.tls === true;
@@ -831,7 +830,6 @@ async function imap(ctx: Context, step: Step): Promise<Outcome> {
   const serverName = step.fields.server as string | undefined;
   const mailbox = step.fields.mailbox as string | undefined;
   const t = step.timeoutMs;
-  if (step.fields.tls !== undefined && step.action !== 'open') throw new Error('`tls: true` goes with `open: true` (a raw session on the IMAPS port)');
   if (step.action === 'open' || step.action === 'send' || step.action === 'close') {
     if (step.action === 'open') {
       const tls = step.fields.tls === true;

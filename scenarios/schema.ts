@@ -63,6 +63,17 @@ const KEYWORDS: Record<string, Check> = {
     if (!given.length) return [err(`a ${kind} step needs an action: one of ${actions.join(', ')}`)];
     return given.slice(1).map((k) => err(`a ${kind} step does one action, this one has \`${given[0]}\` and \`${k}\`; split it into two steps`, { key: k }));
   },
+  /** `tls` opens a raw POP3/IMAP session on the implicit-TLS port: it belongs on the session's `open` step only. */
+  tlsOnOpen(schema, data) {
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return [];
+    const step = data as Record<string, unknown>;
+    if (!Object.hasOwn(step, 'tls') || Object.hasOwn(step, 'open')) return [];
+    const kind = (schema as { kind: 'pop3' | 'imap' }).kind;
+    const action = Object.keys(KINDS[kind].actions ?? {}).find((a) => Object.hasOwn(step, a));
+    const named = step.name !== undefined ? ` "${String(step.name)}"` : '';
+    return [err(`the ${kind} step${named} of session ${q(step[kind])}${action ? ` (${action})` : ''} has \`tls\`: \`tls: true\` goes with \`open: true\` only `
+      + `(it opens the raw session on the ${kind === 'pop3' ? 'POP3S' : 'IMAPS'} port, and the session's later steps use that connection); move it to the session's open step`, { key: 'tls' })];
+  },
   expectKeys(schema, data) {
     if (!data || typeof data !== 'object' || Array.isArray(data)) return [];
     const { kind, allowed } = schema as { kind: string; allowed: string[] };
@@ -321,6 +332,7 @@ function kindStep(kind: StepKind): SchemaObject {
     'x-msg': { additionalProperties: `unknown field \`{prop}\` in a ${kind} step{suggest}; allowed: {allowed}` },
   };
   if (actions.length) s.oneAction = { kind, actions };
+  if (kind === 'pop3' || kind === 'imap') s.tlsOnOpen = { kind };
   if (kind === 'window') {
     s.required = ['for'];
     s['x-msg'].required = 'window needs `for` (how long the outage lasts, e.g. `for: 2s`)';

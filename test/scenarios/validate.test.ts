@@ -1,10 +1,12 @@
 // The scenario format's JSON Schema (checked by ajv) and the messages it gives:
 // each problem in its own words, at the place of the value or key it is about.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { parseScenario } from '../../scenarios/validate.js';
 import { scenarioSchema } from '../../scenarios/schema.js';
-import { runCli } from '../helpers.js';
+import { runCli, tempDir } from '../helpers.js';
 
 const problems = (text: string) => parseScenario('f.yaml', text).errors.map((e) => `${e.line}:${e.col} ${e.message}`);
 
@@ -40,6 +42,33 @@ describe('scenario validation messages', () => {
 
   it('a step that is not a mapping is one problem, not one per kind', () => {
     expect(problems('steps:\n  - 3')).toEqual([expect.stringMatching(/^2:5 a step must be a mapping like `- operator: to tran suspend`/)]);
+  });
+
+  it('`twemu scenario validate`: `tls` on a raw POP3/IMAP step other than `open` is refused before anything runs, naming the step; on `open` it is valid', async () => {
+    const dir = tempDir('twemu-validate-');
+    try {
+      const bad = join(dir.path, 'tls.yaml');
+      writeFileSync(bad, [
+        'steps:',
+        '  - pop3: p', '    open: true', '    tls: true',
+        '  - pop3: p', '    send: CAPA', '    tls: true',
+        '  - imap: i', '    name: log in', '    login: {user: alice, password: teamware}', '    tls: false',
+        '',
+      ].join('\n'));
+      const r = await runCli(['scenario', 'validate', bad]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`${bad}:7:5: the pop3 step of session "p" (send) has \`tls\`: \`tls: true\` goes with \`open: true\` only (it opens the raw session on the POP3S port, and the session's later steps use that connection); move it to the session's open step`);
+      expect(r.stderr).toContain(`${bad}:11:5: the imap step "log in" of session "i" (login) has \`tls\`: \`tls: true\` goes with \`open: true\` only (it opens the raw session on the IMAPS port`);
+      expect(r.stderr).not.toMatch(/:3:5:|:4:5:/);
+      const good = join(dir.path, 'ok.yaml');
+      writeFileSync(good, 'steps:\n  - imap: i\n    open: true\n    tls: true\n  - imap: i\n    send: a1 CAPABILITY\n');
+      const ok = await runCli(['scenario', 'validate', good]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout.trim()).toBe('1 scenario file(s) valid');
+    } finally {
+      dir.remove();
+    }
   });
 
   it('the schema is a JSON Schema an editor can use; `twemu scenario schema` prints it', async () => {
