@@ -35,9 +35,11 @@ endpoints.json \`ca\`); --cert/--key take any PEM certificate and key.
                handshake with the client and with the upstream, and the
                session goes on recorded (replayed the same way)
   --listen-tls implicit TLS: clients speak TLS from the first byte (as to
-               POP3S/IMAPS) and the proxy reaches --upstream over TLS too,
-               so --upstream is the site's POP3S or IMAPS port; the sessions
-               are written with \`tls: true\` and replay on those ports
+               POP3S/IMAPS, or HTTPS) and the proxy reaches --upstream over
+               TLS when it speaks TLS (the site's POP3S or IMAPS port; the
+               sessions are written with \`tls: true\` and replay on those
+               ports), in plain text when it does not: HTTPS clients in front
+               of the site's web or AME port are recorded as http steps
 The upstream's certificate is not checked (it is the server you named).
 Without a certificate TLS passes unread: a session is recorded up to
 STARTTLS and the file says INCOMPLETE.
@@ -88,6 +90,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
     throw new TwemuError(code === 'EACCES' ? 'E_PORT_ACCESS' : 'E_PORT_IN_USE', `cannot listen on ${listen.host}:${listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`, { hint: 'choose another --listen port (or 0 for a free one)' });
   }
   rec.write();
+  if (values['listen-tls'] && !rec.upstreamTls) process.stderr.write(`twemu record: ${upstream.host}:${upstream.port} does not answer TLS: the clients' TLS ends at the proxy and the upstream is reached in plain text (HTTPS clients recorded as http steps)\n`);
   process.stdout.write(`twemu recording ${at.host}:${at.port}${values['listen-tls'] ? ' (TLS)' : ''} -> ${upstream.host}:${upstream.port} into ${out}\n`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);

@@ -11,6 +11,7 @@ import { createServer as createTcpServer, connect, type Server, type Socket } fr
 import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { Duplex } from 'node:stream';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
@@ -37,7 +38,11 @@ export interface RecorderOptions {
    * session is forwarded unread and the file says INCOMPLETE.
    */
   tls?: { cert: string; key: string };
-  /** Implicit TLS (POP3S, IMAPS): clients speak TLS from the first byte, and the proxy reaches the upstream over TLS. */
+  /**
+   * Implicit TLS (POP3S, IMAPS, HTTPS): clients speak TLS from the first byte. The proxy reaches the upstream
+   * over TLS when it speaks TLS (POP3S, IMAPS, an HTTPS server), in plain text when it does not (a twemu site's
+   * web and AME ports speak HTTP): `start` asks it once.
+   */
   listenTls?: boolean;
 }
 
@@ -264,6 +269,8 @@ export class Recorder {
   private lastRedirect: { step: StepData; location: string } | null = null;
 
   private readonly secureContext: SecureContext | null;
+  /** With `listenTls`: whether the upstream answered a TLS handshake (found once by `start`). */
+  upstreamTls = false;
 
   constructor(private readonly opts: RecorderOptions, private readonly out: string) {
     this.password = opts.password;
@@ -298,6 +305,7 @@ export class Recorder {
       this.server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
     });
     const a = this.server.address() as { address: string; port: number };
+    if (this.opts.listenTls) this.upstreamTls = await speaksTls(this.opts.upstream);
     return { host: a.address, port: a.port };
   }
 
@@ -357,6 +365,9 @@ export class Recorder {
     let session: MailSession | null = null;
     let decided = false;
     let secured = false;
+    /** The TLS layers once TLS starts (the client's side; the upstream's unless it speaks plain text). */
+    let clientTls: TLSSocket | null = null;
+    let upstreamTls: TLSSocket | null = null;
     const early: Buffer[] = [];
     const fail = (err: Error) => {
       this.note(`upstream ${this.opts.upstream.host}:${this.opts.upstream.port}: ${err.message}`);
@@ -364,27 +375,34 @@ export class Recorder {
     };
     rawUp.once('error', fail);
     rawClient.on('error', () => rawUp.destroy());
-    /** The proxy answers TLS on the client's side with its certificate and speaks TLS to the upstream: both sides decrypted here. */
-    const startTls = (held: Buffer) => {
+    /**
+     * The proxy answers TLS on the client's side with its certificate and speaks TLS to the upstream (both sides
+     * decrypted here); `plainUpstream`: the upstream speaks plain text (--listen-tls in front of an HTTP port).
+     */
+    const startTls = (held: Buffer, plainUpstream = false) => {
       secured = true;
       const c = overSocket(rawClient);
-      const u = overSocket(rawUp);
       clientIn = c.feed;
-      upstreamIn = u.feed;
-      const clientTls = new TLSSocket(c.stream, { isServer: true, secureContext: this.secureContext! });
-      // The upstream is the server the user named: its certificate is not checked (the client checks the proxy's).
-      const upstreamTls = tlsConnect({ socket: u.stream, rejectUnauthorized: false });
-      toClient = (b) => void clientTls.write(b);
-      toUpstream = (b) => void upstreamTls.write(b);
-      clientTls.on('data', onClient);
-      upstreamTls.on('data', onServer);
+      const client = new TLSSocket(c.stream, { isServer: true, secureContext: this.secureContext! });
+      clientTls = client;
+      toClient = (b) => void client.write(b);
+      client.on('data', onClient);
       const broken = (side: string) => (err: Error) => {
         this.note(`${session?.name ?? 'a session'} from ${from}: TLS with the ${side}: ${err.message}`);
         rawClient.destroy();
         rawUp.destroy();
       };
-      clientTls.on('error', broken('client'));
-      upstreamTls.on('error', broken('upstream'));
+      client.on('error', broken('client'));
+      if (!plainUpstream) {
+        const u = overSocket(rawUp);
+        upstreamIn = u.feed;
+        // The upstream is the server the user named: its certificate is not checked (the client checks the proxy's).
+        const up = tlsConnect({ socket: u.stream, rejectUnauthorized: false });
+        upstreamTls = up;
+        toUpstream = (b) => void up.write(b);
+        up.on('data', onServer);
+        up.on('error', broken('upstream'));
+      }
       if (held.length) c.feed(held);
     };
     const newSession = (protocol: 'pop3' | 'imap') => {
@@ -413,23 +431,28 @@ export class Recorder {
       if (!decided && !secured && chunk[0] === 0x16) {
         // A TLS handshake before any greeting: POP3S, IMAPS or HTTPS. Forwarded, not readable, not recorded.
         decided = true;
-        this.incomplete(`a TLS connection from ${from} (TLS from the first byte) was forwarded but not recorded: record with --listen-tls (and the site's certificate) in front of the POP3S/IMAPS port, or record the plain-text port`);
+        this.incomplete(`a TLS connection from ${from} (TLS from the first byte) was forwarded but not recorded: record with --listen-tls (and the site's certificate) in front of the POP3S/IMAPS port (HTTPS: the web port), or record the plain-text port`);
         clientIn = (c) => toUpstream(c);
         upstreamIn = (c) => toClient(c);
         toUpstream(chunk);
         return;
       }
-      if (!decided && !secured && /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/.test(chunk.toString('latin1', 0, Math.min(chunk.length, 2048)))) {
+      if (!decided && /^[A-Z]+ \S+ HTTP\/1\.[01]\r?\n/.test(chunk.toString('latin1', 0, Math.min(chunk.length, 2048)))) {
+        // HTTP (or, with --listen-tls, HTTPS: the request as the TLS layer decrypted it): the proxy's HTTP server takes the connection.
         decided = true;
         rawUp.removeAllListeners('data');
         rawUp.removeAllListeners('close');
         rawUp.on('error', () => undefined);
+        upstreamTls?.removeAllListeners();
+        upstreamTls?.on('error', () => undefined);
+        upstreamTls?.destroy();
         rawUp.destroy();
-        rawClient.removeAllListeners('data');
-        rawClient.pause();
-        rawClient.unshift(chunk);
-        this.http.emit('connection', rawClient);
-        rawClient.resume();
+        const http = clientTls ?? rawClient;
+        http.removeAllListeners('data');
+        http.pause();
+        http.unshift(chunk);
+        this.http.emit('connection', http);
+        http.resume();
         return;
       }
       const holding = session?.holding ?? false;
@@ -439,7 +462,7 @@ export class Recorder {
     };
     rawUp.on('data', (c: Buffer) => upstreamIn(c));
     rawClient.on('data', (c: Buffer) => clientIn(c));
-    if (this.opts.listenTls) startTls(Buffer.alloc(0));
+    if (this.opts.listenTls) startTls(Buffer.alloc(0), !this.upstreamTls);
     let ended = false;
     const end = () => {
       if (ended || !session) return;
@@ -463,7 +486,9 @@ export class Recorder {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const headers = { ...req.headers, host: `${this.opts.upstream.host}:${this.opts.upstream.port}` };
-    const up = httpRequest({ host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path: req.url, headers }, (answer) => {
+    // An HTTPS upstream (--listen-tls in front of a server that speaks TLS) is reached over TLS, its certificate unchecked as for POP3S/IMAPS.
+    const request = this.opts.listenTls && this.upstreamTls ? httpsRequest : httpRequest;
+    const up = request({ host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path: req.url, headers, rejectUnauthorized: false }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       const kept: Buffer[] = [];
       let size = 0;
@@ -575,6 +600,27 @@ function webExpect(status: number, headers: IncomingMessage['headers'], body: Bu
     if (title && !patternLine(title).volatile) out.text = title;
   }
   return out;
+}
+
+/**
+ * Whether a server answers a TLS handshake (POP3S, IMAPS, HTTPS) or speaks plain text (a POP3 greeting, an HTTP
+ * server's 400): asked once when --listen-tls starts; silence for 5 s counts as plain text.
+ */
+function speaksTls(upstream: { host: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: upstream.host, port: upstream.port, rejectUnauthorized: false });
+    const done = (yes: boolean) => {
+      clearTimeout(timer);
+      s.removeAllListeners();
+      s.on('error', () => undefined);
+      s.destroy();
+      resolve(yes);
+    };
+    const timer = setTimeout(() => done(false), 5000);
+    s.once('secureConnect', () => done(true));
+    s.once('error', () => done(false));
+    s.once('close', () => done(false));
+  });
 }
 
 /** `host:port` (a bare port means 127.0.0.1). */

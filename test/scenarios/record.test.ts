@@ -4,6 +4,7 @@
 // ${password}; the file replays green against a fresh site.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFile, execFileSync } from 'node:child_process';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -226,6 +227,46 @@ describe('twemu record', { timeout: 120_000 }, () => {
     const noCert = await runCli(['record', '--listen-tls', '--upstream', '1993', '--out', join(dir.path, 'x.yaml')]);
     expect(noCert.code).toBe(2);
     expect(noCert.stderr.trim()).toBe("twemu: --listen-tls needs the certificate to present to clients; give --data DIR (the site's data directory) or --cert FILE --key FILE");
+  });
+
+  it('HTTPS clients (Node\'s https trusting the site CA) through --listen-tls in front of the site\'s web port: the pages and an AME call are recorded as http steps and replay green', async () => {
+    const web = emu.endpoints.servers[0]!.web.replace('http://', '');
+    const out = join(dir.path, 'https.yaml');
+    const rec = await record(['--listen-tls', '--upstream', web, '--data', emu.dataDir, '--out', out, '--sessions', '3']);
+    const ca = readFileSync(emu.endpoints.ca!);
+    const agent = new HttpsAgent({ ca, keepAlive: false });
+    const get = (path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}) => new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: rec.port, path, method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      req.end(opts.body);
+    });
+    const login = await get('/login');
+    expect(login.status).toBe(200);
+    expect(login.text).toContain('<form');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)?.[1];
+    const cookie = ((login.headers['set-cookie'] as string[] | undefined) ?? []).map((c) => c.split(';')[0]).join('; ');
+    const posted = await get('/login', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({ user: 'alice', password: 'teamware', ...(csrf ? { _csrf: csrf } : {}) }).toString(),
+    });
+    expect(posted.status).toBe(303);
+    const ame = await get('/ame/mail_list', { method: 'POST', headers: { authorization: `Basic ${Buffer.from('bob:teamware').toString('base64')}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(JSON.parse(ame.text).rc).toBe(0);
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('does not answer TLS: the clients\' TLS ends at the proxy and the upstream is reached in plain text (HTTPS clients recorded as http steps)');
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('INCOMPLETE');
+    expect(text).not.toContain('teamware');
+    expect(text).toMatch(/- web: web1\n\s+get: \/login\n/);
+    expect(text).toMatch(/- web: web1\n\s+post: \/login\n/);
+    expect(text).toMatch(/- ame: ame-bob\n\s+call: mail_list\n/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
 
   it('a POP3 client that starts STLS (node tls, checking the site CA) through the proxy holding --cert/--key: recorded inside TLS, replays green', async () => {
