@@ -142,12 +142,11 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
 
-  it.each([['pop3', 'bob', /send: STLS\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: STAT\n/], ['imap', 'alice', /send: \S+ STARTTLS\n[\s\S]*send: \S+ LOGIN alice "\$\{password\}"\n[\s\S]*send: \S+ SEARCH ALL\n/]] as const)(
-    'Python\'s %s library with its defaults (STLS/STARTTLS, the site CA) through the proxy holding the site\'s certificate: recorded whole (as the bundled clients.python-* were), replays green', async (protocol, user, sends) => {
-      if (!has('python3')) {
-        if (process.env.CI === 'true') throw new Error('python3 (Debian package python3) is missing');
-        return;
-      }
+  // Without python3: a visible skip outside CI (the reason in the title), a failure under CI=true.
+  const python = has('python3');
+  it.skipIf(!python && process.env.CI !== 'true').each([['pop3', 'bob', /send: STLS\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: STAT\n/], ['imap', 'alice', /send: \S+ STARTTLS\n[\s\S]*send: \S+ LOGIN alice "\$\{password\}"\n[\s\S]*send: \S+ SEARCH ALL\n/]] as const)(
+    `Python's %s library with its defaults (STLS/STARTTLS, the site CA) through the proxy holding the site's certificate: recorded whole (as the bundled clients.python-* were), replays green${python ? '' : ' [python3 is missing: install the Debian package python3]'}`, async (protocol, user, sends) => {
+      if (!python) throw new Error('python3 (Debian package python3) is missing');
       const out = join(dir.path, `python-${protocol}.yaml`);
       const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]![protocol]}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
       const py = await promisify(execFile)('python3', [join(ROOT, 'test', 'clients', 'py_client.py'), emu.endpoints.ca!, protocol, '127.0.0.1', String(rec.port), user, 'teamware'], { timeout: 30_000 });
