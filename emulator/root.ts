@@ -13,6 +13,7 @@ import type { Topology } from './config.js';
 import { startPop3 } from '../protocols/pop3/index.js';
 import { startSmtp } from '../protocols/smtp/index.js';
 import { startImap } from '../protocols/imap/index.js';
+import { envelopeOctets } from '../protocols/imap/mime.js';
 import { startWeb } from '../protocols/web/index.js';
 import { startControl } from './control/app.js';
 import type { ControlPlugin } from './control/plugins.js';
@@ -42,6 +43,8 @@ export const SITE_PARTS: SiteParts = {
   listeners: { pop3: startPop3, imap: startImap, smtp: startSmtp, web: startWeb },
   control: (site, opts) => startControl(site, opts, CONTROL_PLUGINS),
   extensions: [() => new Gateways(), () => new SearchPro()],
+  // Every store keeps each message's IMAP ENVELOPE beside it, computed when the message is written.
+  messageIndex: { envelope: envelopeOctets },
 };
 
 /** A site with every part (not started). */

@@ -76,7 +76,7 @@ export class SiteServer {
     this.state = loadState(this.dir);
     this.writeIniFiles();
     // Re-pin before anything can checkpoint: a restart comes back in backup mode with the staging area intact.
-    this.store = new Store(this.dir, { staging: this.state.backupMode === 'on', clock: site.clock });
+    this.store = new Store(this.dir, { staging: this.state.backupMode === 'on', clock: site.clock, index: site.messageIndex });
     if (this.state.backupMode === 'on') this.store.database.resumeStaging();
     this.store.database.changes.on('change', () => this.stagedWrite());
   }

@@ -16,7 +16,7 @@ import type { ExtensionFactory, SiteExtension } from './extensions.js';
 import type { Listener, ListenerFactory, ListenOptions } from './listeners.js';
 import { lockDataDir, type DataLock } from './lock.js';
 import type { Account, NewAccount } from './store/directory.js';
-import type { Store } from './store/index.js';
+import type { MessageIndex, Store } from './store/index.js';
 import { seedDemoData } from './demo.js';
 import { resolveClock, type Clock } from './clock.js';
 import { accessOptions, createDomain, type Domain } from './domain/index.js';
@@ -96,6 +96,8 @@ export interface SiteParts {
   control: (site: Site, opts: ListenOptions) => Promise<Listener>;
   /** Background services (gateways, SearchPro); each site gets fresh instances. */
   extensions: readonly ExtensionFactory[];
+  /** What every server's store keeps beside each message it writes (IMAP's ENVELOPE octets). */
+  messageIndex: MessageIndex;
 }
 
 export const SITE_FILE = 'site.json';
@@ -124,6 +126,10 @@ export class Site {
   tls: SiteTls | null = null;
   private stopped = false;
   private readonly parts: SiteParts;
+  /** What the stores keep beside each message (from the composition root). */
+  get messageIndex(): MessageIndex {
+    return this.parts.messageIndex;
+  }
   private readonly lock: DataLock;
 
   constructor(config: SiteConfig & { topology?: Topology }, parts: SiteParts) {

@@ -112,6 +112,19 @@ export class ServerDatabase {
     return result;
   }
 
+  /**
+   * Runs `fn` in one transaction that writes only data derived from what is stored (a message's
+   * ENVELOPE octets, computed from its bytes): not a change, so neither on the staging list nor
+   * on `changes`; in backup mode it goes to the staging area like every write.
+   */
+  writeDerived(fn: () => void): void {
+    try {
+      this.db.transaction(fn)();
+    } catch (err) {
+      throw diskFull(err, dirname(this.file), this.db.pragma('page_size', { simple: true }) as number, true);
+    }
+  }
+
   /** Empties every table but the database's own bookkeeping (`meta`, the staging list): the console's "reset to demo state". */
   wipe(): void {
     const tables = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('meta', 'staged_changes') AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];

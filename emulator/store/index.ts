@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ServerDatabase, DB_FILE } from './database.js';
 import { DirectoryRepo } from './directory.js';
-import { MailRepo } from './mail.js';
+import { MailRepo, type MessageIndex } from './mail.js';
 import { CalendarRepo } from './calendar.js';
 import { ForumRepo } from './forum.js';
 import { LibraryRepo } from './library.js';
@@ -27,10 +27,10 @@ export class Store {
   readonly webdata: WebDataRepo;
 
   /** `dir`: the server's folder (its twoffice.db); `':memory:'`: an in-memory SQLite database (unit tests; no backup, no staging area). */
-  constructor(dir: string, opts: { staging?: boolean; clock?: Clock } = {}) {
+  constructor(dir: string, opts: { staging?: boolean; clock?: Clock; index?: MessageIndex } = {}) {
     this.database = new ServerDatabase(dir === ':memory:' ? dir : join(dir, DB_FILE), opts);
     this.directory = new DirectoryRepo(this.database);
-    this.mail = new MailRepo(this.database);
+    this.mail = new MailRepo(this.database, opts.index);
     this.calendar = new CalendarRepo(this.database);
     this.forum = new ForumRepo(this.database);
     this.library = new LibraryRepo(this.database);

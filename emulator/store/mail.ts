@@ -23,6 +23,19 @@ export interface MessageMeta {
   flags: string[];
 }
 
+/**
+ * What the store keeps beside each message, computed from its bytes when it is written
+ * (every delivery path writes through `append` or `copy`): IMAP's ENVELOPE as the octets a
+ * FETCH sends, so that a first FETCH, in any process, reads them instead of parsing headers.
+ * The site's composition root gives the function (the IMAP module computes ENVELOPE).
+ */
+export interface MessageIndex {
+  envelope(raw: Buffer): Buffer;
+}
+
+/** Envelopes looked up with one statement at most (a FETCH of 1:* goes in runs of this many). */
+export const ENVELOPE_RUN = 1000;
+
 interface FolderRow { id: number; owner: string; name: string; uid_validity: number; uid_next: number; subscribed: number }
 const toFolder = (r: FolderRow): Folder => ({ id: r.id, owner: r.owner, name: r.name, uidValidity: r.uid_validity, uidNext: r.uid_next, subscribed: !!r.subscribed });
 
@@ -47,7 +60,12 @@ function newUidValidity(): number {
 
 /** Mail folders and messages of the users whose home is this server. */
 export class MailRepo {
-  constructor(private readonly sdb: ServerDatabase) {}
+  constructor(private readonly sdb: ServerDatabase, private readonly index?: MessageIndex) {}
+
+  /** The message's envelope octets, or null when the store has no index (computed on first need, then). */
+  private envelopeOf(raw: Buffer): Buffer | null {
+    return this.index ? this.index.envelope(raw) : null;
+  }
 
   private get db() {
     return this.sdb.db;
@@ -148,12 +166,62 @@ export class MailRepo {
     return new Map(rows.filter((r) => want.has(r.uid)).map((r) => [r.uid, r.raw]));
   }
 
+  /**
+   * The envelope octets of each of `uids` that exists, with one statement: those stored with the
+   * message, and for a message stored without one (before the store kept envelopes) computed
+   * from its bytes now and kept from now on. At most ENVELOPE_RUN uids a call.
+   */
+  envelopes(owner: string, folder: string, uids: number[]): Map<number, Buffer> {
+    const f = this.mustFolder(owner, folder);
+    if (!uids.length) return new Map();
+    if (uids.length > ENVELOPE_RUN) throw new RangeError(`envelopes: at most ${ENVELOPE_RUN} messages a call`);
+    let lo = uids[0]!;
+    let hi = uids[0]!;
+    for (const u of uids) {
+      if (u < lo) lo = u;
+      if (u > hi) hi = u;
+    }
+    const want = new Set(uids);
+    const rows = this.sdb.prepare('SELECT m.uid, e.octets FROM messages m LEFT JOIN envelopes e ON e.message_id = m.id WHERE m.folder_id = ? AND m.uid BETWEEN ? AND ?')
+      .all(f.id, lo, hi) as Array<{ uid: number; octets: Buffer | null }>;
+    const out = new Map<number, Buffer>();
+    const missing: number[] = [];
+    for (const r of rows) {
+      if (!want.has(r.uid)) continue;
+      if (r.octets) out.set(r.uid, r.octets);
+      else missing.push(r.uid);
+    }
+    if (!missing.length) return out;
+    if (!this.index) throw new Error('this store keeps no message index: envelopes cannot be computed');
+    const read = this.sdb.prepare('SELECT id, raw FROM messages WHERE folder_id = ? AND uid = ?');
+    const computed: Array<[number, Buffer]> = [];
+    for (const uid of missing) {
+      const row = read.get(f.id, uid) as { id: number; raw: Buffer } | undefined;
+      if (!row) continue;
+      const octets = this.index.envelope(row.raw);
+      out.set(uid, octets);
+      computed.push([row.id, octets]);
+    }
+    const keep = this.sdb.prepare('INSERT OR IGNORE INTO envelopes (message_id, octets) VALUES (?, ?)');
+    try {
+      this.sdb.writeDerived(() => {
+        for (const [id, octets] of computed) keep.run(id, octets);
+      });
+    } catch {
+      // A read does not fail because what it derived could not be kept (a full disk): the
+      // envelopes are right, and computed again next time.
+    }
+    return out;
+  }
+
   append(owner: string, folder: string, raw: Buffer, opts: { flags?: string[]; internalDate?: Date } = {}): { uid: number; uidValidity: number } {
     const f = this.mustFolder(owner, folder);
+    const envelope = this.envelopeOf(raw);
     return this.sdb.write({ service: 'mail', operation: 'append', object: `${owner}/${f.name}` }, () => {
       const next = (this.sdb.prepare('SELECT uid_next FROM folders WHERE id = ?').get(f.id) as { uid_next: number }).uid_next;
-      this.sdb.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)').run(
+      const { lastInsertRowid } = this.sdb.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)').run(
         f.id, next, raw.length, opts.internalDate ? opts.internalDate.toISOString() : this.sdb.now(), JSON.stringify(opts.flags ?? []), raw);
+      if (envelope) this.sdb.prepare('INSERT INTO envelopes (message_id, octets) VALUES (?, ?)').run(lastInsertRowid, envelope);
       this.sdb.prepare('UPDATE folders SET uid_next = ? WHERE id = ?').run(next + 1, f.id);
       return { uid: next, uidValidity: f.uidValidity };
     });
@@ -193,17 +261,18 @@ export class MailRepo {
   copy(owner: string, from: string, uids: number[], to: string, opts: { move?: boolean } = {}): { uidValidity: number; pairs: Array<[number, number]> } {
     const src = this.mustFolder(owner, from);
     const dst = this.mustFolder(owner, to);
-    const select = this.sdb.prepare('SELECT uid, size, internal_date, flags, raw FROM messages WHERE folder_id = ? AND uid = ?');
+    const select = this.sdb.prepare('SELECT id, uid, size, internal_date, flags, raw FROM messages WHERE folder_id = ? AND uid = ?');
     const insert = this.sdb.prepare('INSERT INTO messages (folder_id, uid, size, internal_date, flags, raw) VALUES (?, ?, ?, ?, ?, ?)');
+    const copyEnvelope = this.sdb.prepare('INSERT INTO envelopes (message_id, octets) SELECT ?, octets FROM envelopes WHERE message_id = ?');
     const del = this.sdb.prepare('DELETE FROM messages WHERE folder_id = ? AND uid = ?');
     const op = opts.move ? 'move' : 'copy';
     return this.sdb.write({ service: 'mail', operation: op, object: `${owner}/${src.name} -> ${dst.name} ${uids.length} message(s)` }, () => {
       let next = (this.sdb.prepare('SELECT uid_next FROM folders WHERE id = ?').get(dst.id) as { uid_next: number }).uid_next;
       const pairs: Array<[number, number]> = [];
       for (const uid of uids) {
-        const row = select.get(src.id, uid) as { uid: number; size: number; internal_date: string; flags: string; raw: Buffer } | undefined;
+        const row = select.get(src.id, uid) as { id: number; uid: number; size: number; internal_date: string; flags: string; raw: Buffer } | undefined;
         if (!row) continue;
-        insert.run(dst.id, next, row.size, row.internal_date, row.flags, row.raw);
+        copyEnvelope.run(insert.run(dst.id, next, row.size, row.internal_date, row.flags, row.raw).lastInsertRowid, row.id);
         if (opts.move) del.run(src.id, uid);
         pairs.push([uid, next]);
         next++;

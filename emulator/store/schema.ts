@@ -23,6 +23,11 @@ CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY AUTOINCREMENT, folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
   uid INTEGER NOT NULL, size INTEGER NOT NULL, internal_date TEXT NOT NULL, flags TEXT NOT NULL DEFAULT '[]',
   raw BLOB NOT NULL, UNIQUE (folder_id, uid));
+-- Derived from a message's bytes when it is written (or on first need, for messages stored before
+-- this table existed): IMAP's ENVELOPE as the octets a FETCH sends. Its own table, so that reading
+-- it never walks a large message's pages; it goes with its message (ids are never reused).
+CREATE TABLE IF NOT EXISTS envelopes (
+  message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, octets BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS facilities (
   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, department TEXT NOT NULL DEFAULT '',
   permitted TEXT NOT NULL DEFAULT '[]');

@@ -1,6 +1,7 @@
 import { Splitter, libmime } from './mimelibs.js';
 import { parseAddresses } from './address.js';
 import { literal, quoted, str, type Value } from './types.js';
+import { valueOctets } from './serialiser.js';
 
 // MIME structure for ENVELOPE, BODYSTRUCTURE and BODY[section]: the tree comes
 // from mailsplit (the splitter mailparser is built on), header values from
@@ -166,6 +167,21 @@ function addresses(value: string | null): Value {
   const parsed = parseAddresses(value);
   if (!parsed.length) return null;
   return [{ run: parsed.map((a) => [nstr(a.name), nstr(a.adl), nstr(a.mailbox), nstr(a.host)]) }];
+}
+
+/** The header fields of a message without running the MIME splitter (what ENVELOPE reads). */
+export function rootHeaders(raw: Buffer): Record<string, string[]> {
+  let end = raw.indexOf('\r\n\r\n');
+  end = end < 0 ? raw.indexOf('\n\n') : end;
+  return headerMap(end < 0 ? raw : raw.subarray(0, end + 2));
+}
+
+/**
+ * A message's ENVELOPE as the octets a FETCH response carries (literals included): what the
+ * store keeps beside each message when it is written (`MessageIndex`), and what FETCH sends.
+ */
+export function envelopeOctets(raw: Buffer): Buffer {
+  return valueOctets(envelope(rootHeaders(raw)));
 }
 
 export function envelope(h: Record<string, string[]>): Value[] {

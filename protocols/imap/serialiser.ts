@@ -46,15 +46,12 @@ function pushValue(out: Out, v: Value): void {
   else out.literal(v.literal);
 }
 
-/**
- * A value's octets as text, ready to be written as they are (a string Value is
- * written verbatim), or null when it holds a literal (8-bit text, CR or LF),
- * which must stay a buffer with its length.
- */
-export function valueText(v: Value): string | null {
-  const out = new Out();
-  pushValue(out, v);
-  return out.parts.length ? null : out.text;
+/** A value's octets as one buffer, literals (`{n}` CRLF and their bytes) included, exactly as a response carries it. */
+export function valueOctets(v: Value): Buffer {
+  const parts = new Out();
+  pushValue(parts, v);
+  const out = parts.done();
+  return out.length === 1 ? out[0]! : Buffer.concat(out);
 }
 
 /** Status texts are one line whatever a client put in a name it sent (no CRLF injection). */

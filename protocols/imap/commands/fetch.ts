@@ -1,8 +1,8 @@
-import { libmime } from '../mimelibs.js';
 import type { Session } from '../session.js';
 import { atom } from '../parser.js';
-import { envelopeOf, hasEnvelope, structureOf } from '../cache.js';
-import { bodyStructure, envelope, findPart, headerFields, type MimePart } from '../mime.js';
+import { structureOf } from '../cache.js';
+import { bodyStructure, findPart, headerFields, type MimePart } from '../mime.js';
+import { ENVELOPE_RUN } from '../../../emulator/store/mail.js';
 import { ImapSyntaxError, data, literal, ok, no, quoted, type CommandSpec, type Token, type Untagged, type Value } from '../types.js';
 import { resolveSet, type Target } from './util.js';
 
@@ -70,18 +70,6 @@ export function imapDate(iso: string): string {
   return `${pad(d.getUTCDate())}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
-/** The headers of a message without running the MIME splitter (ENVELOPE alone). */
-function rootHeaders(raw: Buffer): Record<string, string[]> {
-  let end = raw.indexOf('\r\n\r\n');
-  end = end < 0 ? raw.indexOf('\n\n') : end;
-  const head = end < 0 ? raw : raw.subarray(0, end + 2);
-  try {
-    return libmime.decodeHeaders(head.toString('latin1')) as Record<string, string[]>;
-  } catch {
-    return {};
-  }
-}
-
 function sectionBytes(raw: Buffer, root: MimePart, item: Extract<Item, { kind: 'section' }>): Buffer | null {
   let p: MimePart | null = root;
   if (item.part.length) {
@@ -113,7 +101,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   const box = session.selected!;
   const mail = session.mail;
   const needsMeta = items.some((i) => i.kind === 'INTERNALDATE' || i.kind === 'RFC822.SIZE');
-  // ENVELOPE alone reads a message only when its envelope is not cached yet.
+  // ENVELOPE is kept by the store beside each message, as the octets sent: it needs no read of the message.
   const needsRaw = items.some((i) => !['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'].includes(i.kind));
   const wantsEnvelope = items.some((i) => i.kind === 'ENVELOPE');
   const keyOf = (uid: number) => `${session.server.store.database.id}/${session.user}/${box.name}/${box.uidValidity}/${uid}`;
@@ -123,12 +111,18 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   let batch = new Map<number, Buffer>();
   let batchSize = 1; // grows to RAW_BATCH while the messages read are small
   let batchEnd = 0;
+  let envelopes = new Map<number, Buffer>();
+  let envelopesEnd = 0;
   for (const [i, t] of targets.entries()) {
-    if (i >= batchEnd && (needsRaw || wantsEnvelope)) {
+    if (wantsEnvelope && i >= envelopesEnd) {
+      const slice = targets.slice(i, i + ENVELOPE_RUN);
+      envelopesEnd = i + slice.length;
+      envelopes = mail.envelopes(session.user, box.name, slice.map((x) => x.uid));
+    }
+    if (i >= batchEnd && needsRaw) {
       const slice = targets.slice(i, i + batchSize);
       batchEnd = i + slice.length;
-      const want = needsRaw ? slice : slice.filter((x) => !hasEnvelope(keyOf(x.uid)));
-      batch = want.length ? mail.rawMany(session.user, box.name, want.map((x) => x.uid)) : new Map();
+      batch = mail.rawMany(session.user, box.name, slice.map((x) => x.uid));
       let bytes = 0;
       for (const b of batch.values()) bytes += b.length;
       const average = batch.size ? bytes / batch.size : 0;
@@ -138,7 +132,9 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
     if (metas && !meta) continue; // expunged by another session, not yet reported
     const key = keyOf(t.uid);
     const raw = batch.get(t.uid) ?? null;
-    if (!raw && (needsRaw || (wantsEnvelope && !hasEnvelope(key)))) continue; // expunged by another session
+    if (needsRaw && !raw) continue; // expunged by another session
+    const envelope = envelopes.get(t.uid);
+    if (wantsEnvelope && !envelope) continue; // expunged by another session
     let flagsChanged = false;
     if (setsSeen && !(box.flags.get(t.uid) ?? []).includes('\\Seen')) {
       box.noteFlags(mail.setFlags(session.user, box.name, [t.uid], ['\\Seen'], 'add'));
@@ -159,9 +155,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
         case 'FLAGS': push('FLAGS', box.flagsOf(t.uid)); break;
         case 'INTERNALDATE': push('INTERNALDATE', quoted(imapDate(meta!.internalDate))); break;
         case 'RFC822.SIZE': push('RFC822.SIZE', meta!.size); break;
-        case 'ENVELOPE': push('ENVELOPE', envelopeOf(key, () => envelope(structure ? structure.root.headers
-          // Not read with its batch when its envelope was cached then; it may have left the cache since.
-          : rootHeaders(raw ?? mail.raw(session.user, box.name, t.uid) ?? Buffer.alloc(0))))); break;
+        case 'ENVELOPE': push('ENVELOPE', { verbatim: envelope! }); break;
         case 'BODYSTRUCTURE': push('BODYSTRUCTURE', bodyStructure(raw!, structure!.root, true)); break;
         case 'BODY': push('BODY', bodyStructure(raw!, structure!.root, false)); break;
         case 'RFC822': push('RFC822', literal(raw!)); break;
