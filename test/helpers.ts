@@ -97,6 +97,29 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
+/** Starts `twemu record ARGS` (the built CLI) and resolves with its listening port once it says so; `done` resolves with its exit. */
+export function record(args: string[]): Promise<{ port: number; done: Promise<{ code: number | null; stdout: string; stderr: string }> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((d) => child.once('exit', (code) => d({ code, stdout, stderr })));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`twemu record did not start: ${stdout}${stderr}`));
+    }, 15_000);
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const m = /^twemu recording [\d.]+:(\d+)(?: \(TLS\))? -> /m.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), done });
+      }
+    });
+  });
+}
+
 /** Starts `twemu serve ARGS` and resolves when it prints `twemu ready`. */
 export function startServeProcess(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ReturnType<typeof spawn>; output: () => string; readyMs: number }> {
   return new Promise((resolveStart, reject) => {

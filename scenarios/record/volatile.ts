@@ -32,6 +32,11 @@ const RULES: Array<{ name: string; find: RegExp; pattern: (m: RegExpExecArray) =
   { name: 'UIDVALIDITY', find: /\b(UIDVALIDITY|HIGHESTMODSEQ) \d+/g, pattern: (m) => `${m[1]} \\d+` },
   // UIDPLUS answers carry the UIDVALIDITY too: [APPENDUID 1796028877 4], [COPYUID 1796028877 1:2 5:6]
   { name: 'UIDVALIDITY', find: /\[(APPENDUID|COPYUID) \d+ /g, pattern: (m) => `\\[${m[1]} \\d+ ` },
+  // IMAP ID (RFC 2971): the server's release, build date and OS version change with an upgrade, not with its behaviour.
+  {
+    name: 'server version', find: /(?<=^\* ID \(.*)"(version|os-version|date)" "(?:[^"\\]|\\.)*"/gi,
+    pattern: (m) => `"${escapeRegex(m[1]!)}" "(?:[^"\\\\]|\\\\.)*"`,
+  },
   // IMAP \Recent belongs to the first session that sees a message: another client (or an earlier run) changes it.
   { name: 'recent count', find: /^\* \d+ RECENT$/g, pattern: () => '\\* \\d+ RECENT' },
   {

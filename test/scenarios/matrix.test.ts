@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { ROOT, runCli, tempDir } from '../helpers.js';
+import { escapeRegex } from '../../scenarios/record/volatile.js';
 
 const dir = tempDir('twemu-matrix-');
 afterAll(() => dir.remove());
@@ -90,6 +91,29 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     expect(rows.filter((l) => l.startsWith('### ')).length).toBe(6);
     expect(table).toMatch(/\| `pop3 pop31: send RETR 1` \| ok \| pop3\.retr \|/);
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
+  });
+
+  it('[behaviour:pop3.login] [behaviour:pop3.retr] the recorded fetchmail (STLS) and node-pop3 (POP3S) sessions over the 7 steps on both topologies: pop3.retr for each RETR while to tran suspend comes, pop3.login from step 1 to the resume, no undocumented failure, and docs/scenarios.md shows exactly these matrices', async () => {
+    const md = join(dir.path, 'pop3-clients.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.fetchmail', 'clients.node-pop3', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 220_000 });
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
+    expect(r.code).toBe(0);
+    const table = readFileSync(md, 'utf8');
+    const sections = table.split(/^### /m).slice(1);
+    expect(sections.map((s) => s.split('\n')[0])).toEqual(['clients.fetchmail (single-server site)', 'clients.node-pop3 (single-server site)', 'clients.fetchmail (multi-server site)', 'clients.node-pop3 (multi-server site)']);
+    const suspended = ' pop3.login | pop3.login | pop3.login | pop3.login | pop3.login | pop3.login |';
+    const after = ' (after) | (after) | (after) | (after) | (after) | (after) |';
+    const resumed = ' ok | ok | ok | ok | ok | ok | ok |';
+    for (const s of sections) {
+      // Before, ~1 (logged in before the suspension), 1 to ~4 refused, from 4 on as before.
+      expect(s).toContain(`| \`pop3 pop31: send PASS \${password}\` | ok | ok |${suspended}${resumed}`);
+      const retrs = s.split('\n').filter((l) => l.startsWith('| `pop3 pop31: send RETR '));
+      expect(retrs.length).toBeGreaterThan(0);
+      for (const row of retrs) expect(row).toMatch(new RegExp(`^\\| \`pop3 pop31: send RETR \\d\` \\| ok \\| pop3\\.retr \\|${escapeRegex(after)}${escapeRegex(resumed)}$`));
+      expect(s).toContain('- pop3.retr: -ERR failed to read message');
+    }
+    const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+    for (const row of table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; each JUnit case takes its column\'s real time, which `scenario merge` keeps; a client scenario that drives the procedure itself is refused', async () => {

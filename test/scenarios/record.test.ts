@@ -3,12 +3,12 @@
 // a scenario whose volatile parts are patterns and whose password is
 // ${password}; the file replays green against a fresh site.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI, ROOT, runCli, startTestSite, tempDir } from '../helpers.js';
+import { ROOT, record, runCli, startTestSite, tempDir } from '../helpers.js';
 import { RawPop3 } from '../protocols/pop3/rawclient.js';
 import { patternLine } from '../../scenarios/record/volatile.js';
 import type { Emulator } from '../../emulator/index.js';
@@ -33,29 +33,6 @@ function has(program: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Starts `twemu record` and resolves with its listening port once it says so; `done` resolves with its exit. */
-function record(args: string[]): Promise<{ port: number; done: Promise<{ code: number | null; stdout: string; stderr: string }> }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((d) => child.once('exit', (code) => d({ code, stdout, stderr })));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`twemu record did not start: ${stdout}${stderr}`));
-    }, 15_000);
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      const m = /^twemu recording [\d.]+:(\d+)(?: \(TLS\))? -> /m.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), done });
-      }
-    });
-  });
 }
 
 /** A line-at-a-time POP3 client: sends each command after the previous reply is complete. */
@@ -360,6 +337,7 @@ describe('volatile parts of a reply', () => {
     ['* 1 FETCH (INTERNALDATE "15-Jun-2026 12:00:00 +0000" RFC822.SIZE 387)', '* 1 FETCH (INTERNALDATE "1-Dec-2027 08:01:02 +0900" RFC822.SIZE 1024)'],
     ['Date: Mon, 15 Jun 2026 12:00:00 +0000', 'Date: Tue, 1 Dec 2027 08:01:02 +0900'],
     ['* 1 FETCH (UID 1 BODY[] {5}\r\nhello)', '* 1 FETCH (UID 1 BODY[] {11}\r\nhello world)'],
+    ['* ID ("name" "twemu" "version" "0.1.0")', '* ID ("name" "twemu" "version" "0.2.0")'],
   ])('%j matches its other session %j and not a different reply', (recorded, other) => {
     const p = patternLine(recorded);
     const re = new RegExp(`^${p.regex}$`, 'u');

@@ -1,0 +1,76 @@
+// The library's recorded client sessions (scenarios/library/clients.*.yaml)
+// are what `twemu record` (the built CLI, holding the site's certificate)
+// writes for each real client today: each client is run through the proxy
+// with its defaults plus host, port, user, password and the CA (what
+// docs/clients.md shows), the file has the password masked and nothing left
+// out, its steps are the bundled file's, and it replays green.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import Pop3Command from 'node-pop3';
+import { ROOT, record, runCli, startTestSite, tempDir } from '../helpers.js';
+import { run, which } from '../clients/harness.js';
+import type { Emulator } from '../../emulator/index.js';
+
+const dir = tempDir('twemu-record-library-');
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startTestSite();
+});
+afterAll(async () => {
+  await emu.stop();
+  dir.remove();
+});
+
+type Steps = Array<Record<string, unknown>>;
+const stepsOf = (file: string): Steps => (parse(readFileSync(file, 'utf8')) as { steps: Steps }).steps;
+
+/** The recording is complete, masks the password, is the bundled file's session step for step, and replays green. */
+async function checkRecording(out: string, done: Awaited<ReturnType<typeof record>>['done'], bundled: string): Promise<string> {
+  const r = await done;
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/step\(s\) from 1 session\(s\) written to /);
+  const text = readFileSync(out, 'utf8');
+  expect(text).not.toContain('INCOMPLETE');
+  expect(text).not.toContain('teamware');
+  expect(stepsOf(out), `the client's session differs from scenarios/library/${bundled}.yaml: record it again (how is in the file's header)`)
+    .toEqual(stepsOf(join(ROOT, 'scenarios', 'library', `${bundled}.yaml`)));
+  const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+  expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  return text;
+}
+
+describe('the bundled client recordings, recorded again', { timeout: 30_000 }, () => {
+  it('fetchmail (STLS: its default, sslcertfile the site CA, keep) through the proxy holding the site\'s certificate: CAPA, STLS, USER/PASS, STAT, LAST, UIDL, LIST n and RETR n per message, QUIT; clients.fetchmail', async (t) => {
+    if (!which('fetchmail')) {
+      if (process.env.CI === 'true') throw new Error('fetchmail (Debian package fetchmail) is missing: .ci/run installs it');
+      t.skip();
+    }
+    const out = join(dir.path, 'fetchmail.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const home = join(dir.path, 'fetchmail');
+    mkdirSync(home);
+    const rc = join(home, 'fetchmailrc');
+    writeFileSync(rc, `poll 127.0.0.1 protocol pop3 port ${rec.port} user alice password teamware sslcertfile ${emu.endpoints.ca} keep mda "/bin/sh -c 'cat >> ${join(home, 'mbox')}'"\n`);
+    chmodSync(rc, 0o600);
+    const f = await run('fetchmail', ['-f', rc, '--nosyslog', '--pidfile', join(home, 'pid')], { env: { HOME: home, FETCHMAILHOME: home } });
+    expect(f.code, f.output).toBe(0);
+    expect(f.output).toMatch(/3 messages for alice at 127\.0\.0\.1/);
+    const text = await checkRecording(out, rec.done, 'clients.fetchmail');
+    expect(text).toMatch(/send: STLS\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: UIDL\n[\s\S]*send: RETR 3\n/);
+  });
+
+  it('node-pop3 (pop3s: it has no STLS; tlsOptions.ca the site CA) through --listen-tls: STAT, LIST, UIDL, RETR 1, QUIT; clients.node-pop3', async () => {
+    const out = join(dir.path, 'node-pop3.yaml');
+    const rec = await record(['--listen-tls', '--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3s}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const pop3 = new Pop3Command({ host: '127.0.0.1', port: rec.port, user: 'bob', password: 'teamware', tls: true, tlsOptions: { ca: readFileSync(emu.endpoints.ca!) }, servername: 'localhost', timeout: 5000 } as never);
+    expect(await pop3.STAT()).toMatch(/^3 \d+$/);
+    expect(await pop3.LIST()).toHaveLength(3);
+    expect(await pop3.UIDL()).toHaveLength(3);
+    expect(await pop3.RETR(1)).toContain('Subject:');
+    await pop3.QUIT();
+    const text = await checkRecording(out, rec.done, 'clients.node-pop3');
+    expect(text).toMatch(/- pop3: pop31\n\s+open: true\n\s+tls: true\n/);
+  });
+});
