@@ -11,6 +11,7 @@ import { startEmulator } from '../emulator/index.js';
 import { KINDS, type Scenario, type Step } from './format.js';
 import { runScenarios, stepLabel, type RunOptions, type ScenarioResult } from './runner.js';
 import { seconds, xmlEscape as escapeXml } from './junit.js';
+import { saslUser } from './expressions.js';
 
 /** The documented procedure (PRODUCT.md / the seed), one operator command per step. */
 export const PROCEDURE_STEPS = ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume', 'backup --level 0', 'tobkweb rm', 'to backup off'] as const;
@@ -129,12 +130,14 @@ function cells(s: Scenario, result: ScenarioResult, client: number[]): { cells: 
   return { cells: out, ...(procedureFailed ? { problem: `${procedureFailed.label} failed: ${procedureFailed.reply ?? procedureFailed.mismatches[0]?.actual ?? ''}` } : result.error ? { problem: result.error } : {}) };
 }
 
-/** The first user the client logs in as: a raw `USER x` / `n LOGIN x ...`, a `login: {user}`, an AME or desktop `user`, a web login form. */
+/** The first user the client logs in as: a raw `USER x` / `n LOGIN x ...` / a SASL or APOP line (expressions.ts), a `login: {user}`, an AME or desktop `user`, a web login form. */
 export function clientUser(s: Scenario): string | undefined {
   for (const st of s.steps) {
     if (st.action === 'send') {
       const m = /^(?:USER (\S+)|\S+ LOGIN "?([^"\s]+)"?)/i.exec(String(st.arg));
       if (m) return m[1] ?? m[2];
+      const sasl = saslUser(String(st.arg));
+      if (sasl) return sasl;
     }
     if (st.action === 'login') return (st.arg as { user: string }).user;
     if (typeof st.fields.user === 'string') return st.fields.user;

@@ -13,6 +13,7 @@ import { findSite } from '../emulator/cli/client.js';
 import { restore as restoreBackup } from '../emulator/backup.js';
 import { KINDS, type Expect, type Scenario, type Step } from './format.js';
 import { parseOperator, parseUntil } from './syntax.js';
+import { evaluate } from './expressions.js';
 import type { Outcome } from './clients/outcome.js';
 import { RawScenarioClient } from './clients/raw.js';
 import { Pop3ScenarioClient } from './clients/pop3.js';
@@ -430,6 +431,11 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
       mismatches = check(expect, outcome, events);
     }
   }
+  // A `match` with named groups keeps what they matched for later steps (`(?<apop><[^<>]+>)`: a greeting's APOP timestamp).
+  if (expect.match !== undefined && !mismatches.some((m) => m.what === 'match')) {
+    const groups = new RegExp(expect.match, 'u').exec(outcome.body ?? outcome.reply ?? '')?.groups ?? {};
+    for (const [name, value] of Object.entries(groups)) if (value !== undefined) ctx.vars.set(name, value);
+  }
   for (const [name, path] of Object.entries(step.save ?? {})) {
     const value = get(outcome.json, path);
     if (value === undefined) mismatches.push({ what: `save ${name}`, expected: `a value at ${path} in the answer`, actual: '(absent)' });
@@ -440,14 +446,10 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
   return { ...base, ...(step.kind === 'stop' ? { note: outcome.reply } : {}), ...(reply ? { reply } : {}), ok: mismatches.length === 0, ms: performance.now() - t0, mismatches, ...(mismatches.length ? { actual: outcome.body ?? outcome.reply ?? '' } : {}), fired };
 }
 
-/** The step with `${name}` replaced by saved values (a whole-string `${name}` keeps the value's type). */
+/** The step with `${name}` replaced by saved values and `${FUNCTION:TEXT}` computed (expressions.ts; a whole-string `${name}` keeps the value's type). */
 function substitute(ctx: Context, step: Step): Step {
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-      if (whole) return lookup(whole[1]!);
-      return v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => String(lookup(name)));
-    }
+    if (typeof v === 'string') return evaluate(v, lookup);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;

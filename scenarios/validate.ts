@@ -11,6 +11,7 @@ import { TwemuError } from '../emulator/errors.js';
 import { DEFAULT_TIMEOUT_MS, KINDS, type Expect, type FieldType, type Pos, type Scenario, type SiteSpec, type Step } from './format.js';
 import { scenarioValidator, stepKinds } from './schema.js';
 import { parseDuration, suggest } from './syntax.js';
+import { expressionProblem } from './expressions.js';
 
 export interface ValidationError extends Pos {
   file: string;
@@ -274,6 +275,23 @@ function flowProblems(file: string, steps: Step[]): ValidationError[] {
   return out;
 }
 
+/** Every `${...}` in the steps' values and expectations that cannot be evaluated (expressions.ts), at its step. */
+function expressionProblems(file: string, steps: Step[]): ValidationError[] {
+  const out: ValidationError[] = [];
+  const texts = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.flatMap(texts) : v && typeof v === 'object' ? Object.values(v).flatMap(texts) : []);
+  const walk = (list: Step[]) => {
+    for (const st of list) {
+      for (const t of texts([st.value, st.arg, st.fields, st.expect])) {
+        const problem = expressionProblem(t);
+        if (problem) out.push({ file, ...st.pos, message: `\`${t.length > 80 ? `${t.slice(0, 77)}...` : t}\`: ${problem}` });
+      }
+      if (st.steps) walk(st.steps);
+    }
+  };
+  walk(steps);
+  return out;
+}
+
 /** Parses and validates one scenario text. */
 export function parseScenario(file: string, text: string): { scenario?: Scenario; errors: ValidationError[] } {
   const lines = new LineCounter();
@@ -288,7 +306,7 @@ export function parseScenario(file: string, text: string): { scenario?: Scenario
   const validate = scenarioValidator<ScenarioFile>();
   if (!validate(root)) return { errors: mapErrors(src, validate.errors ?? []) };
   const steps = root.steps.map((s, i) => stepOf(src, s, ['steps', String(i)]));
-  const flow = flowProblems(file, steps);
+  const flow = [...flowProblems(file, steps), ...expressionProblems(file, steps)];
   if (flow.length) return { errors: flow };
   const base = file.split(/[\\/]/).pop()!.replace(/\.ya?ml$/i, '');
   const scenario: Scenario = {

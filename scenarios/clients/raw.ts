@@ -14,6 +14,8 @@ const MAX_REPLY_LINES = 100_000;
 
 export class RawScenarioClient {
   private conn: LineSocket | null = null;
+  /** IMAP: the tag of a command whose reply so far ended with `+` (AUTHENTICATE, IDLE): the next line answers it, and its reply ends with that tag's line. */
+  private continuing: string | null = null;
 
   /** `ca`: the site's CA certificate file (endpoints.json `ca`), trusted for implicit TLS and after STARTTLS/STLS. */
   constructor(readonly protocol: 'pop3' | 'imap', private readonly ca?: string) {}
@@ -47,12 +49,13 @@ export class RawScenarioClient {
         if (next === '.') break;
       }
     } else {
-      const tag = line.trim().split(/\s+/)[0] ?? '';
+      const tag = this.continuing ?? line.trim().split(/\s+/)[0] ?? '';
       let current: string | null = first;
       while (current !== null && !current.startsWith(`${tag} `) && !current.startsWith('+') && lines.length < MAX_REPLY_LINES) {
         current = await this.readLine(timeoutMs);
         if (current !== null) lines.push(current);
       }
+      this.continuing = current?.startsWith('+') ? tag : null;
     }
     const outcome = this.outcome(lines);
     if (outcome.ok && /^(STLS|\S+ STARTTLS)$/i.test(line.trim())) {

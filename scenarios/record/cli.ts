@@ -24,8 +24,11 @@ scenario file, rewritten after every session:
 Volatile parts (greeting timestamps, UIDVALIDITY, dates, message sizes and
 contents) become patterns; the password the client sends (PASS, LOGIN, a
 password form field, HTTP Basic, and every occurrence of --password) becomes
-\${password}: replay with \`twemu scenario run FILE --password P\` or
-TWEMU_PASSWORD=P.
+\${password}, and what a client computes from it becomes the expression
+that computes it at replay: SASL PLAIN and LOGIN (IMAP AUTHENTICATE, POP3
+and SMTP AUTH) \${base64:alice\\0alice\\0\${password}}, APOP
+\${md5:\${apop}\${password}} (\${apop}: the greeting's timestamp at replay).
+Replay with \`twemu scenario run FILE --password P\` or TWEMU_PASSWORD=P.
 
 TLS: with a certificate the proxy answers the client's TLS itself and
 records inside it. --data DIR takes the site's (DIR/tls/cert.pem and

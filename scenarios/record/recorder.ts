@@ -17,6 +17,7 @@ import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { splitLine } from '../../protocols/common/line-client.js';
 import { escapeRegex, patternLine } from './volatile.js';
+import { quoteArg, saslPlain } from '../expressions.js';
 
 export type Protocol = 'pop3' | 'imap' | 'http';
 
@@ -98,6 +99,13 @@ class MailSession {
   private literalLeft = 0;
   /** IMAP: a command with literals being sent (APPEND): its text so far and its pending reply. */
   private upload: { parts: Buffer[]; pending: Pending } | null = null;
+  /** The last reply ended with a continuation (`+ ...`): the client's next line answers it (a SASL response, IMAP's DONE). */
+  private continued: { tag?: string } | null = null;
+  /** A SASL PLAIN or LOGIN exchange under way: which response comes next (LOGIN: 0 the user, 1 the password). */
+  private sasl: { mech: 'PLAIN' | 'LOGIN'; next: number } | null = null;
+  /** The greeting's step (an APOP login saves its timestamp from it). */
+  private readonly openStep: StepData;
+  private greeting = '';
   /** The client asked for TLS (STLS / STARTTLS): its bytes wait until the server has answered. */
   private tlsAsked = false;
   /** Without a certificate: after the server's yes the bytes are encrypted and only forwarded. */
@@ -112,6 +120,7 @@ class MailSession {
 
   constructor(readonly protocol: 'pop3' | 'imap', readonly name: string, private readonly rec: Recorder, tls = false) {
     const open: Pending = { step: { [protocol]: name, open: true, ...(tls ? { tls: true } : {}) }, lines: [] };
+    this.openStep = open.step;
     this.pending.push(open);
     rec.push(open.step);
   }
@@ -183,12 +192,22 @@ class MailSession {
       this.upload = { parts: [Buffer.from(`${this.mask(line)}\r\n`, 'utf8')], pending: p };
       return this.literalFollows(literal);
     }
+    const continued = this.continued;
+    this.continued = null;
+    if (continued) {
+      // The answer to the server's `+`: a SASL response, or IMAP's DONE; the rest of the command's reply is its expectation.
+      const step: StepData = { [this.protocol]: this.name, send: this.saslResponse(line) };
+      const p: Pending = { step, lines: [], ...(continued.tag !== undefined ? { tag: continued.tag } : {}), verb: '' };
+      this.pending.push(p);
+      this.rec.push(step);
+      return;
+    }
     const sent = this.mask(line);
     const step: StepData = { [this.protocol]: this.name, send: sent };
     if (/^(STLS|\S+ STARTTLS)$/i.test(line.trim())) this.tlsAsked = true;
     if (this.protocol === 'imap') {
       const tag = line.split(' ')[0] ?? '';
-      if (!tag || tag === 'DONE') {
+      if (!tag) {
         this.rec.push(step);
         return;
       }
@@ -224,6 +243,10 @@ class MailSession {
   private finish(): void {
     const p = this.pending.shift()!;
     p.step.expect = p.step.open ? greetingExpectation(p.lines[0]!) : expectation(p.lines, this.protocol, p.verb);
+    if (p.step.open) this.greeting = p.lines[0] ?? '';
+    const last = p.lines.at(-1) ?? '';
+    if (!p.step.open && /^\+( |$)/.test(last)) this.continued = p.tag !== undefined ? { tag: p.tag } : {};
+    else this.sasl = null;
     if (this.tlsAsked && !this.pending.length) {
       const yes = /^(\+OK|\S+ OK)\b/.test(p.lines.at(-1) ?? '');
       const held = Buffer.concat(this.held);
@@ -239,18 +262,56 @@ class MailSession {
     }
   }
 
-  /** The client's line with its password as `${password}`. */
+  /** The client's line with its password as `${password}`, or as what the client computed from it (SASL, APOP: expressions.ts). */
   private mask(line: string): string {
     let out = line;
+    const auth = this.protocol === 'imap' ? /^(\S+ AUTHENTICATE (\S+))(?: (\S+))?$/i.exec(line) : /^(AUTH (\S+))(?: (\S+))?$/i.exec(line);
+    const apop = this.protocol === 'pop3' ? /^(APOP \S+) [0-9a-f]{32}$/i.exec(line) : null;
     if (this.protocol === 'pop3' && /^PASS /i.test(line)) out = `${line.slice(0, 5)}\${password}`;
-    else if (this.protocol === 'pop3' && /^APOP /i.test(line)) this.rec.note(`${this.name}: APOP sends a digest of the password and the greeting; it cannot be replayed against another greeting`);
-    else if (this.protocol === 'imap') {
+    else if (apop) out = this.apop(line, apop[1]!);
+    else if (auth) {
+      const mech = auth[2]!.toUpperCase();
+      if (mech === 'PLAIN' || mech === 'LOGIN') {
+        this.sasl = { mech, next: 0 };
+        // An initial response (IMAP SASL-IR, POP3 and SMTP AUTH): the first response, on the command's line.
+        if (auth[3] !== undefined) out = `${auth[1]} ${this.saslResponse(auth[3])}`;
+      } else this.rec.note(`${this.name}: ${auth[1]} computes its responses from the server's challenge; the recording replays them as sent, which the server refuses: configure the client for PLAIN or LOGIN`);
+    } else if (this.protocol === 'imap') {
       const m = /^(\S+ LOGIN (?:"(?:[^"\\]|\\.)*"|\S+) )("(?:[^"\\]|\\.)*"|\S+)$/i.exec(line);
       if (m) out = `${m[1]}${m[2]!.startsWith('"') ? '"${password}"' : '${password}'}`;
-      if (/^\S+ AUTHENTICATE /i.test(line)) this.rec.note(`${this.name}: AUTHENTICATE carries the password encoded; configure the client to use LOGIN (mbsync: AuthMechs LOGIN) for a replayable recording`);
     }
     if (this.rec.password && out.includes(this.rec.password)) out = out.split(this.rec.password).join('${password}');
     return out;
+  }
+
+  /**
+   * A SASL response (base64) of a PLAIN or LOGIN exchange as the expression that computes it from `${password}`:
+   * PLAIN `${base64:\0alice\0${password}}`, LOGIN `${base64:alice}` then `${base64:${password}}`. Any other line
+   * (`*` cancelling, a response of another mechanism) stays as sent.
+   */
+  private saslResponse(line: string): string {
+    const sasl = this.sasl;
+    if (!sasl || line === '*' || line === '=' || !/^[A-Za-z0-9+/]+={0,2}$/.test(line)) return this.rec.password ? line.split(this.rec.password).join('${password}') : line;
+    const decoded = Buffer.from(line, 'base64').toString('utf8');
+    const index = sasl.next++;
+    if (sasl.mech === 'PLAIN') {
+      const parts = decoded.split('\0');
+      if (parts.length === 3) return saslPlain(parts[0]!, parts[1]!);
+    } else if (index === 0) return `\${base64:${quoteArg(decoded)}}`;
+    else if (index === 1) return '${base64:${password}}';
+    this.rec.note(`${this.name}: a SASL ${sasl.mech} response that is not the user and password was kept as sent`);
+    return line;
+  }
+
+  /** APOP (RFC 1939): the digest of the greeting's timestamp and the password, computed at replay from the greeting the replay gets. */
+  private apop(line: string, head: string): string {
+    if (!/^\+OK .*<[^<>\s]+>/.test(this.greeting)) {
+      this.rec.note(`${this.name}: APOP without a greeting timestamp; kept as sent (it cannot be replayed)`);
+      return line;
+    }
+    // The greeting's expectation keeps its timestamp as ${apop} (a named group of its pattern).
+    this.openStep.expect = { match: '^\\+OK .*?(?<apop><[^<>\\s]+>).*$' };
+    return `${head} \${md5:\${apop}\${password}}`;
   }
 }
 

@@ -23,7 +23,7 @@ type Cell = { kind: string; behaviours?: Array<{ id: string; source: string }>; 
 type Report = { kind: string; undocumented: number; matrices: Array<{ topology: string; columns: Array<{ id: string }>; scenarios: Array<{ name: string; rows: Array<{ operation: string; cells: Cell[] }> }> }> };
 
 describe('scenario matrix', { timeout: 240_000 }, () => {
-  it('the recorded mbsync session over the 7 steps on both topologies: imap4.login from step 1 until the resume, ok before and after; JSON, JUnit and Markdown reports', async () => {
+  it('the recorded mbsync session (its defaults: STARTTLS, AUTHENTICATE PLAIN) over the 7 steps on both topologies: imap4.login from step 1 until the resume, ok before and after; JSON, JUnit and Markdown reports', async () => {
     const json = join(dir.path, 'm.json');
     const junit = join(dir.path, 'm.xml');
     const md = join(dir.path, 'm.md');
@@ -37,7 +37,7 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
       const ids = m.columns.map((c) => c.id);
       expect(ids).toEqual(['before', ...[1, 2, 3, 4, 5, 6, 7].flatMap((n) => [`during-${n}`, `after-${n}`])]);
       const rows = m.scenarios[0]!.rows;
-      const login = rows.find((row) => row.operation.includes('LOGIN'))!;
+      const login = rows.find((row) => row.operation.includes('AUTHENTICATE PLAIN'))!;
       const at = (id: string) => login.cells[ids.indexOf(id)]!;
       // Suspended from step 1 to step 4: a new login gets the seed's text.
       for (const id of ['after-1', 'during-2', 'after-2', 'during-3', 'after-3', 'during-4']) {
@@ -49,7 +49,7 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
       expect(select.cells[ids.indexOf('after-1')]!.kind).toBe('after-behaviour');
       expect(rows.flatMap((row) => row.cells).filter((c) => c.kind === 'undocumented')).toEqual([]);
     }
-    expect(r.stdout).toMatch(/^imap imap1: send 1 LOGIN "alice" "\$\{password\}" \| ok +\| ok +\| imap4\.login /m);
+    expect(r.stdout).toMatch(/^imap imap1: send 3 AUTHENTICATE PLAIN \$\{base64:… +\| ok +\| ok +\| imap4\.login /m);
     expect(r.stdout).toContain('imap4.login: NO LOGIN failed:Server is busy');
     const xml = readFileSync(junit, 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
@@ -60,7 +60,10 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     expect(mdRun.code).toBe(0);
     const table = readFileSync(md, 'utf8');
     expect(table).toContain('| operation | before | ~1 | 1 | ~2 | 2 | ~3 | 3 | ~4 | 4 | ~5 | 5 | ~6 | 6 | ~7 | 7 |');
-    expect(table).toMatch(/\| `imap imap1: send 1 LOGIN "alice" "\$\{password\}"` \| ok \| ok \| imap4\.login \|/);
+    expect(table).toMatch(/\| `imap imap1: send 3 AUTHENTICATE PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}` \| ok \| ok \| imap4\.login \|/);
+    // docs/scenarios.md shows exactly this matrix.
+    const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+    for (const row of table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
   it('[behaviour:ame.server-call] [behaviour:ame.local-call] the recorded AME application: a server call gets rc -9/-10 and a local call fires ame.local-call from step 1 until the resume', async () => {

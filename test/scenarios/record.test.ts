@@ -46,7 +46,7 @@ async function pop3Session(port: number, commands: string[]): Promise<void> {
 }
 
 describe('twemu record', { timeout: 120_000 }, () => {
-  it('an mbsync session through the proxy: the file masks the password, patterns UIDVALIDITY and message sizes, and replays green against a fresh site', async (t) => {
+  it('an mbsync session with its defaults (AUTHENTICATE PLAIN) through the proxy: the SASL response is computed from ${password}, UIDVALIDITY and message sizes are patterns, and it replays green against a fresh site', async (t) => {
     if (!has('mbsync')) {
       if (process.env.CI === 'true') throw new Error('mbsync (Debian package isync) is missing');
       t.skip();
@@ -55,7 +55,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
     mkdirSync(join(dir.path, 'maildir'));
     writeFileSync(join(dir.path, 'mbsyncrc'), [
-      'IMAPAccount tw', 'Host 127.0.0.1', `Port ${rec.port}`, 'User alice', 'Pass teamware', 'SSLType None', 'AuthMechs LOGIN', '',
+      'IMAPAccount tw', 'Host 127.0.0.1', `Port ${rec.port}`, 'User alice', 'Pass teamware', 'SSLType None', '',
       'IMAPStore tw-remote', 'Account tw', '',
       'MaildirStore tw-local', `Path ${dir.path}/maildir/`, `Inbox ${dir.path}/maildir/INBOX`, '',
       'Channel tw', 'Far :tw-remote:', 'Near :tw-local:', 'Patterns INBOX', 'Create Near', 'SyncState *', '',
@@ -66,7 +66,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(r.stdout).toMatch(/step\(s\) from 1 session\(s\) written to /);
     const text = readFileSync(out, 'utf8');
     expect(text).not.toContain('teamware');
-    expect(text).toContain('send: 1 LOGIN "alice" "${password}"');
+    expect(text).toContain('send: 1 AUTHENTICATE PLAIN ${base64:alice\\0alice\\0${password}}');
     expect(text).toContain('UIDVALIDITY \\d+');
     expect(text).toMatch(/BODY\\\[\\\] \\\{\\d\+\\\}/);
     expect(text).toContain('close: true');
@@ -138,6 +138,50 @@ describe('twemu record', { timeout: 120_000 }, () => {
       expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
     });
 
+  it('mpop with its default auth (APOP, tls on, the site CA): the digest is written as ${md5:${apop}${password}}, the greeting\'s pattern keeps its timestamp as ${apop}, and the file replays green against another greeting', async (t) => {
+    if (!has('mpop')) {
+      if (process.env.CI === 'true') throw new Error('mpop (Debian package mpop) is missing');
+      t.skip();
+    }
+    const out = join(dir.path, 'mpop-apop.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const rc = join(dir.path, 'mpoprc-apop');
+    writeFileSync(rc, ['account default', 'host 127.0.0.1', `port ${rec.port}`, 'user bob', 'password teamware', 'tls on', `tls_trust_file ${emu.endpoints.ca}`,
+      `delivery mbox ${join(dir.path, 'apop.mbox')}`, `uidls_file ${join(dir.path, 'apop.uidls')}`, ''].join('\n'), { mode: 0o600 });
+    await promisify(execFile)('mpop', ['-C', rc, '--keep', '--all', '-q'], { timeout: 30_000 });
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('teamware');
+    expect(text).toMatch(/open: true\n\s+expect:\n\s+match: \^\\\+OK \.\*\?\(\?<apop><\[\^<>\\s\]\+>\)\.\*\$\n/);
+    expect(text).toContain('send: APOP bob ${md5:${apop}${password}}');
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+    const wrong = await runCli(['scenario', 'run', out, '--password', 'wrong']);
+    expect(wrong.stdout).toMatch(/FAIL \d+ pop3 pop31: send APOP bob \$\{md5:\$\{apop\}\$\{password\}\}/);
+  });
+
+  it('Python\'s imaplib AUTHENTICATE PLAIN (no SASL-IR: the response after the server\'s +): the response is ${base64:\\0alice\\0${password}}, its reply the command\'s tagged line; replays green', async () => {
+    if (!has('python3')) {
+      if (process.env.CI === 'true') throw new Error('python3 (Debian package python3) is missing');
+      return;
+    }
+    const out = join(dir.path, 'imap-sasl.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
+    const script = `import imaplib, sys\nc = imaplib.IMAP4('127.0.0.1', ${rec.port})\nprint(c.authenticate('PLAIN', lambda _: b'\\0alice\\0teamware'))\nprint(c.select('INBOX'))\nc.logout()\n`;
+    const py = await promisify(execFile)('python3', ['-c', script], { timeout: 30_000 });
+    expect(py.stdout).toMatch(/^\('OK', \[b'\[CAPABILITY [^\]]+\] AUTHENTICATE completed'\]\)$/m);
+    const r = await rec.done;
+    expect(r.code, r.stderr).toBe(0);
+    const steps = (parse(readFileSync(out, 'utf8')) as { steps: Array<{ send?: string; expect?: { lines?: string[] } }> }).steps;
+    const i = steps.findIndex((st) => /^\S+ AUTHENTICATE PLAIN$/.test(st.send ?? ''));
+    expect(steps[i]!.expect!.lines).toEqual(['+ ']);
+    expect(steps[i + 1]!.send).toBe('${base64:\\0alice\\0${password}}');
+    expect(steps[i + 1]!.expect!.lines![0]).toMatch(/^\S+ OK \[CAPABILITY [^\]]+\] AUTHENTICATE completed$/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+  });
+
   // Before the APPEND test: the replays run on a fresh site, whose INBOX must be the one recorded.
   it('a client that insists on TLS (imapflow, STARTTLS, checking the site CA): the proxy answers TLS with the site\'s certificate, records inside it, and the file replays (STARTTLS included) green', async () => {
     const out = join(dir.path, 'starttls.yaml');
@@ -159,7 +203,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
   });
 
-  it('mbsync with its default TLS (STARTTLS, CertificateFile the site CA) through the proxy holding the site\'s certificate: recorded whole, replays green', async (t) => {
+  it('mbsync with its default TLS and login (STARTTLS, CertificateFile the site CA, AUTHENTICATE PLAIN) through the proxy holding the site\'s certificate: recorded whole, replays green', async (t) => {
     if (!has('mbsync')) {
       if (process.env.CI === 'true') throw new Error('mbsync (Debian package isync) is missing');
       t.skip();
@@ -168,7 +212,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
     mkdirSync(join(dir.path, 'maildir-tls'));
     writeFileSync(join(dir.path, 'mbsyncrc-tls'), [
-      'IMAPAccount tw', 'Host 127.0.0.1', `Port ${rec.port}`, 'User alice', 'Pass teamware', `CertificateFile ${emu.endpoints.ca}`, 'AuthMechs LOGIN', '',
+      'IMAPAccount tw', 'Host 127.0.0.1', `Port ${rec.port}`, 'User alice', 'Pass teamware', `CertificateFile ${emu.endpoints.ca}`, '',
       'IMAPStore tw-remote', 'Account tw', '',
       'MaildirStore tw-local', `Path ${dir.path}/maildir-tls/`, `Inbox ${dir.path}/maildir-tls/INBOX`, '',
       'Channel tw', 'Far :tw-remote:', 'Near :tw-local:', 'Patterns INBOX', 'Create Near', 'SyncState *', '',
@@ -179,7 +223,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     const text = readFileSync(out, 'utf8');
     expect(text).not.toContain('INCOMPLETE');
     expect(text).toMatch(/send: \S+ STARTTLS\n/);
-    expect(text).toContain('LOGIN "alice" "${password}"');
+    expect(text).toMatch(/send: \S+ AUTHENTICATE PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}\n/);
     expect(text).toMatch(/BODY\\\[\\\] \\\{\\d\+\\\}/);
     const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');

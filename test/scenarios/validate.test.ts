@@ -36,6 +36,9 @@ describe('scenario validation messages', () => {
     ['steps:\n  - api: GET /x\n    save: {1a: x}', '3:12 save: "1a" is not a variable name (letters, digits, _)'],
     ['steps:\n  - delay: 1s\n  - delay: 1s\n    delay: 2s', '4:5 `delay` is given twice'],
     ['steps:\n  - pop3:\n    stat: true', '2:10 `pop3` (the session) must be a text, not empty'],
+    ['steps:\n  - imap: a\n    send: a1 AUTHENTICATE PLAIN ${base46:\\0a\\0${password}}', '2:5 `a1 AUTHENTICATE PLAIN ${base46:\\0a\\0${password}}`: unknown function ${base46:...}; the functions are: base64, md5'],
+    ['steps:\n  - imap: a\n    send: a1 AUTHENTICATE PLAIN ${base64:\\0a\\0${password}', '2:5 `a1 AUTHENTICATE PLAIN ${base64:\\0a\\0${password}`: a ${FUNCTION:TEXT} is not closed with `}`'],
+    ['steps:\n  - pop3: a\n    send: AUTH PLAIN ${base64:\\n}', '2:5 `AUTH PLAIN ${base64:\\n}`: unknown escape \\n in a ${FUNCTION:TEXT} (the escapes are \\0 for NUL, \\\\, \\$ and \\})'],
   ])('%j', (text, message) => {
     expect(problems(text)).toEqual([message]);
   });
