@@ -407,8 +407,9 @@ async function runStep(ctx: Context, step: Step, index: string, background = fal
   try {
     const concrete = substitute(ctx, step);
     expectOf = concrete.expect;
-    // `until` bounds itself (and says what it saw last); the outer bound only catches a stuck call, so a slow poll on a busy machine does not race it.
-    const bound = step.kind === 'until' ? step.timeoutMs + 10_000 : step.timeoutMs;
+    // `until` and node-pop3's steps bound themselves (`until` says what it saw last; a POP3 exchange closes its session
+    // when it is late); the outer bound only catches a stuck call, so a slow machine does not race them.
+    const bound = step.kind === 'until' || (step.kind === 'pop3' && !['open', 'send', 'close'].includes(step.action ?? '')) ? step.timeoutMs + 10_000 : step.timeoutMs;
     const produced = await withTimeout(execute(ctx, concrete, seqBefore), bound, `the step did not finish within ${bound} ms`);
     if ('mismatches' in produced) {
       mismatches = produced.mismatches;
@@ -771,19 +772,19 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
   }
   const s = session(ctx, name, ['pop3'], () => { throw new Error(`pop3 session ${JSON.stringify(shown)} has not logged in (start it with \`login: {user, password}\`)`); });
   switch (step.action) {
-    case 'stat': return s.client.run('STAT');
-    case 'list': return s.client.run('LIST', arg === true ? [] : [arg as number]);
-    case 'uidl': return s.client.run('UIDL', arg === true ? [] : [arg as number]);
-    case 'retr': return s.client.run('RETR', [arg as number]);
+    case 'stat': return s.client.run('STAT', [], t);
+    case 'list': return s.client.run('LIST', arg === true ? [] : [arg as number], t);
+    case 'uidl': return s.client.run('UIDL', arg === true ? [] : [arg as number], t);
+    case 'retr': return s.client.run('RETR', [arg as number], t);
     case 'top': {
       const tArg = arg as { msg: number; lines?: number };
-      return s.client.run('TOP', [tArg.msg, tArg.lines ?? 0]);
+      return s.client.run('TOP', [tArg.msg, tArg.lines ?? 0], t);
     }
-    case 'dele': return s.client.run('DELE', [arg as number]);
-    case 'rset': return s.client.run('RSET');
-    case 'noop': return s.client.run('NOOP');
+    case 'dele': return s.client.run('DELE', [arg as number], t);
+    case 'rset': return s.client.run('RSET', [], t);
+    case 'noop': return s.client.run('NOOP', [], t);
     case 'quit': {
-      const o = await s.client.run('QUIT');
+      const o = await s.client.run('QUIT', [], t);
       s.client.close();
       ctx.sessions.delete(name);
       return o;

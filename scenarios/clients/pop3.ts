@@ -1,6 +1,12 @@
 // A POP3 session driven by node-pop3 (a real client library). Replies are
 // given back as the wire's status line: node-pop3 hands over the text after
 // "+OK " or "-ERR ", which is put back together here.
+//
+// Timeouts: each step bounds its own exchange (the step's `timeout`); the
+// connection itself has no idle timeout, so a session idle between steps
+// (while the procedure runs, a delay, a busy machine) lasts as long as the
+// server keeps it, as a mail client's does. node-pop3's `timeout` option is an
+// idle-socket timeout that closes the session: it is not used.
 
 import Pop3Command from 'node-pop3';
 import type { Outcome } from './outcome.js';
@@ -15,31 +21,51 @@ export class Pop3ScenarioClient {
   /** Connects, then USER and PASS: the reply is PASS's (or the first that failed). */
   async login(user: string, password: string, timeoutMs: number): Promise<Outcome> {
     this.close();
-    const client = new Pop3Command({ host: this.host, port: this.port, user, password, timeout: timeoutMs });
+    const client = new Pop3Command({ host: this.host, port: this.port, user, password });
     // node-pop3 emits 'error' for every -ERR line; a listener keeps an unsolicited one from throwing.
     client.on('error', () => undefined);
     this.client = client;
-    try {
+    // The whole login (greeting, USER, PASS) is the step's: one deadline for the three.
+    const deadline = performance.now() + timeoutMs;
+    const greeting = await this.bounded('the greeting', timeoutMs, async () => {
       await client.connect();
-    } catch (err) {
-      return failure(err as Pop3Error, 'the greeting');
-    }
-    const userReply = await this.run('USER', [user]);
+      return { ok: true, reply: '+OK', body: '+OK' };
+    });
+    if (!greeting.ok) return greeting;
+    const userReply = await this.run('USER', [user], Math.max(1, deadline - performance.now()));
     if (!userReply.ok) return userReply;
-    return this.run('PASS', [password]);
+    return this.run('PASS', [password], Math.max(1, deadline - performance.now()));
   }
 
-  /** One command through node-pop3; multi-line answers are read to the end. */
-  async run(verb: string, args: Array<string | number> = []): Promise<Outcome> {
-    if (!this.client) return { ok: false, reply: '(not connected: log in first)', body: '(not connected: log in first)' };
-    try {
-      const [info, stream] = await this.client.command(verb, ...args);
+  /** One command through node-pop3, within `timeoutMs` (the step's); multi-line answers are read to the end. */
+  async run(verb: string, args: Array<string | number>, timeoutMs: number): Promise<Outcome> {
+    const client = this.client;
+    if (!client) return { ok: false, reply: '(not connected: log in first)', body: '(not connected: log in first)' };
+    return this.bounded(verb, timeoutMs, async () => {
+      const [info, stream] = await client.command(verb, ...args);
       const first = `+OK${info ? ` ${info}` : ''}`;
       let bodyText = '';
       if (stream) bodyText = String(await Pop3Command.stream2String(stream));
       return { ok: true, reply: first, body: bodyText ? `${first}\n${bodyText}` : first, lines: bodyText ? [first, ...bodyText.split(/\r?\n/)] : [first] };
-    } catch (err) {
-      return failure(err as Pop3Error, verb);
+    });
+  }
+
+  /**
+   * An exchange within `timeoutMs`: past it the session is closed (a late reply must not be read as the next
+   * command's) and the step gets `(no reply to WHAT in time)`; a failure is the server's -ERR or what happened.
+   */
+  private async bounded(what: string, timeoutMs: number, exchange: () => Promise<Outcome>): Promise<Outcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)));
+    const done = exchange().catch((err: unknown) => failure(err as Pop3Error, what));
+    try {
+      const first = await Promise.race([done, late]);
+      if (first !== 'late') return first;
+      this.close();
+      const text = `(no reply to ${what} in time)`;
+      return { ok: false, reply: text, body: text, lines: [] };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -56,6 +82,6 @@ function failure(err: Pop3Error, what: string): Outcome {
     return { ok: false, reply, body: reply, lines: [reply] };
   }
   const text = err.eventName === 'close' || err.eventName === 'end' ? `(the server closed the connection during ${what})`
-    : err.eventName === 'timeout' ? `(no reply to ${what} in time)` : `(${what} failed: ${err.message})`;
+    : `(${what} failed: ${err.message})`;
   return { ok: false, reply: text, body: text, lines: [] };
 }

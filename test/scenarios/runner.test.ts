@@ -204,6 +204,30 @@ describe('running', { timeout: 120_000 }, () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('0 passed, 3 failed');
   });
 
+  it('a node-pop3 session outlives its steps\' timeouts while idle between them; a step with no reply in its timeout fails saying so and closes the session', async () => {
+    const idle = file('pop3-idle.yaml', [
+      'name: pop3-idle',
+      'steps:',
+      '  - pop3: s', '    login: {user: bob, password: teamware}', '    timeout: 1s',
+      '  - delay: 2500ms',
+      '  - pop3: s', '    stat: true', '    timeout: 1s', '    expect: {match: "^[+]OK 3 "}',
+      '  - pop3: s', '    retr: 1', '    timeout: 1s',
+      '  - pop3: s', '    quit: true',
+      '',
+    ].join('\n'));
+    const hang = file('pop3-hang.yaml', [
+      'name: pop3-hang',
+      'site: {policies: {pop3.net-timeout: {mode: always, variant: 0}}}',
+      'steps:',
+      '  - pop3: h', '    login: {user: bob, password: teamware}', '    timeout: 700ms', '    expect: {ok: false, reply: "(no reply to the greeting in time)"}',
+      '  - pop3: h', '    stat: true', '    expect: {ok: false, reply: "(not connected: log in first)"}',
+      '',
+    ].join('\n'));
+    const r = await runCli(['scenario', 'run', idle, hang]);
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout).toBe('2 passed, 0 failed');
+    expect(r.code).toBe(0);
+  });
+
   it('a background loop runs concurrently; its first failing step fails the `stop` step; `stop` needs a started loop', async () => {
     const f = file('bg.yaml', [
       'name: bg',
