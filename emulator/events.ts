@@ -10,6 +10,7 @@ export type EventType =
   | 'refused' // a procedure command was refused
   | 'warning' // lenient mode: a rule was broken on purpose
   | 'gateway-log' // a line a gateway (X.400, Fax) or SearchPro logged
+  | 'login' // a login succeeded (any client: POP3, IMAP, SMTP, web, AME, desktop), before its answer is sent
   | 'login-failed'
   | 'staging' // staging area allocated, merged, released
   | 'backup' // differential backup progress and completion

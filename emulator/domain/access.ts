@@ -8,7 +8,10 @@
 // passwords is slow everywhere; failed logins for one user name wait one after
 // the other, so parallel guesses are no faster; each is on the event stream as
 // `login-failed` with `data.reason`. Connection protocols close the connection after
-// `maxFailedLogins` failures on it (IMAP; POP3 has its bad-command limit).
+// `maxFailedLogins` failures on it (IMAP; POP3 has its bad-command limit). A login
+// that succeeds is a `login` event, emitted before the front end answers it (a
+// test that must suspend a server between a client's login and its next command
+// waits for it: test/clients/harness.ts `suspendAfterLogin`).
 
 import { TwemuError } from '../errors.js';
 import { integerSetting } from '../settings.js';
@@ -194,6 +197,10 @@ export class AccessService<S extends DomainServer> {
         return refuse('wrong-server', `the mailbox of ${account.name} is on server ${home.name}`, { home, account });
       }
     }
+    this.site.events.emit({
+      type: 'login', server: req.server.name, client: req.client, operation: req.operation.slice(0, 200), user: account.name,
+      message: `${account.name} logged in (${req.client} ${req.operation.slice(0, 200)})`,
+    });
     return ok(account);
   }
 

@@ -1,5 +1,5 @@
 // The one login (credentials, service rights, home server, the failed-login
-// delay and the login-failed event) on an in-memory store; the protocol tests
+// delay, the login-failed and login events) on an in-memory store; the protocol tests
 // show every front end uses it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { accessOptions, type DomainServer } from '../../../emulator/domain/index.js';
@@ -33,10 +33,10 @@ describe('login', () => {
     ]);
   });
 
-  it('a good login is not slowed; the user name is matched without case', async () => {
+  it('a good login is not slowed; the user name is matched without case; it is a login event (the account\'s name)', async () => {
     expect(await login('ALICE', 'pw')).toMatchObject({ ok: true, value: { name: 'alice' } });
     expect(waits).toEqual([]);
-    expect(m.site.events.list).toEqual([]);
+    expect(m.site.events.list.map((e) => [e.type, e.client, e.operation, e.user, e.message])).toEqual([['login', 'imap', 'LOGIN', 'alice', 'alice logged in (imap LOGIN)']]);
   });
 
   it('checks the service right and the home server after the password, without the delay', async () => {
@@ -44,7 +44,7 @@ describe('login', () => {
     expect(await login('alice', 'pw', { service: 'mail', home: true, server: m.servers[0]! })).toMatchObject({ refused: 'wrong-server', home: { name: 'twap02' } });
     expect(await login('alice', 'pw', { service: 'mail', home: true, server: m.servers[1]! })).toMatchObject({ ok: true });
     expect(waits).toEqual([]);
-    expect(m.site.events.list.map((e) => e.data?.reason)).toEqual(['service-unavailable', 'wrong-server']);
+    expect(m.site.events.list.map((e) => e.data?.reason ?? e.type)).toEqual(['service-unavailable', 'wrong-server', 'login']);
   });
 
   it('takes the delay from services.access, or from the front end\'s own setting', async () => {

@@ -2,7 +2,7 @@
 // built with textContent: messages from the site are never parsed as HTML.
 'use strict';
 
-const EVENT_TYPES = ['behaviour', 'behaviour-suppressed', 'state', 'command', 'refused', 'warning', 'gateway-log', 'login-failed', 'staging', 'backup', 'client', 'scenario', 'info'];
+const EVENT_TYPES = ['behaviour', 'behaviour-suppressed', 'state', 'command', 'refused', 'warning', 'gateway-log', 'login', 'login-failed', 'staging', 'backup', 'client', 'scenario', 'info'];
 /** Events after which the server cards are fetched again. */
 const REFRESH_ON = new Set(['state', 'command', 'staging', 'backup', 'refused', 'warning', 'info', 'gateway-log']);
 /** Names of the background services that report a state in the server status. */
