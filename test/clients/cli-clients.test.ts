@@ -8,11 +8,35 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, collectEvents, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
-import { clientSite, describeClient, inBackupMode, inboxCount, recorder, resume, run, suspend } from './harness.js';
+import type { Run } from './harness.js';
+import { clientSite, describeClient, inBackupMode, inboxCount, recorder, resume, run, suspend, suspendAfterLogin } from './harness.js';
 
 const SUSPENDED_POP3 = '-ERR unable to lock maildrop (emulator detail: the server is suspended for an online backup)';
 const SUSPENDED_IMAP = 'NO LOGIN failed:Server is busy';
 const SUSPENDED_SMTP = '454 4.7.0 Temporary authentication failure: the server is suspended for an online backup, try again later';
+const INFLIGHT_POP3 = '-ERR failed to read message';
+const INFLIGHT_IMAP = 'NO [UNAVAILABLE] Server is busy';
+const INFLIGHT_SMTP = '451 4.3.2 System not accepting messages: the server is suspended for an online backup, try again later';
+
+/**
+ * Runs a one-shot client in flight: the server is suspended right after the
+ * client's login (harness `suspendAfterLogin`), so its next command meets the
+ * suspension; then resumed. Returns what the client printed and the
+ * behaviours that fired meanwhile.
+ */
+async function inFlight(emu: Emulator, client: 'pop3' | 'imap' | 'smtp', go: () => Promise<Run>): Promise<Run & { fired: string[] }> {
+  const ev = collectEvents(emu);
+  const watch = suspendAfterLogin(emu, client, 'alice');
+  try {
+    const r = await go();
+    await watch.landed;
+    return { ...r, fired: ev.events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!) };
+  } finally {
+    watch.off();
+    ev.off();
+    if (emu.site.servers.some((x) => x.suspended)) await resume(emu);
+  }
+}
 
 function secret(file: string, text: string): string {
   writeFileSync(file, text);
@@ -67,6 +91,22 @@ describeClient('mpop and msmtp', ['mpop', 'msmtp'], () => {
     }
   });
 
+  it('[behaviour:pop3.retr] [behaviour:smtp.submit] in flight (logged in, then suspended): mpop\'s RETR gets "failed to read message", msmtp\'s MAIL FROM gets 451 4.3.2 (exit 69)', async () => {
+    // --only-new=off: the messages fetched before (its uidls file) are fetched again, so there is a RETR.
+    const f = rec('in flight: fetch (RETR after the login)', 'mpop --keep --all --only-new=off', await inFlight(emu, 'pop3', () => run('mpop', [...mpop, '--only-new=off'])));
+    expect(f.fired).toContain('pop3.retr');
+    expect(f.output).toContain('mpop: command RETR 1 failed');
+    expect(f.output).toContain(`mpop: POP3 server message: ${INFLIGHT_POP3}`);
+    expect(f.code).toBe(76); // EX_PROTOCOL
+    const before = inboxCount(emu, 'bob');
+    const s = rec('in flight: send (MAIL FROM after AUTH)', 'msmtp bob@teamware.example', await inFlight(emu, 'smtp', () => run('msmtp', msmtp, { input: mail('in flight') })));
+    expect(s.fired).toContain('smtp.submit');
+    expect(s.output).toContain('msmtp: envelope from address alice@teamware.example not accepted by the server');
+    expect(s.output).toContain(`msmtp: server message: ${INFLIGHT_SMTP}`);
+    expect(s.code).toBe(69); // EX_UNAVAILABLE (not 75, EX_TEMPFAIL)
+    expect(inboxCount(emu, 'bob')).toBe(before);
+  });
+
   it('resume: both work again; in backup mode msmtp\'s delivery is staged', async () => {
     const f = rec('after the resume: fetch', 'mpop --keep --all', await run('mpop', mpop));
     expect(f.code, f.output).toBe(0);
@@ -116,6 +156,16 @@ describeClient('fetchmail', ['fetchmail'], () => {
     const r = rec('after the resume: fetch', 'fetchmail', await run('fetchmail', args, { env: env() }));
     expect(r.code, r.output).toBe(0);
   });
+
+  it('[behaviour:pop3.retr] in flight (logged in, then suspended): fetchmail says "couldn\'t fetch headers" for each message and exits 1 (as if there were no mail)', async () => {
+    const r = rec('in flight: fetch (RETR after the login)', 'fetchmail', await inFlight(emu, 'pop3', () => run('fetchmail', args, { env: env() })));
+    expect(r.fired).toContain('pop3.retr');
+    expect(r.output).toContain('3 messages for alice at 127.0.0.1');
+    expect(r.output).toMatch(/fetchmail: couldn't fetch headers, message alice@127\.0\.0\.1:1 \(\d+ octets\)/);
+    expect(r.code).toBe(1);
+    const again = rec('in flight, after the resume: fetch', 'fetchmail', await run('fetchmail', args, { env: env() }));
+    expect(again.code, again.output).toBe(0);
+  });
 });
 
 describeClient('mbsync (isync)', ['mbsync'], () => {
@@ -157,6 +207,15 @@ describeClient('mbsync (isync)', ['mbsync'], () => {
     }
     const r = rec('after the resume: sync', 'mbsync -a', await run('mbsync', args, { env: { HOME: dir.path } }));
     expect(r.code, r.output).toBe(0);
+  });
+
+  it('[behaviour:imap4.in-flight-store] in flight (logged in, then suspended): mbsync\'s next command gets NO [UNAVAILABLE] Server is busy', async () => {
+    const r = rec('in flight: sync (after the login)', 'mbsync -a', await inFlight(emu, 'imap', () => run('mbsync', args, { env: { HOME: dir.path } })));
+    expect(r.fired).toContain('imap4.in-flight-store');
+    expect(r.output).toContain(`IMAP command 'LIST "" "*"' returned an error: ${INFLIGHT_IMAP}`);
+    expect(r.code).toBe(1);
+    const again = rec('in flight, after the resume: sync', 'mbsync -a', await run('mbsync', args, { env: { HOME: dir.path } }));
+    expect(again.code, again.output).toBe(0);
   });
 
   it('backup mode: a message filed locally is APPENDed by mbsync and lands in the staging area', async () => {
@@ -223,6 +282,20 @@ describeClient('curl', ['curl'], () => {
     expect(p.code, p.output).toBe(0);
   });
 
+  it('[behaviour:pop3.retr] [behaviour:imap4.in-flight-store] [behaviour:smtp.submit] in flight (logged in, then suspended): curl says "Weird server reply" (POP3 RETR), "Select failed" (IMAP), "MAIL failed: 451" (SMTP); the server\'s words only with --verbose', async () => {
+    const p = rec('in flight: POP3 RETR 1', 'curl --ssl-reqd pop3://127.0.0.1:PORT/1', await inFlight(emu, 'pop3', () => run('curl', [...tls(), `pop3://127.0.0.1:${s().pop3}/1`])));
+    expect(p.fired).toContain('pop3.retr');
+    expect(p.output).toContain('curl: (8) Weird server reply');
+    const i = rec('in flight: IMAP fetch UID 1', "curl --ssl-reqd 'imap://127.0.0.1:PORT/INBOX;UID=1'", await inFlight(emu, 'imap', () => run('curl', [...tls(), `imap://127.0.0.1:${s().imap}/INBOX;UID=1`])));
+    expect(i.fired).toContain('imap4.in-flight-store');
+    expect(i.output).toContain('curl: (67) Select failed');
+    const m = rec('in flight: SMTP send', 'curl --ssl-reqd smtp://127.0.0.1:PORT', await inFlight(emu, 'smtp', () => run('curl', [...tls(), ...send()])));
+    expect(m.fired).toContain('smtp.submit');
+    expect(m.output).toContain('curl: (55) MAIL failed: 451');
+    const v = rec('in flight: POP3 RETR 1, --verbose', 'curl -v --ssl-reqd pop3://127.0.0.1:PORT/1', await inFlight(emu, 'pop3', () => run('curl', ['-v', ...tls(), `pop3://127.0.0.1:${s().pop3}/1`])));
+    expect(v.output).toContain(`< ${INFLIGHT_POP3}`);
+  });
+
   it('backup mode: curl\'s SMTP delivery is staged', async () => {
     await inBackupMode(emu, async (writes) => {
       const before = await writes();
@@ -246,7 +319,9 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
       `set folder="imap://alice@127.0.0.1:${emu.endpoints.servers[0]!.imap}/"`, 'set spoolfile="+INBOX"', 'set imap_pass="teamware"',
       `set ssl_ca_certificates_file="${emu.endpoints.ca}"`,
       // sending: smtp_url (STARTTLS when offered, its default), smtp_pass, from.
-      `set smtp_url="smtp://alice@127.0.0.1:${emu.endpoints.servers[0]!.smtp}/"`, 'set smtp_pass="teamware"', 'set from="alice@teamware.example"', '',
+      `set smtp_url="smtp://alice@127.0.0.1:${emu.endpoints.servers[0]!.smtp}/"`, 'set smtp_pass="teamware"', 'set from="alice@teamware.example"',
+      // a copy of each sent message kept on the server (IMAP APPEND to OUTBOX); neomutt's default is the local ~/sent.
+      'set record="+OUTBOX"', '',
     ].join('\n'));
   });
   afterAll(async () => {
@@ -297,6 +372,23 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
     expect(await screen('after the resume: open INBOX', /Msgs:3/)).toMatch(/\+INBOX \[Msgs:3/);
   });
 
+  it('[behaviour:imap4.in-flight-store] in flight (index open, then suspended): opening a message says "IMAP command failed: … NO [UNAVAILABLE] Server is busy" and the index stays; after the resume it opens', async () => {
+    expect(await screen('in flight: index open before the suspension', /Msgs:3/)).toMatch(/\+INBOX \[Msgs:3/);
+    const ev = collectEvents(emu);
+    await suspend(emu);
+    try {
+      const t = await press('in flight: open message 1 (Enter)', ['Enter'], /Server is busy/);
+      expect(t).toMatch(/IMAP command failed: a\d+ NO \[UNAVAILABLE\] Server is busy/);
+      expect(t).toMatch(/NeoMutt: \+INBOX \[Msgs:3/); // still the index, nothing lost
+      expect(ev.fired('imap4.in-flight-store').length).toBeGreaterThan(0);
+    } finally {
+      ev.off();
+      await resume(emu);
+    }
+    const t = await press('in flight, after the resume: open message 1 (Enter)', ['Enter'], /From: bob@teamware\.example/);
+    expect(t).toContain('From: bob@teamware.example');
+  });
+
   /** A message to bob, as the user would type it: a draft file (-H) skips the editor. */
   function draft(subject: string): string {
     const file = join(dir.path, `draft-${subject.replace(/\W+/g, '-')}`);
@@ -321,6 +413,20 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
     await compose('send', 'neomutt normal');
     expect(await press('send: y', ['y'], /Mail sent/)).toContain('Mail sent');
     expect(await bobHas('neomutt normal')).toBe(1);
+  });
+
+  it('backup mode: a message sent (SMTP) and its copy (record: IMAP APPEND to OUTBOX) land in the staging area and in the mailboxes', async () => {
+    await inBackupMode(emu, async (writes) => {
+      const before = await writes();
+      await compose('backup mode: send', 'neomutt backup mode');
+      expect(await press('backup mode: send: y', ['y'], /Mail sent/)).toContain('Mail sent');
+      expect(await bobHas('neomutt backup mode')).toBe(1);
+      const outbox = await api(emu, 'GET', '/api/users/alice/folders/OUTBOX/messages');
+      expect(outbox.body.messages.filter((m: { subject: string }) => m.subject === 'neomutt backup mode')).toHaveLength(1);
+      const staging = await api(emu, 'GET', `/api/servers/${emu.endpoints.servers[0]!.name}/staging`);
+      expect(await writes()).toBeGreaterThanOrEqual(before + 2);
+      rec('backup mode: staging area', 'GET /api/servers/NAME/staging', { code: 0, output: JSON.stringify(staging.body).slice(0, 2000) });
+    });
   });
 
   it('[behaviour:smtp.login] suspended send (454 4.7.0): "SASL authentication failed", the message stays in the compose screen; y after the resume sends it', async () => {

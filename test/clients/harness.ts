@@ -77,6 +77,46 @@ export function clientSite(): Promise<Emulator> {
 export const suspend = (emu: Emulator) => emu.command('to tran suspend', { lenient: true });
 export const resume = (emu: Emulator) => emu.command('to tran resume', { lenient: true });
 
+/**
+ * Puts a one-shot client in flight, deterministically: the server is suspended
+ * (`to tran suspend`) right after `user`'s next login over `client` has been
+ * answered and before the client's next command can arrive. The site's `login`
+ * event is emitted while the login is handled, before its answer is written;
+ * the suspension runs from setImmediate, i.e. after that handler's
+ * continuation has written the answer (same event-loop turn) and before the
+ * turn in which the client's next command can be read. No sleeps, no latency:
+ * the client's next command always meets a suspended server. `landed` settles
+ * once the suspension ran (it rejects when there was no such login within
+ * `ms`); `off()` stops watching.
+ */
+export function suspendAfterLogin(emu: Emulator, client: 'pop3' | 'imap' | 'smtp', user: string, ms = 20_000): { landed: Promise<void>; off(): void } {
+  let off = () => undefined as void;
+  const landed = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${client} login of ${user} within ${ms} ms`));
+    }, ms);
+    const unsubscribe = emu.site.events.subscribe((e) => {
+      if (e.type !== 'login' || e.client !== client || e.user !== user) return;
+      off();
+      setImmediate(() => {
+        try {
+          emu.site.command('to tran suspend', { lenient: true });
+          resolve();
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    off = () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  });
+  landed.catch(() => undefined); // the caller awaits it after the client's run
+  return { landed, off: () => off() };
+}
+
 /** Backup mode and available (the short way: no web archive, no backup run), for `fn`; then back out of it. */
 export async function inBackupMode<T>(emu: Emulator, fn: (writes: () => Promise<number>) => Promise<T>): Promise<T> {
   const lenient = { lenient: true };

@@ -120,7 +120,7 @@ describe('imapflow and node-pop3 (in-process)', () => {
   // node-pop3 has no STLS: implicit TLS on the pop3s port.
   const pop3 = () => new Pop3Command({ host: '127.0.0.1', port: emu.endpoints.servers[0]!.pop3s!, user: 'alice', password: 'teamware', tls: true, tlsOptions: { ca: readFileSync(emu.endpoints.ca!) }, servername: 'localhost' } as never);
 
-  it('normal, suspended login, in flight, resume and backup mode', async () => {
+  it('[behaviour:imap4.in-flight-store] [behaviour:pop3.retr] normal, suspended login, in flight (imapflow APPEND, node-pop3 RETR), resume and backup mode', async () => {
     const c = imap();
     await c.connect();
     expect(c.secureConnection).toBe(true);
@@ -130,6 +130,9 @@ describe('imapflow and node-pop3 (in-process)', () => {
     await p.QUIT();
     note('normal', `imapflow connected over STARTTLS; node-pop3 STAT: ${stat}`);
 
+    // node-pop3 in flight: logged in (STAT) before the suspension, RETR after it.
+    const early = pop3();
+    expect(await early.STAT()).toMatch(/^3 \d+$/);
     await suspend(emu);
     try {
       const late = imap();
@@ -142,13 +145,18 @@ describe('imapflow and node-pop3 (in-process)', () => {
       note('suspended login', `imapflow: ${err?.message} (authenticationFailed: true, responseText: ${err?.responseText}); node-pop3: ${perr?.message}`);
       const inflight = await c.append('INBOX', 'Subject: in flight\r\n\r\nx\r\n').then(() => null, (e: Error & { responseText?: string }) => e);
       expect(inflight?.responseText).toBe('Server is busy');
-      note('in flight', `imapflow APPEND: ${inflight?.message} (${inflight?.responseText})`);
+      const retr = await early.RETR(1).then(() => null, (e: Error) => e);
+      expect(retr?.message).toBe('failed to read message');
+      note('in flight', `imapflow APPEND: ${inflight?.message} (${inflight?.responseText}); node-pop3 RETR rejects: ${retr?.message}`);
     } finally {
       await resume(emu);
     }
     const ok = await c.append('INBOX', 'Subject: after resume\r\n\r\nx\r\n');
     expect(ok.uid).toBeGreaterThan(0);
-    note('after the resume', `imapflow APPEND uid ${ok.uid}`);
+    const again = await early.RETR(1);
+    expect(again).toContain('Subject:');
+    await early.QUIT();
+    note('after the resume', `imapflow APPEND uid ${ok.uid}; node-pop3 RETR 1 on the same connection: ${again.length} octets`);
     await inBackupMode(emu, async (writes) => {
       const before = await writes();
       await c.append('INBOX', 'Subject: backup mode\r\n\r\nx\r\n');
