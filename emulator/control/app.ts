@@ -1,7 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import { timingSafeEqual } from 'node:crypto';
 import type { Site } from '../site.js';
 import type { Listener, ListenOptions } from '../listeners.js';
@@ -9,6 +7,7 @@ import { DiskFull, isDiskFull } from '../disk.js';
 import { TwemuError } from '../errors.js';
 import type { ControlPlugin } from './plugins.js';
 import { lazyValidation } from '../http/validators.js';
+import { lazyApiDocs } from '../http/docs.js';
 import type { TwEvent } from '../events.js';
 
 export const TOKEN_COOKIE = 'twemu_token';
@@ -59,14 +58,14 @@ export function sendCsrfRefusal(reply: FastifyReply) {
 export async function buildControlApp(site: Site, plugins: readonly ControlPlugin[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 25 * 1024 * 1024, ...lazyValidation });
   await app.register(cookie);
-  await app.register(swagger, {
+  lazyApiDocs(app, {
+    routePrefix: '/docs',
     openapi: {
       info: { title: 'twemu control API', version: '0.1.0', description: 'Drive an emulated TeamWARE Office 200X V2.0 site: the online backup procedure, the behaviour catalog, seeding, events. Every call but GET /health needs `Authorization: Bearer TOKEN` (the token is in DIR/admin-token).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     if (err instanceof TwemuError) return sendError(reply, err);

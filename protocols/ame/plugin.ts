@@ -8,9 +8,8 @@
 // progress when the suspension starts is cut (ame.call-cut, emulator default).
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { SiteServer } from '../../emulator/server.js';
+import { lazyApiDocs } from '../../emulator/http/docs.js';
 import type { Account } from '../../emulator/store/directory.js';
 import { TwemuError, ameRc } from '../../emulator/errors.js';
 import { AME_CODES, AmeError, RC, codeName, httpStatus } from './codes.js';
@@ -87,13 +86,13 @@ export const amePlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app,
   /** Calls holding their server access (holdMs): released when the listener closes. */
   const holds = new Set<() => void>();
 
-  await app.register(swagger, {
+  lazyApiDocs(app, {
+    routePrefix: '/docs',
     openapi: {
       info: { title: `twemu application execution module (${server.name})`, version: '2.0', description: OPENAPI_DESCRIPTION },
       components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('preClose', async () => {
     for (const release of [...holds]) release();

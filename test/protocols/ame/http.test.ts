@@ -39,7 +39,12 @@ describe('discovery', () => {
       expect(path, fn).toBeDefined();
       expect(path!.description).toContain('Return codes:');
     }
-    expect((await fetch(`${base}/docs`)).status).toBe(200);
+    const page = await fetch(`${base}/docs`);
+    expect(page.status).toBe(200);
+    // Swagger UI's page names its assets under the AME's prefix, and each is served.
+    const assets = [...(await page.text()).matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(3);
+    for (const a of assets) expect((await fetch(new URL(a, `${base}/docs`))).status, a).toBe(200);
   });
 });
 
