@@ -40,8 +40,21 @@ export function networkFaults(socket: Socket, server: SiteServer, prefix: 'pop3'
   return true;
 }
 
+/** The write delay drawn for a connection, by socket (kept through a STLS/STARTTLS upgrade). */
+const delayed = new WeakMap<Socket, number>();
+
+/**
+ * A TLS upgrade (POP3 STLS, IMAP STARTTLS) writes through a new socket: the
+ * latency drawn for the connection goes on with it (serverTls calls this).
+ */
+export function carryFaults(plain: Socket, secure: Socket): void {
+  const ms = delayed.get(plain);
+  if (ms !== undefined) delayWrites(secure, ms);
+}
+
 /** Every write (and the end) reaches the socket `ms` after it was made, in order. */
 function delayWrites(socket: Socket, ms: number): void {
+  delayed.set(socket, ms);
   const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
   const end = socket.end.bind(socket) as (...a: unknown[]) => Socket;
   let chain = Promise.resolve();

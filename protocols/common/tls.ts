@@ -3,6 +3,7 @@
 
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import { carryFaults } from './faults.js';
 
 /**
  * Wraps a plain socket in a server-side TLS socket. The caller moves its
@@ -12,6 +13,8 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 export function serverTls(socket: Socket, context: SecureContext, handshakeTimeoutMs = HANDSHAKE_TIMEOUT_MS): TLSSocket {
   socket.removeAllListeners('data');
   const secure = new TLSSocket(socket, { isServer: true, secureContext: context });
+  // A network fault drawn for the connection (*.net-latency) holds after the upgrade too.
+  carryFaults(socket, secure);
   // A failed handshake (a client that does not trust the certificate) is an 'error' then a 'close'.
   secure.on('error', () => undefined);
   // A client that never completes the handshake (plain text after STLS) does not hold the connection.

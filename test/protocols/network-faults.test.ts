@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { request } from 'node:http';
+import { connect as tlsConnect } from 'node:tls';
 import { ImapFlow } from 'imapflow';
-import { api, collectEvents, startTestSite } from '../helpers.js';
+import { api, collectEvents, startTestSite, trustSite } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 
 let emu: Emulator;
@@ -89,6 +90,73 @@ describe('network faults', { timeout: 60_000 }, () => {
     expect(await get(url)).toBe(200);
   });
 });
+
+describe('network faults through a TLS upgrade', { timeout: 60_000 }, () => {
+  let tls: Emulator;
+  beforeAll(async () => {
+    tls = await startTestSite();
+  });
+  afterAll(() => tls.stop());
+
+  it('[behaviour:imap4.net-latency] [behaviour:pop3.net-latency] the latency drawn for a connection holds after STARTTLS and STLS (every reply inside TLS is late too)', async () => {
+    tls.setPolicy('imap4.net-latency', 'always');
+    tls.setPolicy('pop3.net-latency', 'always');
+    try {
+      const client = new ImapFlow({ host: '127.0.0.1', port: tls.endpoints.servers[0]!.imap!, secure: false, tls: trustSite(tls), logger: false, auth: { user: 'alice', pass: 'teamware' } });
+      await client.connect();
+      expect(client.secureConnection).toBe(true);
+      let t0 = performance.now();
+      await client.noop();
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(450);
+      await client.logout();
+
+      // POP3: greeting, STLS, then CAPA inside TLS.
+      const plain = connect(tls.endpoints.servers[0]!.pop3!, '127.0.0.1');
+      const lines = lineReader(plain);
+      expect(await lines()).toMatch(/^\+OK /);
+      plain.write('STLS\r\n');
+      expect(await lines()).toMatch(/^\+OK /);
+      const secure = tlsConnect({ socket: plain, ...trustSite(tls), servername: 'localhost' });
+      await new Promise((r) => secure.once('secureConnect', r));
+      const secureLines = lineReader(secure);
+      t0 = performance.now();
+      secure.write('NOOP\r\n');
+      expect(await secureLines()).toMatch(/^[+-]/);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(450);
+      secure.destroy();
+    } finally {
+      tls.site.catalog.resetPolicies();
+    }
+  });
+});
+
+/** The next line a socket receives (bounded: rejects after 5 s). */
+function lineReader(socket: import('node:net').Socket | import('node:tls').TLSSocket): () => Promise<string> {
+  let buffer = '';
+  const waiting: Array<(line: string) => void> = [];
+  socket.on('data', (c: Buffer) => {
+    buffer += c.toString();
+    let i;
+    while ((i = buffer.indexOf('\r\n')) >= 0 && waiting.length) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 2);
+      waiting.shift()!(line);
+    }
+  });
+  return () => new Promise((resolve, reject) => {
+    const i = buffer.indexOf('\r\n');
+    if (i >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 2);
+      return resolve(line);
+    }
+    const timer = setTimeout(() => reject(new Error('no line within 5 s')), 5000);
+    waiting.push((line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+  });
+}
 
 /** A GET on a connection of its own (no keep-alive pool: the faults are drawn per new connection). */
 function get(url: string, timeoutMs = 10_000): Promise<number> {
