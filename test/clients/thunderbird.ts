@@ -3,15 +3,17 @@
 // with login at startup, or one POP3 account with download_on_biff), the site's
 // CA in the profile's NSS database (certutil), the password typed into
 // Thunderbird's own prompt with xdotool (and kept by its password manager),
-// screenshots of the whole screen with ImageMagick's `import`. Every wait is
-// bounded. Used by test/clients/thunderbird.test.ts and `npm run screenshots`.
+// screenshots of the whole screen with ImageMagick's `import`, the text of an
+// alert copied (Ctrl+A, Ctrl+C: Gecko's dialogs allow it) and read back with
+// xclip, and Thunderbird's own protocol log (MOZ_LOG) for which command got
+// which reply on which of its connections. Every wait is bounded. Used by test/clients/thunderbird.test.ts and `npm run screenshots`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Emulator } from '../../emulator/index.js';
 import { clientEnv } from '../helpers.js';
 
-export const PROGRAMS = ['thunderbird', 'Xvfb', 'xdotool', 'import', 'certutil'];
+export const PROGRAMS = ['thunderbird', 'Xvfb', 'xdotool', 'import', 'certutil', 'xclip'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -26,6 +28,8 @@ function freeDisplay(): number {
 export interface Account {
   kind: 'imap' | 'pop3';
   user: string;
+  /** Another port than the site's (a recording proxy in front of it: `twemu record`). */
+  port?: number;
 }
 
 export class Thunderbird {
@@ -51,12 +55,12 @@ export class Thunderbird {
     return ids.map((id) => this.x(['getwindowname', id])).filter(Boolean);
   }
 
-  /** Waits (bounded) until a window whose name matches appears; its id. */
-  async waitWindow(name: RegExp, timeoutMs = 45_000): Promise<string> {
+  /** Waits (bounded) until a window whose name matches appears (other than `except`, a window already seen); its id. */
+  async waitWindow(name: RegExp, timeoutMs = 45_000, except?: string): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const id of this.x(['search', '--name', '.']).split('\n').filter(Boolean)) {
-        if (name.test(this.x(['getwindowname', id]))) return id;
+        if (id !== except && name.test(this.x(['getwindowname', id]))) return id;
       }
       await sleep(250);
     }
@@ -76,9 +80,22 @@ export class Thunderbird {
     this.x(['windowfocus', '--sync', id]);
   }
 
+  /** The text of a dialog (an alert), as Thunderbird shows it: copied with Ctrl+A, Ctrl+C and read back with xclip. */
+  dialogText(id: string): string {
+    spawnSync('xclip', ['-selection', 'clipboard', '-i', '/dev/null'], { env: { ...clientEnv(), DISPLAY: this.display }, timeout: 5000 });
+    this.keys(id, 'ctrl+a', 'ctrl+c');
+    const r = spawnSync('xclip', ['-selection', 'clipboard', '-o'], { env: { ...clientEnv(), DISPLAY: this.display }, encoding: 'utf8', timeout: 5000 });
+    return (r.stdout ?? '').trim();
+  }
+
   keys(id: string, ...keys: string[]): void {
     this.focus(id);
     this.x(['key', '--delay', '60', ...keys]);
+  }
+
+  /** A click at a point of the screen (Thunderbird's window fills it: no window manager). */
+  click(x: number, y: number): void {
+    this.x(['mousemove', '--sync', String(x), String(y), 'click', '1']);
   }
 
   type(id: string, text: string): void {
@@ -110,7 +127,7 @@ export class Thunderbird {
       'mail.smtpservers': 'smtp1', 'mail.smtpserver.smtp1.hostname': '127.0.0.1', 'mail.smtpserver.smtp1.port': s.smtp!,
       'mail.smtpserver.smtp1.username': a.user, 'mail.smtpserver.smtp1.try_ssl': 2, 'mail.smtpserver.smtp1.authMethod': 3,
       // The account: host, port, user; STARTTLS (socketType 2) and a normal password (authMethod 3), Thunderbird's choice for this server.
-      'mail.server.server1.type': a.kind, 'mail.server.server1.hostname': '127.0.0.1', 'mail.server.server1.port': a.kind === 'imap' ? s.imap! : s.pop3!,
+      'mail.server.server1.type': a.kind, 'mail.server.server1.hostname': '127.0.0.1', 'mail.server.server1.port': a.port ?? (a.kind === 'imap' ? s.imap! : s.pop3!),
       'mail.server.server1.userName': a.user, 'mail.server.server1.name': `${a.user}@teamware.example`,
       'mail.server.server1.socketType': 2, 'mail.server.server1.authMethod': 3, 'mail.server.server1.login_at_startup': true,
       ...(a.kind === 'pop3' ? { 'mail.server.server1.download_on_biff': true, 'mail.server.server1.leave_on_server': true, 'mail.server.server1.deferred_to_account': '' } : {}),
@@ -135,8 +152,42 @@ export class Thunderbird {
     }
   }
 
+  /**
+   * Thunderbird's own IMAP log (MOZ_LOG=IMAP:5): what it sent (`C:`) and the
+   * server's lines (`S:`), one entry a line, each with its connection's state
+   * (`S-INBOX`: the connection with the INBOX selected; `A`: logged in, no
+   * mailbox; `NA`: not logged in). Passwords are not in it (Thunderbird
+   * suppresses the lines that carry them).
+   */
+  imapLog(): string[] {
+    // Thunderbird names it MOZ_LOG_FILE plus `.moz_log` (or its own variant); its child processes' logs are beside it.
+    const name = readdirSync(this.dir).find((f) => f.startsWith(`moz-${this.account.kind}`) && f.endsWith('.moz_log') && !f.includes('child'));
+    if (!name) return [];
+    const file = join(this.dir, name);
+    const out: string[] = [];
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /:127\.0\.0\.1:([^:]+):(SendData|CreateNewLineFromSocket): ([^\r]*)/.exec(line);
+      if (m) out.push(`${m[1]} ${m[2] === 'SendData' ? 'C' : 'S'}: ${m[3]!.trimEnd()}`);
+    }
+    return out;
+  }
+
+  /** The POP3 messages Thunderbird has kept on the server (its popstate.dat, written when a download ends): their UIDLs. */
+  popState(): string[] {
+    const file = join(this.profile, 'Mail', '127.0.0.1', 'popstate.dat');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8').split('\n').filter((l) => /^[kdf] /.test(l)).map((l) => l.split(' ')[1]!);
+  }
+
+  private get logFile(): string {
+    return join(this.dir, `moz-${this.account.kind}`);
+  }
+
   start(): void {
-    const env: NodeJS.ProcessEnv = { ...clientEnv(), DISPLAY: this.display, HOME: this.dir, MOZ_CRASHREPORTER_DISABLE: '1', NO_AT_BRIDGE: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...clientEnv(), DISPLAY: this.display, HOME: this.dir, MOZ_CRASHREPORTER_DISABLE: '1', NO_AT_BRIDGE: '1',
+      MOZ_LOG: 'IMAP:5,sync', MOZ_LOG_FILE: this.logFile,
+    };
     delete env.MOZ_HEADLESS;
     this.tb = spawn('thunderbird', ['--no-remote', '--profile', this.profile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.tb.stdout!.on('data', (d: Buffer) => (this.log += d.toString()));
