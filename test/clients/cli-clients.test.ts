@@ -1,6 +1,7 @@
 // The client matrix for Debian's command-line mail clients: each run with its
 // default settings plus host, port, user, password and the CA file (what
 // docs/clients.md shows), through a normal fetch and send, a suspended login,
+// a session in flight (logged in, then suspended: harness suspendAfterLogin),
 // the resume, and writes in backup mode. What each printed is recorded in
 // test-artifacts/clients/ and the words a user sees are checked here.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -453,6 +454,27 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
     expect(await press(`${phase}, after the resume: y again`, ['y'], /Mail sent/)).toContain('Mail sent');
     expect(await bobHas(subject)).toBe(1);
   }
+
+  it('[behaviour:smtp.submit] in flight (AUTH done, then suspended before MAIL FROM): "SMTP session failed: 451 4.3.2 …" (the server\'s words), the message stays in the compose screen; y after the resume sends it', async () => {
+    const ev = collectEvents(emu);
+    await compose('send in flight', 'neomutt in flight');
+    const watch = suspendAfterLogin(emu, 'smtp', 'alice');
+    try {
+      const t = await press('send in flight: y', ['y'], /451|SMTP session failed|Mail sent/);
+      await watch.landed;
+      expect(ev.fired('smtp.submit').length).toBeGreaterThan(0);
+      // the last line, cut at the 120-column terminal's edge
+      expect(t).toContain('SMTP session failed: 451 4.3.2 System not accepting messages: the server is suspended for an online backup, try again');
+      expect(t).toContain('y:Send'); // still in the compose screen: nothing lost
+      expect(await bobHas('neomutt in flight')).toBe(0);
+    } finally {
+      watch.off();
+      ev.off();
+      await resume(emu);
+    }
+    expect(await press('send in flight, after the resume: y again', ['y'], /Mail sent/)).toContain('Mail sent');
+    expect(await bobHas('neomutt in flight')).toBe(1);
+  });
 
   it('[behaviour:smtp.login] variant closing (421 4.3.2 and the connection closed): also only "SASL authentication failed"; y after the resume sends it', async () => {
     await suspendedSend('suspended send, smtp.login variant closing', 'smtp.login', () => emu.setPolicy('smtp.login', { mode: 'always', variant: 1 }),
