@@ -167,6 +167,17 @@ describeClient('fetchmail', ['fetchmail'], () => {
     const again = rec('in flight, after the resume: fetch', 'fetchmail', await run('fetchmail', args, { env: env() }));
     expect(again.code, again.output).toBe(0);
   });
+
+  it('backup mode: fetchmail without keep deletes what it fetched (DELE, QUIT): the deletions are staged and the INBOX is empty', async () => {
+    await inBackupMode(emu, async (writes) => {
+      const before = await writes();
+      const r = rec('backup mode: fetch and delete', 'fetchmail --nokeep', await run('fetchmail', [...args, '--nokeep'], { env: env() }));
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/3 messages for alice at 127\.0\.0\.1/);
+      expect(await writes()).toBeGreaterThan(before);
+      expect(inboxCount(emu, 'alice')).toBe(0);
+    });
+  });
 });
 
 describeClient('mbsync (isync)', ['mbsync'], () => {
