@@ -191,8 +191,12 @@ function host(control: string): string {
   return new URL(control).hostname;
 }
 
+/**
+ * A step in one line (run output, matrix rows, JUnit names): a value that spans lines (an IMAP APPEND
+ * with its literal, the message) shows its first line and an ellipsis.
+ */
 export function stepLabel(step: Step): string {
-  const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  const show = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v).replace(/\r?\n[\s\S]*$/, ' …'));
   if (step.label) return step.label;
   if (KINDS[step.kind].actions) {
     const arg = step.action === 'login' ? (step.arg as { user: string }).user : step.arg === true ? '' : show(step.arg);

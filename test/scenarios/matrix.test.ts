@@ -96,27 +96,38 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
-  it('[behaviour:pop3.login] [behaviour:pop3.retr] the recorded fetchmail (STLS) and node-pop3 (POP3S) sessions over the 7 steps on both topologies: pop3.retr for each RETR while to tran suspend comes, pop3.login from step 1 to the resume, no undocumented failure, and docs/scenarios.md shows exactly these matrices', async () => {
-    const md = join(dir.path, 'pop3-clients.md');
-    const r = await runCli(['scenario', 'matrix', 'clients.fetchmail', 'clients.node-pop3', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 220_000 });
+  it('[behaviour:pop3.login] [behaviour:pop3.retr] [behaviour:imap4.login] the recorded fetchmail (STLS), node-pop3 (POP3S) and imapflow (STARTTLS, AUTHENTICATE PLAIN) sessions over the 7 steps on both topologies: pop3.retr for each RETR and the in-flight store refusal for imapflow\'s SELECT and APPEND while to tran suspend comes, the login refusals from step 1 to the resume, no undocumented failure, and docs/scenarios.md shows exactly these matrices', async () => {
+    const md = join(dir.path, 'more-clients.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.fetchmail', 'clients.node-pop3', 'clients.imapflow', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 220_000 });
     expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
     expect(r.code).toBe(0);
     const table = readFileSync(md, 'utf8');
     const sections = table.split(/^### /m).slice(1);
-    expect(sections.map((s) => s.split('\n')[0])).toEqual(['clients.fetchmail (single-server site)', 'clients.node-pop3 (single-server site)', 'clients.fetchmail (multi-server site)', 'clients.node-pop3 (multi-server site)']);
-    const suspended = ' pop3.login | pop3.login | pop3.login | pop3.login | pop3.login | pop3.login |';
-    const after = ' (after) | (after) | (after) | (after) | (after) | (after) |';
-    const resumed = ' ok | ok | ok | ok | ok | ok | ok |';
+    expect(sections.map((s) => s.split('\n')[0])).toEqual(['single', 'multi'].flatMap((t) => ['fetchmail', 'node-pop3', 'imapflow'].map((c) => `clients.${c} (${t}-server site)`)));
+    const cells = (...words: string[]) => ` ${words.join(' | ')} |`;
+    const refused = (id: string) => cells(...Array<string>(6).fill(id));
+    const after = cells(...Array<string>(6).fill('(after)'));
+    const resumed = cells(...Array<string>(7).fill('ok'));
+    const row = (s: string, op: RegExp) => s.split('\n').filter((l) => op.test(l));
     for (const s of sections) {
+      if (s.startsWith('clients.imapflow')) {
+        // The SASL answer is the login: refused from step 1 until the resume; logged in before the suspension (~1), SELECT and APPEND are refused as in-flight store commands.
+        expect(s).toContain(`| \`imap imap1: send \${base64:\\0alice\\0\${password}}\` |${cells('ok', 'ok')}${refused('imap4.login')}${resumed}`);
+        for (const op of [/^\| `imap imap1: send \S+ SELECT INBOX`/, /^\| `imap imap1: send \S+ APPEND OUTBOX \(\\Seen\) \{\d+\+\} …`/]) {
+          expect(row(s, op), String(op)).toEqual([expect.stringMatching(new RegExp(`\` \\|${escapeRegex(cells('ok', 'imap4.in-flight-store*'))}${escapeRegex(after)}${escapeRegex(resumed)}$`))]);
+        }
+        expect(s).toContain('- imap4.login: NO LOGIN failed:Server is busy');
+        continue;
+      }
       // Before, ~1 (logged in before the suspension), 1 to ~4 refused, from 4 on as before.
-      expect(s).toContain(`| \`pop3 pop31: send PASS \${password}\` | ok | ok |${suspended}${resumed}`);
-      const retrs = s.split('\n').filter((l) => l.startsWith('| `pop3 pop31: send RETR '));
+      expect(s).toContain(`| \`pop3 pop31: send PASS \${password}\` |${cells('ok', 'ok')}${refused('pop3.login')}${resumed}`);
+      const retrs = row(s, /^\| `pop3 pop31: send RETR /);
       expect(retrs.length).toBeGreaterThan(0);
-      for (const row of retrs) expect(row).toMatch(new RegExp(`^\\| \`pop3 pop31: send RETR \\d\` \\| ok \\| pop3\\.retr \\|${escapeRegex(after)}${escapeRegex(resumed)}$`));
+      for (const l of retrs) expect(l).toMatch(new RegExp(`^\\| \`pop3 pop31: send RETR \\d\` \\|${escapeRegex(cells('ok', 'pop3.retr'))}${escapeRegex(after)}${escapeRegex(resumed)}$`));
       expect(s).toContain('- pop3.retr: -ERR failed to read message');
     }
     const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
-    for (const row of table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
+    for (const l of table.split('\n').filter((x) => x.startsWith('| ') || x.startsWith('### ') || x.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${l}`).toContain(l);
   });
 
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; each JUnit case takes its column\'s real time, which `scenario merge` keeps; a client scenario that drives the procedure itself is refused', async () => {
