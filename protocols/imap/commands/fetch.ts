@@ -1,6 +1,6 @@
 import type { Session } from '../session.js';
 import { atom } from '../parser.js';
-import { structureOf } from '../cache.js';
+import { envelopesOf, structureOf } from '../cache.js';
 import { bodyStructure, findPart, headerFields, type MimePart } from '../mime.js';
 import { ENVELOPE_RUN } from '../../../emulator/store/mail.js';
 import { ImapSyntaxError, data, literal, ok, no, quoted, type CommandSpec, type Token, type Untagged, type Value } from '../types.js';
@@ -101,7 +101,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
   const box = session.selected!;
   const mail = session.mail;
   const needsMeta = items.some((i) => i.kind === 'INTERNALDATE' || i.kind === 'RFC822.SIZE');
-  // ENVELOPE is kept by the store beside each message, as the octets sent: it needs no read of the message.
+  // ENVELOPE is kept by the store beside each message, as the octets sent (and in memory once read): it needs no read of the message.
   const needsRaw = items.some((i) => !['FLAGS', 'UID', 'INTERNALDATE', 'RFC822.SIZE', 'ENVELOPE'].includes(i.kind));
   const wantsEnvelope = items.some((i) => i.kind === 'ENVELOPE');
   const keyOf = (uid: number) => `${session.server.store.database.id}/${session.user}/${box.name}/${box.uidValidity}/${uid}`;
@@ -117,7 +117,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
     if (wantsEnvelope && i >= envelopesEnd) {
       const slice = targets.slice(i, i + ENVELOPE_RUN);
       envelopesEnd = i + slice.length;
-      envelopes = mail.envelopes(session.user, box.name, slice.map((x) => x.uid));
+      envelopes = envelopesOf(slice.map((x) => x.uid), keyOf, (uids) => mail.envelopes(session.user, box.name, uids));
     }
     if (i >= batchEnd && needsRaw) {
       const slice = targets.slice(i, i + batchSize);
@@ -130,7 +130,6 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
     }
     const meta = metas?.get(t.uid);
     if (metas && !meta) continue; // expunged by another session, not yet reported
-    const key = keyOf(t.uid);
     const raw = batch.get(t.uid) ?? null;
     if (needsRaw && !raw) continue; // expunged by another session
     const envelope = envelopes.get(t.uid);
@@ -140,7 +139,7 @@ async function* responses(session: Session, targets: Target[], items: Item[], ui
       box.noteFlags(mail.setFlags(session.user, box.name, [t.uid], ['\\Seen'], 'add'));
       flagsChanged = true;
     }
-    const structure = needsStructure && raw ? await structureOf(key, raw) : null;
+    const structure = needsStructure && raw ? await structureOf(keyOf(t.uid), raw) : null;
     const out: Value[] = [];
     const seen = new Set<string>();
     const push = (name: string, v: Value) => {
