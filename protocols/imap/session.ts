@@ -351,7 +351,15 @@ export class Session {
 
   private async drain(): Promise<void> {
     if (this.closed || this.socket.destroyed) return;
-    await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]).catch(() => undefined);
+    // Whichever comes first; the other listener goes with it (a long FETCH waits for 'drain' many times).
+    const done = new AbortController();
+    try {
+      await Promise.race([once(this.socket, 'drain', { signal: done.signal }), once(this.socket, 'close', { signal: done.signal })]);
+    } catch {
+      /* closed: nothing more to write */
+    } finally {
+      done.abort();
+    }
   }
 
   // ---- updates from other sessions (NOOP, IDLE) ----------------------------

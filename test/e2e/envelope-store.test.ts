@@ -4,11 +4,14 @@
 // same octets before and after a restart, after the stored envelopes are gone (an older data
 // folder), in backup mode and after a restart in it, and the same as a FETCH that parses the
 // message's MIME structure. Encoded words, 8-bit headers (a literal), groups, source routes,
-// comments and missing headers included.
+// comments and missing headers included. Also: a FETCH that outruns a slow reader waits for the
+// socket to drain many times without leaving a listener behind each time (Node's
+// MaxListenersExceededWarning on the server's output, and a leak, before).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { controlApi, startServeProcess, stopProcess, tempDir } from '../helpers.js';
 import { loggedIn } from '../protocols/imap/wire.js';
 import type { ServedEndpoints } from './served.js';
@@ -223,5 +226,37 @@ describe('ENVELOPE kept by the store: the same octets in every process', () => {
       expect(r.status, `${c}: ${JSON.stringify(r.body)}`).toBe(200);
     }
     expect(await inbox()).toEqual(expected);
+  }, 60_000);
+
+  it('a session whose reader is slow waits for it many times and leaves no listener behind', async () => {
+    const big = `From: big@teamware.example${CRLF}Subject: big${CRLF}${CRLF}${'0123456789abcdef'.repeat(16_384)}${CRLF}`;
+    const sock = connect(port(), '127.0.0.1');
+    let text = '';
+    sock.setEncoding('latin1');
+    sock.on('data', (c: string) => {
+      text = text.length > 4096 ? text.slice(-4096) + c : text + c;
+    });
+    const done = async (tag: string) => {
+      for (let i = 0; i < 600 && !new RegExp(`(^|\r\n)${tag} (OK|NO|BAD)`).test(text); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(text).toMatch(new RegExp(`(^|\r\n)${tag} OK`));
+    };
+    try {
+      sock.write('s0 LOGIN alice teamware\r\ns1 CREATE Big\r\n');
+      await done('s1');
+      for (let i = 0; i < 8; i++) sock.write(`s2 APPEND Big {${big.length}+}\r\n${big}\r\n`);
+      sock.write('s3 EXAMINE Big\r\n');
+      await done('s3');
+      // Each FETCH of 2 MB fills the socket while the reader sleeps: the server waits for 'drain' again and again.
+      for (let i = 0; i < 15; i++) {
+        sock.pause();
+        sock.write(`f${i} FETCH 1:* BODY.PEEK[]\r\n`);
+        await new Promise((r) => setTimeout(r, 30));
+        sock.resume();
+        await done(`f${i}`);
+      }
+    } finally {
+      sock.destroy();
+    }
+    expect(proc!.output()).not.toMatch(/MaxListenersExceededWarning/);
   }, 60_000);
 });
