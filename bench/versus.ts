@@ -148,7 +148,12 @@ const median = (v: number[]) => {
 };
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-export async function against(rounds: number): Promise<string> {
+/** The figures' groups, in the order they run; `--figures` names some of them. */
+export const FIGURE_GROUPS = ['memory', 'imaptest', 'pop3', 'logins', 'envelope', 'body', 'active'] as const;
+export type FigureGroup = (typeof FIGURE_GROUPS)[number];
+
+export async function against(rounds: number, only: readonly FigureGroup[] = FIGURE_GROUPS): Promise<string> {
+  const want = (g: FigureGroup) => only.includes(g);
   const base = mkdtempSync(join(tmpdir(), 'twemu-bench-vs-'));
   const bin = process.env.IMAPTEST;
   const mbox = process.env.IMAPTEST_MBOX ?? join(base, 'stress.mbox');
@@ -174,13 +179,13 @@ export async function against(rounds: number): Promise<string> {
       // In the order of the issue's table; each figure on the three servers in turn, the order rotating each round.
       const order = targets.map((_t, i) => targets[(i + round - 1) % targets.length]!);
       // Memory on fresh servers only (round 1): afterwards twemu's heap and Dovecot's warm processes are already there.
-      if (round === 1) {
+      if (round === 1 && want('memory')) {
         for (const t of order) {
           const mem = await idleMemory(t.imap, t.memoryKb, IDLE);
           record(`memory per idle IMAP connection (${IDLE} logged in, INBOX selected; fresh servers, round 1)`, 'KB', ['<=', 0.1], t.name, mem.perConnKb);
         }
       }
-      if (bin) {
+      if (bin && want('imaptest')) {
         for (const t of order) {
           const cpu0 = t.cpuMs();
           const r = await imaptest(bin, mbox, t.imap);
@@ -189,20 +194,20 @@ export async function against(rounds: number): Promise<string> {
           record('imaptest stress: server CPU per command', 'ms', undefined, t.name, (t.cpuMs() - cpu0) / (r.commands * IMAPTEST_SECS));
         }
       }
-      for (const t of order) {
+      for (const t of want('pop3') ? order : []) {
         const cpu0 = t.cpuMs();
         const perSecond = await sessionsPerSecond(t.pop3, POP3_CLIENTS, POP3_USER, PASSWORD, POP3_RUN_MS);
         record(`POP3 sessions/s (USER PASS STAT RETR x3 QUIT, ${POP3_CLIENTS} clients)`, '/s', ['>=', 1.5], t.name, perSecond);
         record('POP3: server CPU per session', 'ms', undefined, t.name, (t.cpuMs() - cpu0) / (perSecond * POP3_RUN_MS / 1000));
       }
-      for (const t of order) record('IMAP LOGIN+LOGOUT/s (10 clients)', '/s', undefined, t.name, await loginsPerSecond(t.imap));
-      for (const t of order) {
+      for (const t of want('logins') ? order : []) record('IMAP LOGIN+LOGOUT/s (10 clients)', '/s', undefined, t.name, await loginsPerSecond(t.imap));
+      for (const t of want('envelope') ? order : []) {
         const env = await fetchEnvelopes(t.imap, `env${round}`);
         record('FETCH 1:1000 (UID FLAGS ENVELOPE), first (cold)', 'ms', ['<=', 2.0], t.name, env.first);
         record('FETCH 1:1000 (UID FLAGS ENVELOPE), warm (median of 5)', 'ms', ['<=', 1.0], t.name, env.median);
       }
-      for (const t of order) record('BODY[] of 1 MB messages', 'MB/s', ['>=', 0.9], t.name, await bodyThroughput(t.imap, `big${round}`));
-      for (const t of order) {
+      for (const t of want('body') ? order : []) record('BODY[] of 1 MB messages', 'MB/s', ['>=', 0.9], t.name, await bodyThroughput(t.imap, `big${round}`));
+      for (const t of want('active') ? order : []) {
         const cpu0 = t.cpuMs();
         const lat = await activeLatency(t.imap);
         record('100 active clients: server CPU per command (LOGIN and SELECT included)', 'ms', undefined, t.name, (t.cpuMs() - cpu0) / lat.commands);
@@ -232,7 +237,8 @@ export async function against(rounds: number): Promise<string> {
     '|---|---|---|---|---|---|---|',
     ...rows,
   ];
-  if (!bin) lines.push('', '(imaptest not run: give IMAPTEST=/path/to/imaptest)');
+  if (!bin && want('imaptest')) lines.push('', '(imaptest not run: give IMAPTEST=/path/to/imaptest)');
+  if (only.length < FIGURE_GROUPS.length) lines.push('', `(only the figures ${only.join(', ')}: --figures)`);
   return lines.join('\n');
 }
 
