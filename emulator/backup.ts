@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { copyFile, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isWithin, lockDataDir, LOCK_FILE, refuseOverlap } from './lock.js';
 import { diskFull } from './disk.js';
 import { IN_PROGRESS, PARTIAL } from './backup-partial.js';
 import { CommandRefused, TwemuError, BadRequest } from './errors.js';
 import { DB_FILE } from './store/database.js';
-import { INITIAL_STATE, saveState, writeFileAtomic } from './state.js';
+import { fsyncDir, fsyncDirAsync, INITIAL_STATE, saveState, writeFileAtomic } from './state.js';
 import { WEB_ARCHIVE_DIR } from './webarchive.js';
 import type { Site } from './site.js';
 import type { SiteServer } from './server.js';
@@ -27,8 +25,6 @@ export { PARTIAL };
 // files. Every backup's manifest lists every file of the server (path, size,
 // SHA-256) and which backup folder holds its bytes (`from`), so restoring a
 // level 2 applies its level 0 and level 1 underneath by construction.
-
-const execFileAsync = promisify(execFile);
 
 export const MANIFEST = 'manifest.json';
 export const BACKUP_FORMAT = 'twemu-backup/2';
@@ -84,21 +80,72 @@ function backupFiles(server: SiteServer): string[] {
 }
 
 /**
- * Copies a file with the system's `cp` where there is one: it uses
- * copy_file_range, which moves the bytes inside the kernel about twice as fast
- * as libuv's sendfile-based copyFile; copyFile is the fallback.
+ * Copies `src` to `target` (created with `mode`) and resolves with the copy open once every byte is
+ * written; `sync()` on it makes it durable. The bytes move inside the kernel (libuv's copyFile is
+ * copy_file_range on Linux, as `cp`'s, without a process per file) while a second thread
+ * fdatasyncs the growing copy, so the disk writes the first bytes while the last are being copied
+ * and the final sync has only the tail left to wait for.
  */
-async function copyBytes(src: string, target: string): Promise<void> {
+async function copyFlushing(src: string, target: string, mode: number): Promise<FileHandle> {
+  const fh = await open(target, 'w', mode);
   try {
-    await execFileAsync('cp', ['--', src, target], { env: { ...process.env, LC_ALL: 'C' } });
+    let copying = true;
+    let wake = () => {};
+    const copy = copyFile(src, target).finally(() => {
+      copying = false;
+      wake();
+    });
+    // A flush every few milliseconds (not back to back: each one is a journal commit), none after the copy.
+    const flush = (async () => {
+      while (copying) {
+        await fh.datasync();
+        if (copying) await new Promise<void>((r) => setTimeout(wake = r, FLUSH_EVERY_MS));
+      }
+    })();
+    const [copied, flushed] = await Promise.allSettled([copy, flush]);
+    if (copied.status === 'rejected') throw copied.reason;
+    if (flushed.status === 'rejected') throw flushed.reason;
+    // copyFile gives the copy the source's mode.
+    await fh.chmod(mode);
+    return fh;
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    // cp exits 1 and says why: a full disk (or quota) is the same condition as copyFile's ENOSPC.
-    if (/No space left on device|Disk quota exceeded/.test(e.stderr ?? '')) throw Object.assign(new Error(`cp: ${String(e.stderr).trim()}`), { code: 'ENOSPC' });
-    if (e.code !== 'ENOENT') throw err;
-    await copyFile(src, target);
+    await fh.close();
+    throw err;
   }
 }
+
+const FLUSH_EVERY_MS = 5;
+
+/** A copy of `src` at `target` (created with `mode`) that is on disk when this resolves. */
+async function copyDurably(src: string, target: string, mode: number): Promise<void> {
+  const fh = await copyFlushing(src, target, mode);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Runs `task` on every item, at most `limit` at a time; after a failure starts no more, waits for those running, and throws the first error. */
+async function eachLimited<T>(items: T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: { err: unknown } | null = null;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        await task(items[i]!, i);
+      } catch (err) {
+        failed ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failed) throw (failed as { err: unknown }).err;
+}
+
+/** How many files a backup copies at a time (each copy keeps two of libuv's four threads busy: the copy and its flush). */
+const COPIES_AT_ONCE = 2;
 
 /**
  * A manifest's text: JSON whose last field, `manifestChecksum`, is the SHA-256
@@ -231,53 +278,75 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
   const sizes = paths.map((p) => statSync(join(server.dir, p)).size);
   const total = sizes.reduce((a, b) => a + b, 0);
   const marker = join(server.dir, IN_PROGRESS);
+  const handles: FileHandle[] = [];
   try {
-    mkdirSync(serverDest, { recursive: true, mode: PRIVATE_DIR });
+    // The folders this backup creates (the first of them is what `mkdirSync` returns) are synced at the end.
+    const created = mkdirSync(serverDest, { recursive: true, mode: PRIVATE_DIR });
     // Leftovers of an interrupted backup of this server (one backup per server runs at a time).
     for (const name of readdirSync(serverDest)) if (name.endsWith(PARTIAL)) rmSync(join(serverDest, name), { recursive: true, force: true });
     writeFileSync(marker, `${workDir}\n`, { mode: PRIVATE_FILE });
     mkdirSync(workDir, { recursive: true, mode: PRIVATE_DIR });
+    const subdirs = [...new Set(paths.map((p) => dirname(p)).filter((d) => d !== '.'))];
+    for (const d of subdirs) mkdirSync(join(workDir, d), { recursive: true, mode: PRIVATE_DIR });
     let done = 0;
+    let filesDone = 0;
     let bytesCopied = 0;
     const files: ManifestFile[] = [];
-    for (const [i, path] of paths.entries()) {
+    const finished: boolean[] = [];
+    const slow = /^backup-slow:(\d+)$/.exec(process.env.TWEMU_FAULT ?? '');
+    // Up to COPIES_AT_ONCE files at a time; progress is reported in the files' order.
+    let reported = 0;
+    await eachLimited(paths, COPIES_AT_ONCE, async (path, i) => {
       const src = join(server.dir, path);
       const prior = base?.files.find((f) => f.path === path);
       const target = join(workDir, path);
-      mkdirSync(dirname(target), { recursive: true, mode: PRIVATE_DIR });
-      // The digest and the copy run side by side (the copy in libuv's thread pool, as
-      // `cp` would do it); an unchanged file is not copied, only listed.
+      // The digest (often ready: `to backup on` starts it) and the copy run side by side; an
+      // unchanged file is not copied, only listed.
       const shaPromise = digestOf(server, src);
+      shaPromise.catch(() => undefined);
       let copied = true;
-      if (prior) {
-        const sha = await shaPromise;
-        if (prior.sha256 === sha) copied = false;
-        else await copyBytes(src, target);
-      } else {
-        await Promise.all([shaPromise, copyBytes(src, target)]);
+      if (prior && prior.sha256 === (await shaPromise)) copied = false;
+      else {
+        const fh = await copyFlushing(src, target, PRIVATE_FILE);
+        handles.push(fh);
+        if ((await fh.stat()).size !== sizes[i]) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
       }
       const sha = await shaPromise;
-      if (copied) {
-        chmodSync(target, PRIVATE_FILE);
-        if (statSync(target).size !== sizes[i]) throw new TwemuError('E_BACKUP_CHANGED', `${path} changed while it was being copied`, { hint: 'the database must not change in backup mode; report this' });
-        bytesCopied += sizes[i]!;
+      files[i] = { path, size: sizes[i]!, sha256: sha, copied, from: copied ? id : prior!.from };
+      finished[i] = true;
+      if (copied) bytesCopied += sizes[i]!;
+      for (; finished[reported]; reported++) {
+        done += sizes[reported]!;
+        filesDone++;
+        opts.onProgress?.({ server: server.name, file: paths[reported]!, bytesDone: done, bytesTotal: total, filesDone, filesTotal: paths.length, copied: files[reported]!.copied });
       }
-      done += sizes[i]!;
-      files.push({ path, size: sizes[i]!, sha256: sha, copied, from: copied ? id : prior!.from });
-      opts.onProgress?.({ server: server.name, file: path, bytesDone: done, bytesTotal: total, filesDone: i + 1, filesTotal: paths.length, copied });
       if (process.env.TWEMU_FAULT === 'backup-copy') process.kill(process.pid, 'SIGKILL');
       // Fault injection for the tests: a slow copy (ms per file), a full disk.
-      const slow = /^backup-slow:(\d+)$/.exec(process.env.TWEMU_FAULT ?? '');
       if (slow) await new Promise((r) => setTimeout(r, Number(slow[1])));
       if (process.env.TWEMU_FAULT === 'backup-enospc' && copied) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    }
+    });
     const manifest: Manifest = {
       format: BACKUP_FORMAT, id, server: server.name, role: server.role, level: level as 0 | 1 | 2, basedOn: base?.id ?? null,
       time: new Date(site.clock.now()).toISOString(), backupOnAt: server.state.backupOnAt,
       site: { topology: site.topology, servers: site.servers.map((s) => ({ name: s.name, role: s.role })) }, files, bytesCopied,
     };
-    writeFileAtomic(join(workDir, MANIFEST), manifestText(manifest), PRIVATE_FILE);
+    // Durable before it is done, in one pass: the copies, the manifest and the folders are synced side
+    // by side (a journal commits them together), then the folder gets its final name, then that is synced.
+    // The `.partial` folder is the unit: a crash before the rename leaves no backup, after it a whole one.
+    const manifestFile = await open(join(workDir, MANIFEST), 'w', PRIVATE_FILE);
+    handles.push(manifestFile);
+    await manifestFile.writeFile(manifestText(manifest));
+    await Promise.all([...handles.map((fh) => fh.sync()), ...subdirs.map((d) => fsyncDirAsync(join(workDir, d)))]);
+    await fsyncDirAsync(workDir);
     renameSync(workDir, finalDir);
+    fsyncDir(serverDest);
+    // Folders this backup created above the server's folder: their entries too.
+    if (created) {
+      for (let d = dirname(serverDest); ; d = dirname(d)) {
+        fsyncDir(d);
+        if (d === dirname(created) || d === dirname(d)) break;
+      }
+    }
     rmSync(marker, { force: true });
     server.setState({ backupDone: true, needsLevel0: false, lastBackup: { level, dest, time: manifest.time, id } }, `backup level ${level}`);
     site.cycle.record(server, BACKUP_STEP.step, { backup: { id, level, withArchive: files.some((f) => f.path.startsWith(`${WEB_ARCHIVE_DIR}/`)) } });
@@ -288,6 +357,8 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     rmSync(workDir, { recursive: true, force: true });
     rmSync(marker, { force: true });
     throw diskFull(err, serverDest, total);
+  } finally {
+    await Promise.allSettled(handles.map((fh) => fh.close()));
   }
 }
 
@@ -483,16 +554,17 @@ export async function restore(opts: { from: string; dataDir: string; force?: boo
         for (const f of p.target.files) {
           const target = join(dir, f.path);
           mkdirSync(dirname(target), { recursive: true, mode: PRIVATE_DIR });
-          await copyBytes(join(from, p.name, f.from, f.path), target);
-          chmodSync(target, PRIVATE_FILE);
+          await copyDurably(join(from, p.name, f.from, f.path), target, PRIVATE_FILE);
           if ((await sha256File(target)) !== f.sha256) throw new TwemuError('E_RESTORE_COPY', `copy of ${f.path} does not match its SHA-256`);
         }
         // The web-service archive is restored data, not a pending procedure step.
         rmSync(join(dir, WEB_ARCHIVE_DIR), { recursive: true, force: true });
         mkdirSync(join(dir, 'restored-web-archive'), { recursive: true, mode: PRIVATE_DIR });
         for (const f of p.target.files.filter((x) => x.path.startsWith(`${WEB_ARCHIVE_DIR}/`))) {
-          await copyFile(join(from, p.name, f.from, f.path), join(dir, 'restored-web-archive', f.path.slice(WEB_ARCHIVE_DIR.length + 1)));
+          await copyDurably(join(from, p.name, f.from, f.path), join(dir, 'restored-web-archive', f.path.slice(WEB_ARCHIVE_DIR.length + 1)), PRIVATE_FILE);
         }
+        // The restored files' folders (the server's own by saveState).
+        for (const sub of new Set([...p.target.files.map((f) => dirname(join(dir, f.path))), join(dir, 'restored-web-archive')])) if (sub !== dir && existsSync(sub)) fsyncDir(sub);
         saveState(dir, { ...INITIAL_STATE, needsLevel0: true });
       }
       writeFileAtomic(join(work, 'site.json'), `${JSON.stringify({ ...layout, createdAt: new Date().toISOString(), restoredFrom: from }, null, 2)}\n`);
@@ -500,6 +572,7 @@ export async function restore(opts: { from: string; dataDir: string; force?: boo
       for (const f of ['site.json', 'endpoints.json']) rmSync(join(dataDir, f), { force: true });
       for (const name of readdirSync(work)) renameSync(join(work, name), join(dataDir, name));
       chmodSync(dataDir, PRIVATE_DIR);
+      fsyncDir(dataDir);
     } catch (err) {
       // Named as the user gave it (the work folder is its sibling and is gone), with what the restore needs.
       throw diskFull(err, dataDir, plans.reduce((sum, p) => sum + p.target.files.reduce((n, f) => n + f.size, 0), 0));

@@ -1,4 +1,5 @@
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** A server's lifecycle, persisted so that a restart (even after kill -9) comes back the same. */
@@ -37,8 +38,13 @@ export function writeFileAtomic(file: string, content: string, mode = 0o644): vo
   }
   closeSync(fd);
   renameSync(tmp, file);
+  fsyncDir(dirname(file));
+}
+
+/** Makes a folder's entries (files created, renamed or removed in it) durable: fsync of the folder. */
+export function fsyncDir(dir: string): void {
   try {
-    const dfd = openSync(dirname(file), 'r');
+    const dfd = openSync(dir, 'r');
     try {
       fsyncSync(dfd);
     } finally {
@@ -61,4 +67,21 @@ export function loadState(dir: string): LifecycleState {
 
 export function saveState(dir: string, state: LifecycleState): void {
   writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** `fsyncDir` without blocking the event loop, for several folders and files synced side by side. */
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    await fh.sync();
+  } catch {
+    /* directories cannot be fsynced on every platform */
+  } finally {
+    await fh.close();
+  }
 }
