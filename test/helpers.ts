@@ -97,8 +97,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-/** Starts `twemu record ARGS` (the built CLI) and resolves with its listening port once it says so; `done` resolves with its exit. */
-export function record(args: string[]): Promise<{ port: number; done: Promise<{ code: number | null; stdout: string; stderr: string }> }> {
+/** Starts `twemu record ARGS` (the built CLI) and resolves with its listening port once it says so; `done` resolves with its exit, `stop()` ends it as Ctrl-C does. */
+export function record(args: string[]): Promise<{ port: number; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -114,7 +114,7 @@ export function record(args: string[]): Promise<{ port: number; done: Promise<{ 
       const m = /^twemu recording [\d.]+:(\d+)(?: \(TLS\))? -> /m.exec(stdout);
       if (m) {
         clearTimeout(timer);
-        resolve({ port: Number(m[1]), done });
+        resolve({ port: Number(m[1]), done, stop: () => void child.kill('SIGINT') });
       }
     });
   });

@@ -130,6 +130,27 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const l of table.split('\n').filter((x) => x.startsWith('| ') || x.startsWith('### ') || x.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${l}`).toContain(l);
   });
 
+  it('[behaviour:imap4.login] [behaviour:imap4.in-flight-store] the recorded Thunderbird startup (two connections, STARTTLS, AUTHENTICATE PLAIN, IDLE) over the 7 steps on both topologies: imap4.login on each SASL response from step 1 to the resume, in-flight refusals mid-session at step 1 while NOOP and IDLE go on, no undocumented failure, and docs/scenarios.md shows exactly these matrices', async () => {
+    const md = join(dir.path, 'thunderbird.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.thunderbird', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 220_000 });
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
+    expect(r.code).toBe(0);
+    const table = readFileSync(md, 'utf8');
+    const sections = table.split(/^### /m).slice(1);
+    expect(sections.map((s) => s.split('\n')[0])).toEqual(['clients.thunderbird (single-server site)', 'clients.thunderbird (multi-server site)']);
+    for (const s of sections) {
+      const rows = s.split('\n').filter((l) => l.startsWith('| `imap '));
+      const sasl = rows.filter((l) => l.includes('${base64:'));
+      expect(sasl.length).toBe(2);
+      for (const row of sasl) expect(row).toMatch(/\| ok \| ok( \| imap4\.login){6}( \| ok){7} \|$/);
+      expect(rows.find((l) => / send \d+ noop` /.test(l))).toMatch(/( \| ok){15} \|$/);
+      expect(rows.find((l) => / send \d+ IDLE` /.test(l))).toMatch(/\| ok \| ok \| \(after\) /);
+      expect(rows.filter((l) => / send \d+ UID fetch 1:3 \(UID RFC822\.SIZE BODY\.PEEK\[\]\)` /.test(l))[0]).toMatch(/\| ok \| imap4\.in-flight-store\* \| \(after\) /);
+    }
+    const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+    for (const row of table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
+  });
+
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; each JUnit case takes its column\'s real time, which `scenario merge` keeps; a client scenario that drives the procedure itself is refused', async () => {
     const right = file('right.yaml', ['name: right', 'steps:', '  - pop3: raw', '    open: true', '  - pop3: raw', '    send: CAPA', "    expect: {match: '^[+]OK'}", ''].join('\n'));
     const f = file('wrong.yaml', [
