@@ -3,7 +3,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { copyFile, open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { isWithin, lockDataDir, LOCK_FILE, refuseOverlap } from './lock.js';
-import { diskFull } from './disk.js';
+import { diskFull, makeFolder } from './disk.js';
 import { IN_PROGRESS, PARTIAL } from './backup-partial.js';
 import { CommandRefused, TwemuError, BadRequest } from './errors.js';
 import { DB_FILE } from './store/database.js';
@@ -281,7 +281,7 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
   const handles: FileHandle[] = [];
   try {
     // The folders this backup creates (the first of them is what `mkdirSync` returns) are synced at the end.
-    const created = mkdirSync(serverDest, { recursive: true, mode: PRIVATE_DIR });
+    const created = makeFolder(serverDest, PRIVATE_DIR, 'E_DEST', 'the backup destination');
     // Leftovers of an interrupted backup of this server (one backup per server runs at a time).
     for (const name of readdirSync(serverDest)) if (name.endsWith(PARTIAL)) rmSync(join(serverDest, name), { recursive: true, force: true });
     writeFileSync(marker, `${workDir}\n`, { mode: PRIVATE_FILE });
@@ -522,7 +522,7 @@ export async function restore(opts: { from: string; dataDir: string; force?: boo
   const dataDir = resolve(opts.dataDir);
   if (!existsSync(from)) throw new TwemuError('E_NO_BACKUP', `no backup folder ${from}`);
   refuseOverlap({ flag: '--from', path: from }, { flag: '--data', path: dataDir });
-  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  makeFolder(dataDir, PRIVATE_DIR, 'E_DATA_FOLDER', 'the --data folder');
   const lock = lockDataDir(dataDir, 'twemu restore');
   try {
     const present = readdirSync(dataDir).filter((n) => n !== LOCK_FILE);

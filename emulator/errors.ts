@@ -120,6 +120,7 @@ export const ERRORS = {
   E_NO_JOB: { status: 404, ame: -3, message: 'no such backup job' },
   E_OVERLAP: { status: 400, ame: -2, message: 'two folders overlap (--from, --data, --dest)' },
   E_DATA_NOT_EMPTY: { status: 400, ame: -2, message: 'the folder is not empty and holds no site' },
+  E_DATA_FOLDER: { status: 400, ame: -2, message: 'the data folder cannot be created, or is a file' },
   E_DATA_LOCKED: { status: 409, message: 'the data folder is in use by another twemu process' },
   // Resources
   E_DISK_FULL: { status: 507, imap: 'OVERQUOTA', pop3: 'SYS/TEMP', ame: -8, message: 'no space left on the disk; nothing was written' },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import { writeFileAtomic } from './state.js';
 import type { ExtensionFactory, SiteExtension } from './extensions.js';
 import type { Listener, ListenerFactory, ListenOptions } from './listeners.js';
 import { lockDataDir, type DataLock } from './lock.js';
+import { makeFolder } from './disk.js';
 import type { Account, NewAccount } from './store/directory.js';
 import type { MessageIndex, Store } from './store/index.js';
 import { seedDemoData } from './demo.js';
@@ -137,7 +138,7 @@ export class Site {
     const dataDir = resolve(config.dataDir);
     this.clock = resolveClock(config.clock);
     accessOptions(config.services?.access); // a bad setting is one error before any database is opened
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    makeFolder(dataDir, 0o700, 'E_DATA_FOLDER', 'the data folder');
     // One owner per data folder: a second site (or a restore) is refused while this one runs.
     this.lock = lockDataDir(dataDir, 'twemu serve');
     try {

@@ -244,6 +244,25 @@ describe('backup verify and restore refusals (issue 12 rows 1, 2, 3, 10)', () =>
     }
   });
 
+  it('a --data or --dest folder that cannot be created (under /proc, where Node\'s recursive mkdir loops for ever) is one line at once; the site keeps serving', async () => {
+    const nowhere = '/proc/twemu-no-such-folder';
+    for (const [args, what] of [[['restore', '--from', copy('proc'), '--data', nowhere], 'the --data folder'], [['serve', '--data', nowhere, '--port-base', '0'], 'the data folder']] as const) {
+      const r = await runCli([...args], { timeoutMs: 20_000 });
+      expect(r.code, args[0]).toBe(1);
+      expect(r.stderr.trim()).toBe(`twemu: cannot use ${nowhere} as ${what}: the file system at /proc does not take new folders; choose a folder you can write to`);
+    }
+    const own = await startTestSite();
+    try {
+      for (const command of ['to tran suspend', 'to backup on', 'tobkweb arc', 'to tran resume']) expect((await api(own, 'POST', '/api/commands', { command })).status).toBe(200);
+      const r = await api(own, 'POST', '/api/backups?wait=true', { level: 0, dest: join(nowhere, 'bk') });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ error: 'E_DEST', message: `cannot use ${join(nowhere, 'bk', 'twsv01')} as the backup destination: the file system at /proc does not take new folders` });
+      expect((await api(own, 'GET', '/api/status')).status).toBe(200);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+
   it('a backup destination that is (or holds, or lies in a server folder of) the data folder is refused', async () => {
     for (const c of ['to tran suspend', 'to backup on']) expect((await api(emu, 'POST', '/api/commands', { command: c })).status).toBe(200);
     try {
