@@ -48,6 +48,11 @@ export interface Manifest {
   time: string;
   /** When backup mode started: the data is as of this moment. */
   backupOnAt: string | null;
+  /**
+   * The backup cycle (the site's `cycle.json` id: when its first step ran) the backup was made in, so
+   * that a restore never mixes servers of two cycles. Absent in backups made before it was recorded.
+   */
+  cycle?: string | null;
   site: { topology: string; servers: Array<{ name: string; role: string }> };
   files: ManifestFile[];
   bytesCopied: number;
@@ -327,7 +332,7 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     });
     const manifest: Manifest = {
       format: BACKUP_FORMAT, id, server: server.name, role: server.role, level: level as 0 | 1 | 2, basedOn: base?.id ?? null,
-      time: new Date(site.clock.now()).toISOString(), backupOnAt: server.state.backupOnAt,
+      time: new Date(site.clock.now()).toISOString(), backupOnAt: server.state.backupOnAt, cycle: site.cycle.current?.id ?? null,
       site: { topology: site.topology, servers: site.servers.map((s) => ({ name: s.name, role: s.role })) }, files, bytesCopied,
     };
     // Durable before it is done, in one pass: the copies, the manifest and the folders are synced side
@@ -413,6 +418,8 @@ export async function verifyBackups(fromDir: string, opts: { server?: string } =
   const reported = new Set<string>();
   const shas = new Map<string, Promise<string>>();
   const layouts: Manifest['site'][] = [];
+  /** Each server's latest backup: what a restore would restore. */
+  const latests: Manifest[] = [];
   for (const server of names) {
     if (!ID_RE.test(server)) {
       problems.push(`${server}: not a server folder name`);
@@ -486,7 +493,10 @@ export async function verifyBackups(fromDir: string, opts: { server?: string } =
       }
     }
     const latest = manifests.at(-1) ?? null;
-    if (latest) layouts.push(latest.site);
+    if (latest) {
+      layouts.push(latest.site);
+      latests.push(latest);
+    }
     if (!manifests.length && !folderProblems.length && opts.server) problems.push(`${server}: no backups of this server in ${from}`);
     servers.push({ server, backups: manifests.length, files, bytes, latest: latest?.id ?? null });
   }
@@ -500,6 +510,13 @@ export async function verifyBackups(fromDir: string, opts: { server?: string } =
       else if (found && found.backups === 0 && !problems.some((p) => p.startsWith(`${s.name}/`))) problems.push(`${s.name}: no backups (part of the ${layout!.topology}-server site)`);
     }
     if (!servers.some((s) => s.backups > 0) && !problems.length) problems.push(`${from}: no backups`);
+    // One backup cycle for the whole site: a server whose latest backup is of an older cycle than
+    // another's (its backup of that cycle deleted or never made) would come back older than the rest.
+    const cycles = latests.filter((m) => typeof m.cycle === 'string');
+    const newest = cycles.reduce<Manifest | null>((a, m) => (!a || m.cycle! > a.cycle! ? m : a), null);
+    for (const m of cycles) {
+      if (m.cycle !== newest!.cycle) problems.push(`${m.server}: its latest backup ${m.id} is of the backup cycle begun ${m.cycle}, older than ${newest!.server}'s (${newest!.id}, cycle begun ${newest!.cycle}): a restore would mix two cycles`);
+    }
   }
   return { from, problems, servers };
 }

@@ -346,4 +346,42 @@ describe('a multi-server backup missing one server\'s backups (issue 12 row 2: n
       work.remove();
     }
   }, 60_000);
+
+  it('a server whose latest backup is of an older cycle than the others\' (its later one deleted) is a problem: restore refuses to mix cycles, in one line', async () => {
+    const emu = await startTestSite({ topology: 'multi', appServers: 1 });
+    const work = tempDir('twemu-trust-cycles-');
+    try {
+      const bk = join(work.path, 'bk');
+      await cycle(emu, bk, 0, 'cycle 1');
+      await cycle(emu, bk, 0, 'cycle 2');
+      expect((await runCli(['backup', 'verify', '--from', bk])).code).toBe(0);
+      const manifest = (server: string, id: string) => JSON.parse(readFileSync(join(bk, server, id, 'manifest.json'), 'utf8'));
+      const app = emu.site.applicationServers[0]!.name;
+      const dir = emu.site.servers.find((s) => s.name !== app)!.name;
+      const [, appLater] = readdirSync(join(bk, app)).sort();
+      const [, dirLater] = readdirSync(join(bk, dir)).sort();
+      const cycles = [manifest(app, appLater!).cycle, manifest(dir, dirLater!).cycle];
+      expect(cycles[0]).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(cycles[1]).toBe(cycles[0]);
+      // The application server's backup of cycle 2 deleted: its latest is now of cycle 1.
+      rmSync(join(bk, app, appLater!), { recursive: true });
+      const [appEarlier] = readdirSync(join(bk, app));
+      const older = manifest(app, appEarlier!).cycle;
+      expect(older < cycles[0]).toBe(true);
+      const line = `${app}: its latest backup ${appEarlier} is of the backup cycle begun ${older}, older than ${dir}'s (${dirLater}, cycle begun ${cycles[0]}): a restore would mix two cycles`;
+      const v = await runCli(['backup', 'verify', '--from', bk]);
+      expect(v.code).toBe(1);
+      expect(v.stderr.trim()).toBe(`twemu: ${line}`);
+      const target = join(work.path, 'target');
+      const r = await runCli(['restore', '--from', bk, '--data', target]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim()).toBe(`twemu: the backup in ${bk} failed verification: ${line}; nothing was restored; \`twemu backup verify --from ${bk}\` lists every problem`);
+      expect(readdirSync(target)).toEqual([]);
+      // Per server, nothing is mixed: verify --server checks that server's chain alone.
+      expect((await runCli(['backup', 'verify', '--from', bk, '--server', app])).code).toBe(0);
+    } finally {
+      await emu.stop();
+      work.remove();
+    }
+  }, 60_000);
 });
