@@ -83,7 +83,7 @@ export type StepKind =
 
 /** How a field's value is checked. */
 export type FieldType =
-  | 'string' | 'int' | 'bool' | 'true' | 'map' | 'duration' | 'string-or-int' | 'int-or-true'
+  | 'string' | 'int' | 'bool' | 'true' | 'map' | 'duration' | 'string-or-int' | 'string-or-map' | 'int-or-true'
   | 'credentials' | 'list' | 'steps' | 'any';
 
 export interface KindSpec {
@@ -128,9 +128,9 @@ export const KINDS: Record<StepKind, KindSpec> = {
     fields: { server: 'string', mailbox: 'string', tls: 'bool' }, expects: [...REPLY_EXPECTS, 'log'],
   },
   smtp: {
-    value: 'string', valueName: 'session', summary: 'an SMTP submission session (nodemailer; STARTTLS trusting the site CA): `login` (AUTH), `send` a message (`to`, `subject`, `body` or `raw`, `from`) on the same connection, `quit`',
-    actions: { login: 'credentials', send: 'map', quit: 'true' },
-    fields: { server: 'string' }, expects: ['ok', 'reply', 'match', 'text', 'notText', 'behaviour', 'suppressed', 'noBehaviour', 'variant', 'json'],
+    value: 'string', valueName: 'session', summary: 'an SMTP submission session: nodemailer (STARTTLS trusting the site CA; `login` (AUTH), `send` a message (`to`, `subject`, `body` or `raw`, `from`) on the same connection, `quit`) or raw lines (`open`, `send: LINE`, `close`)',
+    actions: { open: 'true', login: 'credentials', send: 'string-or-map', quit: 'true', close: 'true' },
+    fields: { server: 'string' }, expects: ['ok', 'reply', 'lines', 'match', 'text', 'notText', 'behaviour', 'suppressed', 'noBehaviour', 'variant', 'json'],
   },
   web: {
     value: 'string', valueName: 'session', summary: 'a browser session of the web service (cookies kept): `get`, `post` (with `form`), `frame` (loads a frame of the last page by name)',

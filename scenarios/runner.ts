@@ -120,6 +120,7 @@ type ScenarioSession =
   | { kind: 'imap-raw'; client: RawScenarioClient }
   | { kind: 'web'; client: WebScenarioClient }
   | { kind: 'smtp'; client: SmtpScenarioClient }
+  | { kind: 'smtp-raw'; client: RawScenarioClient }
   | { kind: 'ame' | 'desktop'; user?: string; password?: string; server?: string };
 
 interface Loop {
@@ -180,7 +181,7 @@ class Context {
 
   closeSessions(): void {
     for (const s of this.sessions.values()) {
-      if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw' || s.kind === 'smtp') s.client.close();
+      if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw' || s.kind === 'smtp' || s.kind === 'smtp-raw') s.client.close();
       else if (s.kind === 'imap') void s.client.close();
     }
     this.sessions.clear();
@@ -797,10 +798,28 @@ async function pop3(ctx: Context, step: Step): Promise<Outcome> {
   }
 }
 
-/** `smtp: NAME` with `login: {user, password}`, `send: {to, subject, body | raw, from}` or `quit: true`. */
+/** `smtp: NAME` with `login: {user, password}`, `send: {to, subject, body | raw, from}` or `quit: true`; raw lines: `open`, `send: LINE`, `close`. */
 async function smtp(ctx: Context, step: Step): Promise<Outcome> {
   const name = `${step.kind}:${String(step.value)}`;
   const shown = String(step.value);
+  if (step.action === 'open' || step.action === 'close' || (step.action === 'send' && typeof step.arg === 'string')) {
+    if (step.action === 'open') {
+      const srv = ctx.server(step.fields.server as string | undefined, 'smtp');
+      ctx.sessions.get(name) && closeSession(ctx.sessions.get(name)!);
+      const raw = new RawScenarioClient('smtp', ctx.site.endpoints.ca);
+      ctx.sessions.set(name, { kind: 'smtp-raw', client: raw });
+      return raw.open(host(ctx.site.control), srv.smtp!, step.timeoutMs);
+    }
+    const s = ctx.sessions.get(name);
+    if (!s) throw new Error(`smtp session ${JSON.stringify(shown)} is not open (start it with \`open: true\` or \`login\`)`);
+    if (step.action === 'close') {
+      closeSession(s);
+      ctx.sessions.delete(name);
+      return { ok: true, reply: 'closed' };
+    }
+    if (s.kind !== 'smtp-raw') throw new Error(`smtp session ${JSON.stringify(shown)} was opened with login (nodemailer); raw lines need a session opened with \`open: true\``);
+    return s.client.send(String(step.arg), step.timeoutMs);
+  }
   if (step.action === 'login') {
     const srv = ctx.server(step.fields.server as string | undefined, 'smtp');
     const existing = ctx.sessions.get(name);
@@ -820,7 +839,7 @@ async function smtp(ctx: Context, step: Step): Promise<Outcome> {
 }
 
 function closeSession(s: ScenarioSession): void {
-  if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw' || s.kind === 'smtp') s.client.close();
+  if (s.kind === 'pop3' || s.kind === 'pop3-raw' || s.kind === 'imap-raw' || s.kind === 'smtp' || s.kind === 'smtp-raw') s.client.close();
   else if (s.kind === 'imap') void s.client.close();
 }
 

@@ -168,6 +168,7 @@ function field(type: FieldType, what: string, extra: SchemaObject = {}): SchemaO
     case 'true': return base({ enum: [true, null] }, 'true');
     case 'int-or-true': return base({ type: ['integer', 'boolean', 'null'], not: { const: false } }, 'an integer or true');
     case 'string-or-int': return base({ type: ['string', 'integer'] }, 'a text or an integer');
+    case 'string-or-map': return base({ type: ['string', 'object'] }, 'a text (a raw line) or a mapping');
     case 'map': return base({ type: 'object' }, 'a mapping (key: value lines)');
     case 'list': return base({ type: 'array' }, 'a list');
     case 'duration': return base({ type: ['string', 'number'], duration: true }, 'a duration like 250ms, 2s or 1m');

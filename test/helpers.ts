@@ -97,8 +97,11 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-/** Starts `twemu record ARGS` (the built CLI) and resolves with its listening port once it says so; `done` resolves with its exit, `stop()` ends it as Ctrl-C does. */
-export function record(args: string[]): Promise<{ port: number; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stop: () => void }> {
+/**
+ * Starts `twemu record ARGS` (the built CLI) and resolves with its listening port once it says so (`ports`: one per
+ * `--upstream`, in their order); `done` resolves with its exit, `stop()` ends it as Ctrl-C does.
+ */
+export function record(args: string[]): Promise<{ port: number; ports: number[]; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, 'record', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -111,10 +114,10 @@ export function record(args: string[]): Promise<{ port: number; done: Promise<{ 
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const m = /^twemu recording [\d.]+:(\d+)(?: \(TLS\))? -> /m.exec(stdout);
-      if (m) {
+      const ports = [...stdout.matchAll(/^twemu recording [\d.]+:(\d+)(?: \(TLS\))? -> .*\n/gm)].map((m) => Number(m[1]));
+      if (ports.length >= args.filter((a) => a === '--upstream').length) {
         clearTimeout(timer);
-        resolve({ port: Number(m[1]), done, stop: () => void child.kill('SIGINT') });
+        resolve({ port: ports[0]!, ports, done, stop: () => void child.kill('SIGINT') });
       }
     });
   });

@@ -1,7 +1,8 @@
 // A raw line session for exact-order replays (after nodemailer's compare/):
 // the step sends one line and gets back exactly the lines the server wrote,
 // framed by the protocol's own rules (POP3 multi-line replies end with ".",
-// IMAP replies end with the command's tagged line or a "+" continuation).
+// IMAP replies end with the command's tagged line or a "+" continuation, an
+// SMTP reply with its line `NNN text` after any `NNN-text` lines).
 
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
@@ -11,6 +12,8 @@ import type { Outcome } from './outcome.js';
 const POP3_MULTI_ALWAYS = new Set(['CAPA', 'RETR', 'TOP']);
 const POP3_MULTI_NO_ARG = new Set(['LIST', 'UIDL']);
 const MAX_REPLY_LINES = 100_000;
+/** The last line of an SMTP reply (RFC 5321 4.2.1: `250-` lines go on, `250 ` ends it). */
+const SMTP_LAST = /^\d{3}(?: |$)/;
 
 export class RawScenarioClient {
   private conn: LineSocket | null = null;
@@ -18,13 +21,15 @@ export class RawScenarioClient {
   private continuing: string | null = null;
 
   /** `ca`: the site's CA certificate file (endpoints.json `ca`), trusted for implicit TLS and after STARTTLS/STLS. */
-  constructor(readonly protocol: 'pop3' | 'imap', private readonly ca?: string) {}
+  constructor(readonly protocol: 'pop3' | 'imap' | 'smtp', private readonly ca?: string) {}
 
   /** `tls`: implicit TLS (the POP3S/IMAPS port), the site's certificate checked against its CA. */
   async open(host: string, port: number, timeoutMs: number, tls = false): Promise<Outcome> {
     this.conn = await LineSocket.connect(host, port, { timeoutMs, ...(tls ? { tls: this.tlsOptions() } : {}) });
     const greeting = await this.readLine(timeoutMs);
-    return this.outcome(greeting === null ? [] : [greeting]);
+    const lines = greeting === null ? [] : [greeting];
+    if (this.protocol === 'smtp') await this.smtpRest(lines, timeoutMs);
+    return this.outcome(lines);
   }
 
   async send(line: string, timeoutMs: number): Promise<Outcome> {
@@ -34,11 +39,21 @@ export class RawScenarioClient {
       // A command with literals (APPEND): each synchronizing literal ({n}) is sent after the server's `+`, as a client does.
       const refused = await this.sendLiterals(line, lines, timeoutMs);
       if (refused) return this.outcome(lines);
+    } else if (this.protocol === 'smtp' && /^DATA\r\n/i.test(line)) {
+      // DATA and its message: the message (up to its `.`) only after the server's 354, as a client does; the step's reply is both.
+      this.conn.write(`${line.slice(0, 4)}\r\n`);
+      const go = await this.readLine(timeoutMs);
+      if (go === null) return this.outcome(lines);
+      lines.push(go);
+      await this.smtpRest(lines, timeoutMs);
+      if (!/^354( |$)/.test(lines.at(-1)!)) return this.outcome(lines);
+      this.conn.write(`${line.slice(6)}\r\n`);
     } else this.conn.write(`${line}\r\n`);
     const first = await this.readLine(timeoutMs);
     if (first === null) return this.outcome(lines);
     lines.push(first);
-    if (this.protocol === 'pop3') {
+    if (this.protocol === 'smtp') await this.smtpRest(lines, timeoutMs);
+    else if (this.protocol === 'pop3') {
       const [verb, arg] = line.trim().split(/\s+/);
       const v = (verb ?? '').toUpperCase();
       const multi = first.startsWith('+OK') && (POP3_MULTI_ALWAYS.has(v) || (POP3_MULTI_NO_ARG.has(v) && !arg));
@@ -58,7 +73,7 @@ export class RawScenarioClient {
       this.continuing = current?.startsWith('+') ? tag : null;
     }
     const outcome = this.outcome(lines);
-    if (outcome.ok && /^(STLS|\S+ STARTTLS)$/i.test(line.trim())) {
+    if (outcome.ok && (this.protocol === 'smtp' ? /^STARTTLS$/i : /^(STLS|\S+ STARTTLS)$/i).test(line.trim())) {
       // The server said yes to TLS: the handshake, as the recorded client did; the next lines go inside it.
       try {
         await this.conn.upgrade(this.tlsOptions());
@@ -67,6 +82,15 @@ export class RawScenarioClient {
       }
     }
     return outcome;
+  }
+
+  /** The rest of an SMTP reply after its first line: up to the line without `-` after the code. */
+  private async smtpRest(lines: string[], timeoutMs: number): Promise<void> {
+    while (lines.length && !SMTP_LAST.test(lines.at(-1)!) && lines.length < MAX_REPLY_LINES) {
+      const next = await this.readLine(timeoutMs);
+      if (next === null) return;
+      lines.push(next);
+    }
   }
 
   private tlsOptions(): ConnectionOptions {
@@ -108,7 +132,7 @@ export class RawScenarioClient {
   private outcome(lines: string[]): Outcome {
     const last = lines[lines.length - 1] ?? '';
     const status = this.protocol === 'pop3' ? lines[0] ?? '' : last;
-    const ok = this.protocol === 'pop3' ? status.startsWith('+OK') : /^(\S+ OK|\* OK|\+)/.test(status);
+    const ok = this.protocol === 'pop3' ? status.startsWith('+OK') : this.protocol === 'smtp' ? /^[23]\d\d/.test(status) : /^(\S+ OK|\* OK|\+)/.test(status);
     // For IMAP the reply is the tagged line without its tag (`NO LOGIN failed:Server is busy`); for POP3 the first line.
     const reply = lines.length === 0 ? '(the server closed the connection)' : this.protocol === 'imap' && !status.startsWith('* ') && !status.startsWith('+') ? status.replace(/^\S+ /, '') : status;
     const body = lines.join('\n') + (this.conn?.closed && this.conn.pending.length === 0 ? '\n(connection closed by the server)' : '');

@@ -1,4 +1,4 @@
-// `twemu record --upstream HOST:PORT [--listen HOST:PORT] --out FILE [--password P] [--name N] [--sessions N]`
+// `twemu record --upstream HOST:PORT [--listen HOST:PORT] ... --out FILE [--password P] [--name N] [--sessions N]`
 
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
@@ -8,16 +8,20 @@ import { TwemuError } from '../../emulator/errors.js';
 import { parseAddress, Recorder } from './recorder.js';
 
 export const RECORD_USAGE = `twemu record --upstream HOST:PORT [--listen HOST:PORT] --out FILE [--password P] [--name NAME] [--sessions N]
-             [--data DIR | --cert FILE --key FILE] [--listen-tls]
+             [--data DIR | --cert FILE --key FILE] [--listen-tls] [--upstream HOST:PORT [--listen HOST:PORT]]...
 
 A recording proxy. Point a client (a mail program, a browser, an application
 calling the AME) at the --listen address; every byte goes on to --upstream (a
-twemu site's POP3, IMAP or web port, or any POP3/IMAP/HTTP server) and back.
-What the client sent and what it was answered is written to --out as a
-scenario file, rewritten after every session:
+twemu site's POP3, IMAP, SMTP or web port, or any POP3/IMAP/SMTP/HTTP server)
+and back. Give --upstream more than once (each with its own --listen, or a
+free port) to record a client's IMAP and SMTP servers into one file. What
+the client sent and what it was answered is written to --out as a scenario
+file, rewritten after every session:
 
-  POP3, IMAP   each connection is a raw session (pop3N / imapN): the greeting
-               and each command as \`send\` steps, the replies as expectations
+  POP3, IMAP,  each connection is a raw session (pop3N / imapN / smtpN): the
+  SMTP         greeting and each command as \`send\` steps, the replies as
+               expectations (SMTP: DATA's step holds the message, sent after
+               the server's 354; STARTTLS like STLS/STARTTLS below)
   HTTP         pages as \`web\` steps (cookies and the form token are the
                replay client's own), AME calls as \`ame\` steps (rc expected)
 
@@ -55,24 +59,32 @@ export async function recordCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${RECORD_USAGE}\n`);
     return 0;
   }
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv, strict: true, allowPositionals: false,
-      options: { upstream: { type: 'string' }, listen: { type: 'string' }, out: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, sessions: { type: 'string' },
+      options: { upstream: { type: 'string', multiple: true }, listen: { type: 'string', multiple: true }, out: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' }, sessions: { type: 'string' },
         data: { type: 'string' }, cert: { type: 'string' }, key: { type: 'string' }, 'listen-tls': { type: 'boolean' } },
     }));
   } catch (err) {
     throw new TwemuError('E_USAGE', (err as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''), { hint: 'see `twemu record --help`' });
   }
-  if (!values.upstream) throw new TwemuError('E_USAGE', 'record needs --upstream HOST:PORT (the server to record)', { hint: 'see `twemu record --help`' });
+  const upstreams = (values.upstream as string[] | undefined) ?? [];
+  const listens = (values.listen as string[] | undefined) ?? [];
+  if (!upstreams.length) throw new TwemuError('E_USAGE', 'record needs --upstream HOST:PORT (the server to record)', { hint: 'see `twemu record --help`' });
   if (!values.out) throw new TwemuError('E_USAGE', 'record needs --out FILE (the scenario file to write)', { hint: 'see `twemu record --help`' });
-  const tls = certificate(values);
+  const tls = certificate(values as Record<string, string | undefined>);
   if (values['listen-tls'] && !tls) throw new TwemuError('E_USAGE', '--listen-tls needs the certificate to present to clients', { hint: 'give --data DIR (the site\'s data directory) or --cert FILE --key FILE' });
-  const upstream = parseAddress(String(values.upstream), '--upstream');
-  if (typeof upstream === 'string') throw new TwemuError('E_USAGE', upstream);
-  const listen = parseAddress(String(values.listen ?? '127.0.0.1:0'), '--listen');
-  if (typeof listen === 'string') throw new TwemuError('E_USAGE', listen);
+  if (listens.length > upstreams.length) throw new TwemuError('E_USAGE', `${listens.length} --listen for ${upstreams.length} --upstream: give one --listen per --upstream (in the same order), or none`);
+  // One proxy address per upstream (a mail client's IMAP and SMTP servers): the sessions of all go into the one file.
+  const routes = upstreams.map((u, i) => {
+    const upstream = parseAddress(u, '--upstream');
+    if (typeof upstream === 'string') throw new TwemuError('E_USAGE', upstream);
+    const listen = parseAddress(listens[i] ?? '127.0.0.1:0', '--listen');
+    if (typeof listen === 'string') throw new TwemuError('E_USAGE', listen);
+    return { upstream, listen };
+  });
+  const [{ upstream, listen }, ...more] = routes as [(typeof routes)[0], ...typeof routes];
   let sessions: number | undefined;
   if (values.sessions !== undefined) {
     sessions = Number(values.sessions);
@@ -81,7 +93,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
   const password = (values.password as string | undefined) || process.env.TWEMU_PASSWORD || undefined;
   const out = resolve(String(values.out));
   const rec = new Recorder({
-    upstream, listen, ...(password ? { password } : {}), ...(values.name ? { name: String(values.name) } : {}),
+    upstream, listen, ...(more.length ? { more } : {}), ...(password ? { password } : {}), ...(values.name ? { name: String(values.name) } : {}),
     ...(tls ? { tls } : {}), ...(values['listen-tls'] ? { listenTls: true } : {}),
     note: (l) => process.stderr.write(`twemu record: ${l}\n`),
   }, out);
@@ -90,11 +102,14 @@ export async function recordCommand(argv: string[]): Promise<number> {
     at = await rec.start();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TwemuError(code === 'EACCES' ? 'E_PORT_ACCESS' : 'E_PORT_IN_USE', `cannot listen on ${listen.host}:${listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`, { hint: 'choose another --listen port (or 0 for a free one)' });
+    const a = (err as { address?: string; port?: number });
+    throw new TwemuError(code === 'EACCES' ? 'E_PORT_ACCESS' : 'E_PORT_IN_USE', `cannot listen on ${a.address ?? listen.host}:${a.port ?? listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : (err as Error).message}`, { hint: 'choose another --listen port (or 0 for a free one)' });
   }
   rec.write();
-  if (values['listen-tls'] && !rec.upstreamTls) process.stderr.write(`twemu record: ${upstream.host}:${upstream.port} does not answer TLS: the clients' TLS ends at the proxy and the upstream is reached in plain text (HTTPS clients recorded as http steps)\n`);
-  process.stdout.write(`twemu recording ${at.host}:${at.port}${values['listen-tls'] ? ' (TLS)' : ''} -> ${upstream.host}:${upstream.port} into ${out}\n`);
+  for (const r of at) {
+    if (values['listen-tls'] && !r.upstreamTls) process.stderr.write(`twemu record: ${r.upstream.host}:${r.upstream.port} does not answer TLS: the clients' TLS ends at the proxy and the upstream is reached in plain text (HTTPS clients recorded as http steps)\n`);
+  }
+  process.stdout.write(at.map((r) => `twemu recording ${r.host}:${r.port}${values['listen-tls'] ? ' (TLS)' : ''} -> ${r.upstream.host}:${r.upstream.port} into ${out}\n`).join(''));
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
@@ -106,7 +121,7 @@ export async function recordCommand(argv: string[]): Promise<number> {
 }
 
 /** The proxy's certificate: the site's (--data DIR) or --cert/--key; undefined without either. */
-function certificate(values: Record<string, string | boolean | undefined>): { cert: string; key: string } | undefined {
+function certificate(values: Record<string, string | undefined>): { cert: string; key: string } | undefined {
   const { data, cert, key } = values as Record<string, string | undefined>;
   if (data && (cert || key)) throw new TwemuError('E_USAGE', 'give --data DIR or --cert/--key, not both');
   if ((cert === undefined) !== (key === undefined)) throw new TwemuError('E_USAGE', '--cert and --key go together');

@@ -19,7 +19,8 @@ import { splitLine } from '../../protocols/common/line-client.js';
 import { escapeRegex, patternLine } from './volatile.js';
 import { quoteArg, saslPlain } from '../expressions.js';
 
-export type Protocol = 'pop3' | 'imap' | 'http';
+export type Protocol = 'pop3' | 'imap' | 'smtp' | 'http';
+type Mail = 'pop3' | 'imap' | 'smtp';
 
 /** A step as written to the file (plain data, stringified by the yaml library). */
 export type StepData = Record<string, unknown>;
@@ -27,6 +28,11 @@ export type StepData = Record<string, unknown>;
 export interface RecorderOptions {
   upstream: { host: string; port: number };
   listen: { host: string; port: number };
+  /**
+   * More upstreams, each behind its own listening address, recorded into the same file (a mail client's IMAP and
+   * SMTP servers): the sessions of all of them, in the order the client sent their steps.
+   */
+  more?: Array<{ upstream: { host: string; port: number }; listen: { host: string; port: number } }>;
   /** The password to mask wherever the client sends it (besides PASS, LOGIN and password form fields, which are always masked). */
   password?: string;
   /** Scenario name (default: the file name). */
@@ -64,17 +70,27 @@ interface Pending {
   continuations?: number;
 }
 
+/** The last line of an SMTP reply (RFC 5321 4.2.1: `250-` lines go on, `250 ` ends it). */
+const SMTP_LAST = /^\d{3}(?: |$)/;
+
 /** The expectation of a reply: exact lines, or one anchored pattern when a line has volatile parts. */
-export function expectation(lines: string[], protocol: 'pop3' | 'imap', pop3Verb?: string): StepData {
-  const sizes = protocol === 'pop3' && (pop3Verb === 'STAT' || pop3Verb === 'LIST');
-  const content = protocol === 'pop3' && (pop3Verb === 'RETR' || pop3Verb === 'TOP') && lines[0]?.startsWith('+OK');
+export function expectation(lines: string[], protocol: Mail, verb?: string): StepData {
+  if (protocol === 'smtp') {
+    // EHLO/HELO's first line names the server (twsv01, twap02) and the client's address: its code exactly, its text a pattern.
+    const hello = verb === 'EHLO' || verb === 'HELO' || verb === 'LHLO';
+    const patterned = lines.map((l, i) => (hello && i === 0 && /^\d{3}[ -]/.test(l) ? { regex: `${escapeRegex(l.slice(0, 4))}.*`, volatile: true } : patternLine(l)));
+    if (!patterned.some((p) => p.volatile)) return { lines: [...lines] };
+    return { match: `^${patterned.map((p) => p.regex).join('\\n')}$` };
+  }
+  const sizes = protocol === 'pop3' && (verb === 'STAT' || verb === 'LIST');
+  const content = protocol === 'pop3' && (verb === 'RETR' || verb === 'TOP') && lines[0]?.startsWith('+OK');
   if (content) {
     // The message itself is data, not the server's behaviour: the status line, any content, the terminator.
     // `+OK 385 octets`: the size follows the message (its dates, its headers), as STAT's and LIST's do.
     const first = /^\+OK \d+ octets$/.test(lines[0]!) ? { regex: '\\+OK \\d+ octets' } : patternLine(lines[0]!, { sizes });
     return { match: `^${first.regex}\\n[\\s\\S]*\\n\\.$` };
   }
-  const uids = protocol === 'pop3' && pop3Verb === 'UIDL';
+  const uids = protocol === 'pop3' && verb === 'UIDL';
   const patterned = lines.map((l) => patternLine(l, { sizes, uids }));
   if (!patterned.some((p) => p.volatile)) return { lines: [...lines] };
   return { match: `^${patterned.map((p) => p.regex).join('\\n')}$` };
@@ -85,12 +101,18 @@ export function expectation(lines: string[], protocol: 'pop3' | 'imap', pop3Verb
  * as a pattern: the text names the server (twsv01, twap02) and carries the APOP timestamp.
  */
 export function greetingExpectation(line: string): StepData {
-  const head = /^(\* (?:OK|BYE|PREAUTH)|\+OK|-ERR)( \[[^\]]*\])?/.exec(line);
+  const head = /^(\* (?:OK|BYE|PREAUTH)|\+OK|-ERR|\d{3}(?=[ -]|$))( \[[^\]]*\])?/.exec(line);
   if (!head) return { lines: [line] };
-  return { match: `^${escapeRegex(head[0])}${line.length > head[0].length ? ' .*' : ''}$` };
+  return { match: `^${escapeRegex(head[0])}${line.length > head[0].length ? `${line[head[0].length] === '-' ? '-' : ' '}.*` : ''}$` };
 }
 
-/** One POP3 or IMAP session through the proxy: the client's lines become `send` steps, the server's lines their expectations. */
+/** An SMTP greeting (one line or several: `220-...`, `220 ...`): each line's code exactly, its text a pattern (it names the server). */
+function smtpGreetingExpectation(lines: string[]): StepData {
+  const out = lines.map((l) => (greetingExpectation(l).match as string | undefined)?.slice(1, -1) ?? escapeRegex(l));
+  return { match: `^${out.join('\\n')}$` };
+}
+
+/** One POP3, IMAP or SMTP session through the proxy: the client's lines become `send` steps, the server's lines their expectations. */
 class MailSession {
   private readonly pending: Pending[] = [];
   private clientBuf = Buffer.alloc(0);
@@ -118,7 +140,10 @@ class MailSession {
    */
   tlsAnswered: ((how: 'refused' | 'tls' | 'forward', held: Buffer) => void) | null = null;
 
-  constructor(readonly protocol: 'pop3' | 'imap', readonly name: string, private readonly rec: Recorder, tls = false) {
+  /** SMTP: the message after DATA's 354, line by line up to the `.` that ends it: part of DATA's step, as a literal is of APPEND's. */
+  private data: { lines: string[]; pending: Pending } | null = null;
+
+  constructor(readonly protocol: Mail, readonly name: string, private readonly rec: Recorder, tls = false) {
     const open: Pending = { step: { [protocol]: name, open: true, ...(tls ? { tls: true } : {}) }, lines: [] };
     this.openStep = open.step;
     this.pending.push(open);
@@ -128,7 +153,8 @@ class MailSession {
   fromServer(chunk: Buffer): void {
     if (this.encrypted) return;
     this.serverBuf = Buffer.concat([this.serverBuf, chunk]);
-    for (let next = splitLine(this.serverBuf, this.protocol); next; next = splitLine(this.serverBuf, this.protocol)) {
+    const framing = this.protocol === 'imap' ? 'imap' : 'pop3';
+    for (let next = splitLine(this.serverBuf, framing); next; next = splitLine(this.serverBuf, framing)) {
       this.serverBuf = this.serverBuf.subarray(next.used);
       this.serverLine(next.line);
     }
@@ -173,6 +199,14 @@ class MailSession {
   }
 
   private clientLine(line: string): void {
+    if (this.data) {
+      // The message, as sent (dot-stuffed), up to the `.` that ends it: DATA's step sends it after the server's 354, and its reply ends the step.
+      this.data.lines.push(line);
+      if (line !== '.') return;
+      this.data.pending.step.send = [String(this.data.pending.step.send), ...this.data.lines].join('\r\n');
+      this.data = null;
+      return;
+    }
     const literal = this.protocol === 'imap' ? /\{(\d+)(\+?)\}$/.exec(line) : null;
     if (this.upload) {
       // The rest of a command after a literal (APPEND's closing text, or another literal).
@@ -204,7 +238,7 @@ class MailSession {
     }
     const sent = this.mask(line);
     const step: StepData = { [this.protocol]: this.name, send: sent };
-    if (/^(STLS|\S+ STARTTLS)$/i.test(line.trim())) this.tlsAsked = true;
+    if ((this.protocol === 'smtp' ? /^STARTTLS$/i : /^(STLS|\S+ STARTTLS)$/i).test(line.trim())) this.tlsAsked = true;
     if (this.protocol === 'imap') {
       const tag = line.split(' ')[0] ?? '';
       if (!tag) {
@@ -227,6 +261,11 @@ class MailSession {
     const p = this.pending[0];
     if (!p) return; // unsolicited (e.g. an IMAP untagged line between commands): part of the next reply in a replay; not asserted
     p.lines.push(line);
+    if (this.protocol === 'smtp') {
+      if (p.verb === 'DATA' && p.lines.length === 1 && /^354( |$)/.test(line)) this.data = { lines: [], pending: p };
+      else if (SMTP_LAST.test(line)) this.finish();
+      return;
+    }
     if (p.step.open) return this.finish(); // a greeting is one line
     if (this.protocol === 'imap') {
       if (line.startsWith('+') && p.continuations) {
@@ -242,13 +281,13 @@ class MailSession {
 
   private finish(): void {
     const p = this.pending.shift()!;
-    p.step.expect = p.step.open ? greetingExpectation(p.lines[0]!) : expectation(p.lines, this.protocol, p.verb);
+    p.step.expect = p.step.open ? (this.protocol === 'smtp' ? smtpGreetingExpectation(p.lines) : greetingExpectation(p.lines[0]!)) : expectation(p.lines, this.protocol, p.verb);
     if (p.step.open) this.greeting = p.lines[0] ?? '';
     const last = p.lines.at(-1) ?? '';
-    if (!p.step.open && /^\+( |$)/.test(last)) this.continued = p.tag !== undefined ? { tag: p.tag } : {};
+    if (!p.step.open && (this.protocol === 'smtp' ? /^334( |$)/ : /^\+( |$)/).test(last)) this.continued = p.tag !== undefined ? { tag: p.tag } : {};
     else this.sasl = null;
     if (this.tlsAsked && !this.pending.length) {
-      const yes = /^(\+OK|\S+ OK)\b/.test(p.lines.at(-1) ?? '');
+      const yes = (this.protocol === 'smtp' ? /^220 / : /^(\+OK|\S+ OK)\b/).test(p.lines.at(-1) ?? '');
       const held = Buffer.concat(this.held);
       this.held = [];
       this.tlsAsked = false;
@@ -315,12 +354,21 @@ class MailSession {
   }
 }
 
+/** One upstream and the address the proxy listens on for it. */
+interface Route {
+  upstream: { host: string; port: number };
+  listen: { host: string; port: number };
+  server: Server;
+  http: ReturnType<typeof createHttpServer>;
+  /** With `listenTls`: whether the upstream answered a TLS handshake (found once by `start`). */
+  upstreamTls: boolean;
+}
+
 /** The steps of the whole recording, in the order the client sent them, and the file they are written to. */
 export class Recorder {
   readonly steps: StepData[] = [];
-  private readonly counts: Record<Protocol, number> = { pop3: 0, imap: 0, http: 0 };
-  private readonly server: Server;
-  private readonly http = createHttpServer((req, res) => void this.forwardHttp(req, res));
+  private readonly counts: Record<Protocol, number> = { pop3: 0, imap: 0, smtp: 0, http: 0 };
+  private readonly routes: Route[];
   private readonly sockets = new Set<Socket>();
   readonly password?: string;
   /** Sessions finished so far. */
@@ -330,14 +378,20 @@ export class Recorder {
   private lastRedirect: { step: StepData; location: string } | null = null;
 
   private readonly secureContext: SecureContext | null;
-  /** With `listenTls`: whether the upstream answered a TLS handshake (found once by `start`). */
-  upstreamTls = false;
 
   constructor(private readonly opts: RecorderOptions, private readonly out: string) {
     this.password = opts.password;
     this.secureContext = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }) : null;
-    this.server = createTcpServer((client) => this.accept(client));
+    this.routes = [{ upstream: opts.upstream, listen: opts.listen }, ...(opts.more ?? [])].map((r) => {
+      const route: Route = {
+        ...r, upstreamTls: false,
+        server: createTcpServer((client) => this.accept(client, route)),
+        http: createHttpServer((req, res) => void this.forwardHttp(req, res, route)),
+      };
+      return route;
+    });
   }
+
 
   /** The proxy holds a certificate: it answers TLS itself and records inside it. */
   get canTerminateTls(): boolean {
@@ -360,14 +414,19 @@ export class Recorder {
     this.steps.push(step);
   }
 
-  async start(): Promise<{ host: string; port: number }> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
-    });
-    const a = this.server.address() as { address: string; port: number };
-    if (this.opts.listenTls) this.upstreamTls = await speaksTls(this.opts.upstream);
-    return { host: a.address, port: a.port };
+  /** Listens for each upstream; the addresses, in the order of the upstreams. */
+  async start(): Promise<Array<{ host: string; port: number; upstream: { host: string; port: number }; upstreamTls: boolean }>> {
+    const out = [];
+    for (const route of this.routes) {
+      await new Promise<void>((resolve, reject) => {
+        route.server.once('error', reject);
+        route.server.listen(route.listen.port, route.listen.host, () => resolve());
+      });
+      const a = route.server.address() as { address: string; port: number };
+      if (this.opts.listenTls) route.upstreamTls = await speaksTls(route.upstream);
+      out.push({ host: a.address, port: a.port, upstream: route.upstream, upstreamTls: route.upstreamTls });
+    }
+    return out;
   }
 
   /** Resolves when `n` sessions have ended. */
@@ -382,8 +441,10 @@ export class Recorder {
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const route of this.routes) {
+      route.http.closeAllConnections();
+      await new Promise<void>((resolve) => route.server.close(() => resolve()));
+    }
     this.write();
   }
 
@@ -393,7 +454,7 @@ export class Recorder {
     const protocols = (Object.keys(this.counts) as Protocol[]).filter((p) => this.counts[p]);
     return {
       name,
-      description: `recorded by twemu record through ${this.opts.upstream.host}:${this.opts.upstream.port} (${protocols.join(', ') || 'no sessions'}); replay with --password or TWEMU_PASSWORD${this.gaps.length ? `. INCOMPLETE: ${this.gaps.join('; ')}` : ''}`,
+      description: `recorded by twemu record through ${this.routes.map((r) => `${r.upstream.host}:${r.upstream.port}`).join(', ')} (${protocols.join(', ') || 'no sessions'}); replay with --password or TWEMU_PASSWORD${this.gaps.length ? `. INCOMPLETE: ${this.gaps.join('; ')}` : ''}`,
       tags: ['recorded', ...protocols],
       steps: this.steps.length ? this.steps : [{ delay: '1ms', name: 'nothing was recorded' }],
     };
@@ -411,10 +472,10 @@ export class Recorder {
     this.onFinish?.();
   }
 
-  private accept(rawClient: Socket): void {
+  private accept(rawClient: Socket, route: Route): void {
     this.sockets.add(rawClient);
     rawClient.on('close', () => this.sockets.delete(rawClient));
-    const rawUp = connect(this.opts.upstream.port, this.opts.upstream.host);
+    const rawUp = connect(route.upstream.port, route.upstream.host);
     this.sockets.add(rawUp);
     rawUp.on('close', () => this.sockets.delete(rawUp));
     const from = `${rawClient.remoteAddress}:${rawClient.remotePort}`;
@@ -431,7 +492,7 @@ export class Recorder {
     let upstreamTls: TLSSocket | null = null;
     const early: Buffer[] = [];
     const fail = (err: Error) => {
-      this.note(`upstream ${this.opts.upstream.host}:${this.opts.upstream.port}: ${err.message}`);
+      this.note(`upstream ${route.upstream.host}:${route.upstream.port}: ${err.message}`);
       rawClient.destroy();
     };
     rawUp.once('error', fail);
@@ -466,7 +527,7 @@ export class Recorder {
       }
       if (held.length) c.feed(held);
     };
-    const newSession = (protocol: 'pop3' | 'imap') => {
+    const newSession = (protocol: Mail) => {
       const s = new MailSession(protocol, `${protocol}${++this.counts[protocol]}`, this, secured);
       s.tlsAnswered = (how, held) => {
         if (how === 'tls') startTls(held);
@@ -481,7 +542,7 @@ export class Recorder {
       if (!decided) {
         decided = true;
         const text = chunk.toString('latin1');
-        session = newSession(text.startsWith('+OK') || text.startsWith('-ERR') ? 'pop3' : 'imap');
+        session = newSession(text.startsWith('+OK') || text.startsWith('-ERR') ? 'pop3' : /^\d{3}[ -]/.test(text) ? 'smtp' : 'imap');
         for (const e of early) session.fromClient(e);
       }
       // Forwarded before it is read: reading a yes to STARTTLS switches both sides to TLS.
@@ -512,7 +573,7 @@ export class Recorder {
         http.removeAllListeners('data');
         http.pause();
         http.unshift(chunk);
-        this.http.emit('connection', http);
+        route.http.emit('connection', http);
         http.resume();
         return;
       }
@@ -523,7 +584,7 @@ export class Recorder {
     };
     rawUp.on('data', (c: Buffer) => upstreamIn(c));
     rawClient.on('data', (c: Buffer) => clientIn(c));
-    if (this.opts.listenTls) startTls(Buffer.alloc(0), !this.upstreamTls);
+    if (this.opts.listenTls) startTls(Buffer.alloc(0), !route.upstreamTls);
     let ended = false;
     const end = () => {
       if (ended || !session) return;
@@ -542,14 +603,14 @@ export class Recorder {
     });
   }
 
-  private async forwardHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async forwardHttp(req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    const headers = { ...req.headers, host: `${this.opts.upstream.host}:${this.opts.upstream.port}` };
+    const headers = { ...req.headers, host: `${route.upstream.host}:${route.upstream.port}` };
     // An HTTPS upstream (--listen-tls in front of a server that speaks TLS) is reached over TLS, its certificate unchecked as for POP3S/IMAPS.
-    const request = this.opts.listenTls && this.upstreamTls ? httpsRequest : httpRequest;
-    const up = request({ host: this.opts.upstream.host, port: this.opts.upstream.port, method: req.method, path: req.url, headers, rejectUnauthorized: false }, (answer) => {
+    const request = this.opts.listenTls && route.upstreamTls ? httpsRequest : httpRequest;
+    const up = request({ host: route.upstream.host, port: route.upstream.port, method: req.method, path: req.url, headers, rejectUnauthorized: false }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       const kept: Buffer[] = [];
       let size = 0;
@@ -567,7 +628,7 @@ export class Recorder {
       });
     });
     up.on('error', (err) => {
-      this.note(`upstream ${this.opts.upstream.host}:${this.opts.upstream.port}: ${err.message}`);
+      this.note(`upstream ${route.upstream.host}:${route.upstream.port}: ${err.message}`);
       res.writeHead(502).end();
     });
     up.end(body);

@@ -151,6 +151,22 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const row of table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '))) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
+  it('[behaviour:smtp.login] [behaviour:smtp.submit] [behaviour:imap4.login] the recorded clients that send (python-smtplib, msmtp, curl, neomutt: SMTP, and IMAP with SMTP in one file) over the 7 steps on both topologies: smtp.login from step 1 to the resume, smtp.submit for a session logged in before step 1, no undocumented failure, and docs/scenarios.md shows exactly these matrices', async () => {
+    const md = join(dir.path, 'send.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.python-smtplib', 'clients.msmtp', 'clients.curl', 'clients.neomutt', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 230_000 });
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
+    expect(r.code).toBe(0);
+    const table = readFileSync(md, 'utf8');
+    expect(table).toMatch(/\| `smtp smtp1: send AUTH PLAIN \$\{base64:\\0alice\\0\$\{password\}\}` \| ok \| ok \| smtp\.login\* \|/);
+    expect(table).toMatch(/\| `smtp smtp1: send MAIL FROM:<alice@teamware\.example>` \| ok \| smtp\.submit\* \| \(after\) \|/);
+    expect(table).toMatch(/\| `imap imap1: send a0002 AUTHENTICATE PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}` \| ok \| ok \| imap4\.login \|/);
+    expect(table).toContain('- smtp.login (emulator default): 454 4.7.0 Temporary authentication failure: the server is suspended for an online backup, try again later');
+    const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+    const rows = table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '));
+    expect(rows.filter((l) => l.startsWith('### ')).length).toBe(8);
+    for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
+  });
+
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; each JUnit case takes its column\'s real time, which `scenario merge` keeps; a client scenario that drives the procedure itself is refused', async () => {
     const right = file('right.yaml', ['name: right', 'steps:', '  - pop3: raw', '    open: true', '  - pop3: raw', '    send: CAPA', "    expect: {match: '^[+]OK'}", ''].join('\n'));
     const f = file('wrong.yaml', [
