@@ -185,7 +185,7 @@ describeThunderbird('Thunderbird', () => {
     await tb.stop();
   });
 
-  it('[behaviour:pop3.login] POP3, downloaded before the suspension: Get Messages while suspended shows the login-failed dialog (no server text), Retry after the resume downloads, nothing lost', { timeout: 90_000 }, async () => {
+  it('[behaviour:pop3.login] POP3, downloaded before the suspension: a message opens while suspended, Get Messages shows the login-failed dialog (no server text), Retry after the resume downloads, nothing lost', { timeout: 90_000 }, async () => {
     const before = inboxCount(emu, 'bob');
     tb = new Thunderbird(emu, dir.path, { kind: 'pop3', user: 'bob' });
     tb.writeProfile();
@@ -199,6 +199,10 @@ describeThunderbird('Thunderbird', () => {
     await until('the first download ends', () => tb.popState().length === before, 30_000);
     await sleep(500);
     await suspend(emu);
+    // A downloaded message opens as usual (it is local: no server command).
+    tb.click(400, 199);
+    await sleep(1000);
+    expect(tb.windows().some((w) => /^Alert$|failed$/.test(w))).toBe(false);
     tb.keys(main, 'F5');
     const failed = await tb.waitWindow(/^Login to account "bob@teamware\.example" failed$/);
     await sleep(800);
