@@ -48,6 +48,11 @@ const RULES: Array<{ name: string; find: RegExp; pattern: (m: RegExpExecArray) =
   },
   { name: 'message size', find: /\bRFC822\.SIZE \d+/g, pattern: () => 'RFC822\\.SIZE \\d+' },
   { name: 'message size', find: /\(\d+ octets\)/g, pattern: () => '\\(\\d+ octets\\)' },
+  // SMTP: the queue id an MTA gives an accepted message (Postfix `queued as 4F3A21C0A2`, Exim `id=1kXyZ-000abc-Q1`,
+  // Sendmail `250 2.0.0 0AUAbcd123456 Message accepted for delivery`).
+  { name: 'queue id', find: /\bqueued as [^\s;,)]+/g, pattern: () => 'queued as [^\\s;,)]+' },
+  { name: 'queue id', find: /\bid=[^\s;,)]+/g, pattern: () => 'id=[^\\s;,)]+' },
+  { name: 'queue id', find: /(?<=^250 2\.0\.0 )\S+(?= Message accepted for delivery)/g, pattern: () => '\\S+' },
 ];
 
 /** POP3 lines whose second number is a size: `+OK 3 1073` (STAT, LIST n) and `1 387` (a LIST line). */

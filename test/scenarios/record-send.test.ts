@@ -127,6 +127,31 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     await bobHas(emu, 'from curl');
   });
 
+  it('SASL LOGIN (curl --login-options AUTH=LOGIN): the user and password answers to the server\'s 334 prompts are ${base64:alice} and ${base64:${password}}, each its own step; replays green', async (t) => {
+    needs(t, 'curl');
+    const { emu, dir } = await fresh();
+    const out = join(dir, 'auth-login.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const mail = join(dir, 'mail.txt');
+    writeFileSync(mail, 'From: alice@teamware.example\r\nTo: bob@teamware.example\r\nSubject: AUTH LOGIN\r\n\r\nsent with curl\r\n');
+    const sent = await run('curl', ['-sS', '--ssl-reqd', '--cacert', emu.endpoints.ca!, '-u', 'alice:teamware', '--login-options', 'AUTH=LOGIN',
+      '--mail-from', 'alice@teamware.example', '--mail-rcpt', 'bob@teamware.example', '-T', mail, `smtp://127.0.0.1:${rec.port}`]);
+    expect(sent.code, sent.output).toBe(0);
+    expect((await rec.done).code).toBe(0);
+    const steps = stepsOf(out);
+    const i = steps.findIndex((st) => /^AUTH LOGIN\b/.test(String(st.send ?? '')));
+    // curl sends the user with the command (an initial response) or after the first prompt.
+    const sends = steps.slice(i, i + 3).map((st) => st.send);
+    expect(sends[0] === 'AUTH LOGIN ${base64:alice}' ? sends.slice(0, 2) : sends).toEqual(sends[0] === 'AUTH LOGIN ${base64:alice}'
+      ? ['AUTH LOGIN ${base64:alice}', '${base64:${password}}'] : ['AUTH LOGIN', '${base64:alice}', '${base64:${password}}']);
+    expect(readFileSync(out, 'utf8')).not.toMatch(/teamware(?!\.example)/);
+    const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+    expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+    const wrong = await runCli(['scenario', 'run', out, '--password', 'wrong']);
+    expect(wrong.stdout).toMatch(/FAIL \d+ smtp smtp1: send \$\{base64:\$\{password\}\}/);
+    await bobHas(emu, 'AUTH LOGIN');
+  });
+
   it('neomutt in tmux (its defaults: STARTTLS for IMAP and SMTP, the site CA) opening alice\'s INBOX, reading a message and sending one: IMAP and SMTP in one recording; clients.neomutt', { timeout: 45_000 }, async (t) => {
     needs(t, 'neomutt', 'tmux');
     const { emu, dir } = await fresh();

@@ -381,6 +381,9 @@ describe('volatile parts of a reply', () => {
     ['* 1 FETCH (INTERNALDATE "15-Jun-2026 12:00:00 +0000" RFC822.SIZE 387)', '* 1 FETCH (INTERNALDATE "1-Dec-2027 08:01:02 +0900" RFC822.SIZE 1024)'],
     ['Date: Mon, 15 Jun 2026 12:00:00 +0000', 'Date: Tue, 1 Dec 2027 08:01:02 +0900'],
     ['* 1 FETCH (UID 1 BODY[] {5}\r\nhello)', '* 1 FETCH (UID 1 BODY[] {11}\r\nhello world)'],
+    ['250 2.0.0 Ok: queued as 4F3A21C0A2', '250 2.0.0 Ok: queued as 9B07E1C0B5'],
+    ['250 OK id=1kXyZ2-000abc-Q1', '250 OK id=1kZZZ9-0001fe-7x'],
+    ['250 2.0.0 0AUAbcd1234567 Message accepted for delivery', '250 2.0.0 0AUBxyz7654321 Message accepted for delivery'],
     ['* ID ("name" "twemu" "version" "0.1.0")', '* ID ("name" "twemu" "version" "0.2.0")'],
   ])('%j matches its other session %j and not a different reply', (recorded, other) => {
     const p = patternLine(recorded);
