@@ -138,7 +138,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
       expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
     });
 
-  it('mpop with its default auth (APOP, tls on, the site CA): the digest is written as ${md5:${apop}${password}}, the greeting\'s pattern keeps its timestamp as ${apop}, and the file replays green against another greeting', async (t) => {
+  it('mpop with its default auth (APOP, tls on, the site CA): the digest is written as ${md5:${apop}${password}}, the greeting\'s pattern keeps its timestamp as ${apop}, the steps are the bundled clients.mpop\'s, and the file replays green against another greeting', async (t) => {
     if (!has('mpop')) {
       if (process.env.CI === 'true') throw new Error('mpop (Debian package mpop) is missing');
       t.skip();
@@ -155,6 +155,8 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(text).not.toContain('teamware');
     expect(text).toMatch(/open: true\n\s+expect:\n\s+match: \^\\\+OK \.\*\?\(\?<apop><\[\^<>\\s\]\+>\)\.\*\$\n/);
     expect(text).toContain('send: APOP bob ${md5:${apop}${password}}');
+    const steps = (f: string) => (parse(readFileSync(f, 'utf8')) as { steps: unknown[] }).steps;
+    expect(steps(out), 'mpop\'s session differs from scenarios/library/clients.mpop.yaml: record it again (how is in its header)').toEqual(steps(join(ROOT, 'scenarios', 'library', 'clients.mpop.yaml')));
     const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
     const wrong = await runCli(['scenario', 'run', out, '--password', 'wrong']);
