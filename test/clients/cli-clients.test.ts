@@ -5,12 +5,11 @@
 // the resume, and writes in backup mode. What each printed is recorded in
 // test-artifacts/clients/ and the words a user sees are checked here.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, collectEvents, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
-import type { Run } from './harness.js';
-import { clientSite, describeClient, inBackupMode, inboxCount, recorder, resume, run, suspend, suspendAfterLogin } from './harness.js';
+import { clientSite, describeClient, inBackupMode, inFlight, inboxCount, recorder, resume, run, secret, suspend, suspendAfterLogin } from './harness.js';
 
 const SUSPENDED_POP3 = '-ERR unable to lock maildrop (emulator detail: the server is suspended for an online backup)';
 const SUSPENDED_IMAP = 'NO LOGIN failed:Server is busy';
@@ -18,32 +17,6 @@ const SUSPENDED_SMTP = '454 4.7.0 Temporary authentication failure: the server i
 const INFLIGHT_POP3 = '-ERR failed to read message';
 const INFLIGHT_IMAP = 'NO [UNAVAILABLE] Server is busy';
 const INFLIGHT_SMTP = '451 4.3.2 System not accepting messages: the server is suspended for an online backup, try again later';
-
-/**
- * Runs a one-shot client in flight: the server is suspended right after the
- * client's login (harness `suspendAfterLogin`), so its next command meets the
- * suspension; then resumed. Returns what the client printed and the
- * behaviours that fired meanwhile.
- */
-async function inFlight(emu: Emulator, client: 'pop3' | 'imap' | 'smtp', go: () => Promise<Run>): Promise<Run & { fired: string[] }> {
-  const ev = collectEvents(emu);
-  const watch = suspendAfterLogin(emu, client, 'alice');
-  try {
-    const r = await go();
-    await watch.landed;
-    return { ...r, fired: ev.events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!) };
-  } finally {
-    watch.off();
-    ev.off();
-    if (emu.site.servers.some((x) => x.suspended)) await resume(emu);
-  }
-}
-
-function secret(file: string, text: string): string {
-  writeFileSync(file, text);
-  chmodSync(file, 0o600);
-  return file;
-}
 
 describeClient('mpop and msmtp', ['mpop', 'msmtp'], () => {
   let emu: Emulator;

@@ -3,11 +3,11 @@
 // Every run is recorded (test-artifacts/clients/<client>.txt: the command and
 // everything the client printed) for docs/clients.md. A missing client skips
 // its tests on a developer's machine and fails them under CI=true.
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { ROOT, api, clientEnv, startTestSite } from '../helpers.js';
+import { ROOT, api, clientEnv, collectEvents, startTestSite } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
 
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'clients');
@@ -36,11 +36,12 @@ export interface Run {
   output: string;
 }
 
-/** Runs a client; bounded in time (killed after timeoutMs). */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<Run> {
+/** Runs a client; bounded in time (killed after timeoutMs). `started` gets the process (e.g. to signal it). */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number; started?: (child: ChildProcess) => void } = {}): Promise<Run> {
   return new Promise((resolve) => {
     // Clients run on the machine's real clock (never under the suite's faketime: test/helpers.ts clientEnv).
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...clientEnv(), ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    opts.started?.(child);
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -63,7 +64,7 @@ export function recorder(client: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const file = join(ARTIFACTS, `${client}.txt`);
   writeFileSync(file, `# ${client}: what the client printed, per behaviour\n`);
-  return (phase: string, command: string, r: Run): Run => {
+  return <R extends Run>(phase: string, command: string, r: R): R => {
     appendFileSync(file, `\n## ${phase}\n$ ${command}\n${r.output.trimEnd()}\n(exit ${r.code})\n`);
     return r;
   };
@@ -115,6 +116,33 @@ export function suspendAfterLogin(emu: Emulator, client: 'pop3' | 'imap' | 'smtp
   });
   landed.catch(() => undefined); // the caller awaits it after the client's run
   return { landed, off: () => off() };
+}
+
+/**
+ * Runs a one-shot client in flight: the server is suspended right after the
+ * client's login (`suspendAfterLogin`), so its next command meets the
+ * suspension; then resumed. Returns what the client printed and the
+ * behaviours that fired meanwhile.
+ */
+export async function inFlight(emu: Emulator, client: 'pop3' | 'imap' | 'smtp', go: () => Promise<Run>, user = 'alice'): Promise<Run & { fired: string[] }> {
+  const ev = collectEvents(emu);
+  const watch = suspendAfterLogin(emu, client, user);
+  try {
+    const r = await go();
+    await watch.landed;
+    return { ...r, fired: ev.events.filter((e) => e.type === 'behaviour').map((e) => e.behaviour!) };
+  } finally {
+    watch.off();
+    ev.off();
+    if (emu.site.servers.some((x) => x.suspended)) await resume(emu);
+  }
+}
+
+/** A client's configuration file holding a password (0600: some clients refuse others). */
+export function secret(file: string, text: string): string {
+  writeFileSync(file, text);
+  chmodSync(file, 0o600);
+  return file;
 }
 
 /** Backup mode and available (the short way: no web archive, no backup run), for `fn`; then back out of it. */
