@@ -47,9 +47,11 @@ export function formatDate(d: Date): string {
   return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-function keyOf(c: Ctx, folder: string, uid: number): string {
+/** The summary cache's key of a message of the user's folder: `keyOf(c, folder)(uid)` (the folder looked up once per page). */
+function keyOf(c: Ctx, folder: string): (uid: number) => string {
   const f = c.deps.site.domain.mail.mailbox(c.user).folder(c.user, folder)!;
-  return `${c.deps.site.homeServer(c.user).store.database.id}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000${uid}`;
+  const prefix = `${c.deps.site.homeServer(c.user).store.database.id}\u0000${c.user}\u0000${f.id}\u0000${f.uidValidity}\u0000`;
+  return (uid) => `${prefix}${uid}`;
 }
 
 /** The user's folder named in the request (INBOX when absent); another name is 404. */
@@ -97,7 +99,8 @@ export function mailRoutes(app: FastifyInstance, deps: WebDeps): void {
     const pageNo = q.page === undefined || q.page === '' ? 1 : id(q.page, 'page');
     if (pageNo > pages) throw new InputError('指定されたページはありません。', 404, `/mail/list${query({ folder })}`);
     const metas = all.slice((pageNo - 1) * LIST_PAGE_SIZE, pageNo * LIST_PAGE_SIZE);
-    const rows = (await Promise.all(metas.map(async (m) => summarize(keyOf(c, folder, m.uid), () => store.raw(c.user, folder, m.uid), m.uid, m.flags))))
+    const key = keyOf(c, folder);
+    const rows = (await Promise.all(metas.map(async (m) => summarize(key(m.uid), () => store.raw(c.user, folder, m.uid), m.uid, m.flags))))
       .filter((r): r is Summary => r !== null);
     return page('メール一覧', html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
 ${folderNav(folder)}
@@ -118,7 +121,7 @@ ${pages > 1 ? html`<p class="pager">${all.length}件 ${pageNo > 1 ? html`<a href
     const uid = id(q.uid, 'uid');
     const store = c.deps.site.domain.mail.mailbox(c.user);
     const meta = store.messages(c.user, folder).find((m) => m.uid === uid);
-    const m = meta ? await summarize(keyOf(c, folder, uid), () => store.raw(c.user, folder, uid), uid, meta.flags) : null;
+    const m = meta ? await summarize(keyOf(c, folder)(uid), () => store.raw(c.user, folder, uid), uid, meta.flags) : null;
     if (!meta || !m) throw new InputError('指定されたメールはありません。', 404, `/mail/list${query({ folder })}`);
     if (!meta.flags.includes('\\Seen')) store.setFlags(c.user, folder, [uid], ['\\Seen'], 'add');
     return page(`${m.subject} - メール`, html`<h1>メール - ${FOLDER_LABELS[folder] ?? folder}</h1>
