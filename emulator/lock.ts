@@ -1,11 +1,13 @@
-import { closeSync, existsSync, openSync, readFileSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve, sep, basename } from 'node:path';
 import { TwemuError } from './errors.js';
 
 // Exclusive ownership of a data folder: a running site (and a restore into
 // it) holds DIR/twemu.lock, created with O_EXCL and naming its process. A lock
 // whose process is gone (kill -9) is stale and taken over; a live one refuses
-// the second owner with one line.
+// the second owner with one line. One without readable content is watched while
+// it is young (its owner may be between creating and writing it) and stale only
+// when it stays so, or is old.
 
 export const LOCK_FILE = 'twemu.lock';
 
@@ -49,6 +51,25 @@ function readLock(file: string): LockInfo | null {
   }
 }
 
+/**
+ * How long a lock without readable content may be one whose owner is writing it (created with
+ * O_EXCL, then written: an instant apart, longer on a stalled disk) before it is taken for the
+ * remains of a crash between the two. A lock whose file is older than this is stale at once.
+ */
+const WRITING_GRACE_MS = 5000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function ageMs(file: string): number | null {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
 /** Who holds the data folder now (a live owner), or null. */
 export function lockHolder(dir: string): LockInfo | null {
   const info = readLock(join(dir, LOCK_FILE));
@@ -63,7 +84,8 @@ export interface DataLock {
 export function lockDataDir(dir: string, what: string): DataLock {
   const file = join(dir, LOCK_FILE);
   const mine: LockInfo = { pid: process.pid, start: processStart(process.pid), what, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  let unreadableSince: number | null = null;
+  for (let attempt = 0; attempt < 3;) {
     let fd: number;
     try {
       fd = openSync(file, 'wx', 0o600);
@@ -74,7 +96,18 @@ export function lockDataDir(dir: string, what: string): DataLock {
         throw new TwemuError('E_DATA_LOCKED', `${dir} is in use by ${holder.what} (pid ${holder.pid}, since ${holder.since})`,
           { hint: holder.what === 'twemu serve' ? 'stop that site first, or use another --data folder' : 'wait for it to finish, or use another folder' });
       }
-      // Stale (its process is gone) or unreadable (a crash while writing it): take it over.
+      if (!holder) {
+        // No readable content: its owner may be writing it at this instant. A young one is watched
+        // until it says who holds it or stays unreadable past the grace (a crash between create and write).
+        const age = ageMs(file);
+        unreadableSince ??= Date.now();
+        if (age !== null && age < WRITING_GRACE_MS && Date.now() - unreadableSince < WRITING_GRACE_MS) {
+          sleepSync(50);
+          continue;
+        }
+      }
+      // Stale (its process is gone) or unreadable for good: take it over.
+      attempt++;
       try {
         unlinkSync(file);
       } catch {
@@ -83,6 +116,9 @@ export function lockDataDir(dir: string, what: string): DataLock {
       continue;
     }
     try {
+      // Fault injection for the tests: a stalled write between creating the lock and filling it.
+      const pause = /^lock-write-pause:(\d+)$/.exec(process.env.TWEMU_FAULT ?? '');
+      if (pause) sleepSync(Number(pause[1]));
       writeSync(fd, `${JSON.stringify(mine)}\n`);
     } finally {
       closeSync(fd);

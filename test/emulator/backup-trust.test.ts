@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, runCli, startServeProcess, startTestSite, stopProcess, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
@@ -316,6 +316,38 @@ describe('one owner per data folder (issue 12 row 6)', () => {
       dir.remove();
       bk.remove();
       rmSync(dir.path, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('a lock file without readable content', () => {
+  it('is one being written while it is young: a second serve waits for its content and is refused; an empty one left long ago is stale and taken over', async () => {
+    const dir = tempDir();
+    const lock = join(dir.path, 'twemu.lock');
+    const serveArgs = ['--data', dir.path, '--port-base', '0', '--log-level', 'silent'];
+    // The first serve creates its lock, then stalls 2.5 s before filling it (a stalled disk).
+    const first = startServeProcess(serveArgs, { env: { TWEMU_FAULT: 'lock-write-pause:2500' }, timeoutMs: 30_000 });
+    let p: Awaited<typeof first> | undefined;
+    try {
+      for (let i = 0; i < 200 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(readFileSync(lock, 'utf8')).toBe('');
+      const second = await runCli(['serve', ...serveArgs], { timeoutMs: 30_000 });
+      p = await first;
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim()).toMatch(new RegExp(`^twemu: ${dir.path} is in use by twemu serve \\(pid ${p.child.pid}, since [^)]+\\); stop that site first, or use another --data folder$`));
+      expect((await runCli(['status', '--data', dir.path])).code).toBe(0);
+      await stopProcess(p.child);
+      p = undefined;
+      // An empty lock a minute old: the remains of a crash between creating and writing it.
+      writeFileSync(lock, '');
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      p = await startServeProcess(serveArgs);
+      expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(p.child.pid);
+    } finally {
+      if (p) await stopProcess(p.child, 'SIGKILL');
+      await first.then((q) => stopProcess(q.child, 'SIGKILL'), () => undefined);
+      dir.remove();
     }
   }, 60_000);
 });
