@@ -58,8 +58,10 @@ export function sendCsrfRefusal(reply: FastifyReply) {
 export async function buildControlApp(site: Site, plugins: readonly ControlPlugin[]): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 25 * 1024 * 1024, ...lazyValidation });
   await app.register(cookie);
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => sendError(reply, new TwemuError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
   lazyApiDocs(app, {
     routePrefix: '/docs',
+    notFound,
     openapi: {
       info: { title: 'twemu control API', version: '0.1.0', description: 'Drive an emulated TeamWARE Office 200X V2.0 site: the online backup procedure, the behaviour catalog, seeding, events. Every call but GET /health needs `Authorization: Bearer TOKEN` (the token is in DIR/admin-token).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
@@ -76,7 +78,7 @@ export async function buildControlApp(site: Site, plugins: readonly ControlPlugi
     site.log.error({ err, url: req.url }, 'control API error');
     return sendError(reply, new TwemuError('E_INTERNAL', 'internal error (see the server log)'));
   });
-  app.setNotFoundHandler((req, reply) => sendError(reply, new TwemuError('E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler(notFound);
 
   app.addHook('onRequest', async (req, reply) => {
     // Decide on the route the router matched, not only the raw URL: the router

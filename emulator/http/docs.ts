@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { SwaggerOptions } from '@fastify/swagger';
 import { lazyValidation } from './validators.js';
 
@@ -14,8 +14,12 @@ import { lazyValidation } from './validators.js';
 
 type OpenApiOptions = Extract<SwaggerOptions, { openapi?: unknown }>['openapi'];
 
-/** Serves the OpenAPI description of `app`'s routes and Swagger UI at `routePrefix`, loaded on first use. */
-export function lazyApiDocs(app: FastifyInstance, opts: { openapi: OpenApiOptions; routePrefix: string }): void {
+/**
+ * Serves the OpenAPI description of `app`'s routes and Swagger UI at `routePrefix`, loaded on first use.
+ * `notFound` is `app`'s own not-found handler: a path under the prefix that the docs do not have
+ * (`/docs/nope`, a missing asset) is answered as any unknown path of `app`.
+ */
+export function lazyApiDocs(app: FastifyInstance, opts: { openapi: OpenApiOptions; routePrefix: string; notFound: (req: FastifyRequest, reply: FastifyReply) => unknown }): void {
   const prefix = `${app.prefix}${opts.routePrefix}`;
   const routes: RouteOptions[] = [];
   // As @fastify/swagger: HEAD routes (fastify adds one per GET) are not described.
@@ -27,6 +31,7 @@ export function lazyApiDocs(app: FastifyInstance, opts: { openapi: OpenApiOption
   const build = async (): Promise<FastifyInstance> => {
     const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
     const docsApp = Fastify({ logger: false, ...lazyValidation });
+    docsApp.setNotFoundHandler(opts.notFound);
     await docsApp.register(swagger, { openapi: opts.openapi });
     await docsApp.register(swaggerUi, { routePrefix: prefix });
     const unused = async () => undefined;

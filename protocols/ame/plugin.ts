@@ -86,8 +86,10 @@ export const amePlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app,
   /** Calls holding their server access (holdMs): released when the listener closes. */
   const holds = new Set<() => void>();
 
+  const notFound = (req: FastifyRequest, reply: FastifyReply) => reply.status(404).send(failure(RC.NO_FUNCTION, `no function ${req.method} ${req.url.split('?')[0]}; GET ${req.url.startsWith('/ame') ? '/ame' : ''}/functions lists them`));
   lazyApiDocs(app, {
     routePrefix: '/docs',
+    notFound,
     openapi: {
       info: { title: `twemu application execution module (${server.name})`, version: '2.0', description: OPENAPI_DESCRIPTION },
       components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
@@ -104,7 +106,7 @@ export const amePlugin: FastifyPluginAsync<{ server: SiteServer }> = async (app,
     site.log.error({ err, url: req.url }, 'AME error');
     return reply.status(500).send(failure(RC.SERVER, 'internal error (see the server log)'));
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send(failure(RC.NO_FUNCTION, `no function ${req.method} ${req.url.split('?')[0]}; GET ${req.url.startsWith('/ame') ? '/ame' : ''}/functions lists them`)));
+  app.setNotFoundHandler(notFound);
 
   app.get('/functions', {
     schema: { summary: 'The AME functions', description: 'Every function: name, service, whether it touches the server, arguments, the rcs it can return. The names are the emulator\'s.', tags: ['discovery'] },

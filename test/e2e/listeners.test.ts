@@ -116,6 +116,9 @@ describe('the built package, as `twemu serve` runs it', () => {
     expect(await docs.text()).toContain('swagger');
     const spec = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(spec.paths)).toContain('/api/commands');
+    const missing = await fetch(`${base}/docs/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'E_NOT_FOUND', message: 'no route GET /docs/nope' });
   });
 
   it('a scenario through the CLI against the running site: `twemu scenario run FILE --data DIR`', async () => {

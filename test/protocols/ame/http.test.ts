@@ -45,6 +45,10 @@ describe('discovery', () => {
     const assets = [...(await page.text()).matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThan(3);
     for (const a of assets) expect((await fetch(new URL(a, `${base}/docs`))).status, a).toBe(200);
+    // A path under /docs that the docs do not have is an unknown function, as any other.
+    const missing = await fetch(`${base}/docs/static/nope.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ rc: -7, error: 'E_NO_FUNCTION' });
   });
 });
 
