@@ -1,11 +1,14 @@
 // `twemu record`: a recording proxy. A client is pointed at the proxy, the
 // proxy forwards every byte to the upstream server (a twemu site or any
-// POP3/IMAP/HTTP server) and writes what the client sent and what it was
-// answered as scenario steps: raw `send` steps with the replies as
-// expectations for POP3 and IMAP, `web` and `ame` steps for HTTP. Volatile
-// parts of the replies become patterns (volatile.ts); passwords become
-// `${password}`. With a certificate the proxy answers the client's TLS
-// itself (STARTTLS/STLS, or implicit TLS) and records inside it.
+// POP3/IMAP/SMTP/HTTP server; several upstreams, each on its own address,
+// into one file) and writes what the client sent and what it was answered as
+// scenario steps: raw `send` steps with the replies as expectations for
+// POP3, IMAP and SMTP, `web` and `ame` steps for HTTP. Volatile parts of the
+// replies become patterns (volatile.ts); passwords become `${password}`, and
+// what a client computes from one (SASL PLAIN/LOGIN, APOP) the expression
+// that computes it at replay (expressions.ts). With a certificate the proxy
+// answers the client's TLS itself (STARTTLS/STLS, or implicit TLS) and
+// records inside it.
 
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
@@ -64,7 +67,7 @@ interface Pending {
   lines: string[];
   /** POP3: the reply is multi-line when its status is +OK. */
   multi?: boolean;
-  /** POP3: the command's verb (STAT, LIST, RETR... decide how the reply is framed and patterned). */
+  /** POP3 and SMTP: the command's verb (STAT, LIST, RETR, EHLO, DATA... decide how the reply is framed and patterned). */
   verb?: string;
   /** IMAP: `+` continuations still expected for the command's literals (they do not end its reply). */
   continuations?: number;
@@ -391,7 +394,6 @@ export class Recorder {
       return route;
     });
   }
-
 
   /** The proxy holds a certificate: it answers TLS itself and records inside it. */
   get canTerminateTls(): boolean {
