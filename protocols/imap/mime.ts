@@ -169,11 +169,43 @@ function addresses(value: string | null): Value {
   return [{ run: parsed.map((a) => [nstr(a.name), nstr(a.adl), nstr(a.mailbox), nstr(a.host)]) }];
 }
 
-/** The header fields of a message without running the MIME splitter (what ENVELOPE reads). */
-export function rootHeaders(raw: Buffer): Record<string, string[]> {
+const ENVELOPE_FIELDS = new Set(['date', 'subject', 'from', 'sender', 'reply-to', 'to', 'cc', 'bcc', 'in-reply-to', 'message-id']);
+
+/** One unfolded header line as libmime's `decodeHeader` reads it: the key before the first colon, both sides trimmed. */
+function headerLine(line: string, out: Record<string, string[]>): void {
+  const m = /^\s*([^:]+):(.*)$/.exec(line.replace(/(?:\r?\n|\r)[ \t]*/g, ' ').trim());
+  const key = ((m && m[1]) || '').trim().toLowerCase();
+  if (!ENVELOPE_FIELDS.has(key)) return;
+  const value = ((m && m[2]) || '').trim();
+  (out[key] ??= []).push(value);
+}
+
+/**
+ * The header fields ENVELOPE reads, from the message's header (up to the first empty line),
+ * split and unfolded by the rules of libmime's `decodeHeaders` (which the MIME tree's headers
+ * go through: the same values) but without loading libmime and its charset tables: the store
+ * computes an envelope for every message it writes, the demo data's at start-up included.
+ */
+export function envelopeHeaders(raw: Buffer): Record<string, string[]> {
   let end = raw.indexOf('\r\n\r\n');
   end = end < 0 ? raw.indexOf('\n\n') : end;
-  return headerMap(end < 0 ? raw : raw.subarray(0, end + 2));
+  const lines = (end < 0 ? raw : raw.subarray(0, end + 2)).toString('latin1').split(/\r?\n|\r/);
+  let i = 0;
+  while (i < lines.length && lines[i] === '') i++;
+  let stop = lines.indexOf('', i);
+  if (stop < 0) stop = lines.length;
+  const out: Record<string, string[]> = {};
+  let current: string | null = null;
+  for (; i < stop; i++) {
+    const line = lines[i]!;
+    if (current !== null && (line[0] === ' ' || line[0] === '\t')) current += `\r\n${line}`;
+    else {
+      if (current !== null) headerLine(current, out);
+      current = line;
+    }
+  }
+  if (current !== null) headerLine(current, out);
+  return out;
 }
 
 /**
@@ -181,7 +213,7 @@ export function rootHeaders(raw: Buffer): Record<string, string[]> {
  * store keeps beside each message when it is written (`MessageIndex`), and what FETCH sends.
  */
 export function envelopeOctets(raw: Buffer): Buffer {
-  return valueOctets(envelope(rootHeaders(raw)));
+  return valueOctets(envelope(envelopeHeaders(raw)));
 }
 
 export function envelope(h: Record<string, string[]>): Value[] {
