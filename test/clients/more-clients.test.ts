@@ -12,6 +12,7 @@ import { chmodSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from '
 import { join } from 'node:path';
 import { api, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
+import type { TwEvent } from '../../emulator/events.js';
 import { clientSite, describeClient, inBackupMode, inFlight, inboxCount, recorder, resume, run, secret, suspend } from './harness.js';
 
 const SUSPENDED_POP3 = '-ERR unable to lock maildrop (emulator detail: the server is suspended for an online backup)';
@@ -102,34 +103,36 @@ describeClient('offlineimap', ['offlineimap'], () => {
   });
 
   /**
-   * offlineimap as a daemon (autorefresh = 5). It tries PLAIN, then LOGIN:
-   * two refused logins a cycle. `onFailedLogin` gets the running count (1, 2
-   * for the first cycle, ...); sending SIGUSR1 ("sync now", offlineimap's own
-   * signal) at the first refused login of a cycle, while the cycle still runs,
-   * makes the next cycle start as soon as this one ends instead of after its
-   * refresh period (a SIGUSR1 that comes during the sleep acts only after
-   * its current 10-second step). `onLogin` sees each successful login.
-   * Bounded (20 s).
+   * offlineimap as a daemon (autorefresh = 5); `on` sees each of alice's
+   * events (refused logins, logins, behaviours) with the process. The tests
+   * send SIGUSR1 ("sync now", offlineimap's own signal) while a cycle still
+   * runs, so that the next cycle starts as soon as this one ends instead of
+   * after its refresh period (a SIGUSR1 during the sleep acts only after its
+   * current 10-second step). Bounded (20 s).
    */
-  function daemon(phase: string, onFailedLogin: (child: ChildProcess, n: number) => void, onLogin: (child: ChildProcess) => void = () => undefined) {
+  function daemon(phase: string, on: (child: ChildProcess, e: TwEvent) => void) {
     let child: ChildProcess | undefined;
-    let failed = 0;
-    const off = emu.site.events.subscribe((e) => {
-      if (!child || e.user !== 'alice') return;
-      if (e.type === 'behaviour' && e.behaviour === 'imap4.login') onFailedLogin(child, ++failed);
-      if (e.type === 'login' && e.client === 'imap') onLogin(child);
-    });
+    const off = emu.site.events.subscribe((e) => child && e.user === 'alice' && on(child, e));
     return run('offlineimap', ['-c', daemonRc], { env: env(), timeoutMs: 20_000, started: (c) => (child = c) })
-      .then((r) => rec(phase, 'offlineimap (autorefresh = 5; SIGUSR1 during each failed cycle)', r))
+      .then((r) => rec(phase, 'offlineimap (autorefresh = 5; SIGUSR1 during each cycle)', r))
       .finally(off);
   }
+  /** Counts its refused logins: PLAIN, then LOGIN, two a cycle (1, 2 for the first cycle, ...). */
+  const refused = () => {
+    let n = 0;
+    return (e: TwEvent) => (e.type === 'behaviour' && e.behaviour === 'imap4.login' ? ++n : 0);
+  };
+  const loggedIn = (e: TwEvent) => e.type === 'login' && e.client === 'imap';
+  /** Runs `command` once the answer being handled now is written (as suspendAfterLogin suspends). */
+  const afterAnswer = (command: string) => setImmediate(() => emu.site.command(command, { lenient: true }));
 
   const cycles = (output: string) => output.split('*** Processing account main').length - 1;
 
   it('[behaviour:imap4.login] daemon (autorefresh): after 3 failed cycles in a row the account stops syncing and offlineimap exits 1', async () => {
     await suspend(emu);
     try {
-      const r = await daemon('daemon, suspended: three cycles', (child, n) => n % 2 === 1 && child.kill('SIGUSR1'));
+      const count = refused();
+      const r = await daemon('daemon, suspended: three cycles', (child, e) => count(e) % 2 === 1 && child.kill('SIGUSR1'));
       expect(r.output).not.toContain('(killed after'); // it ended by itself
       expect(r.code).toBe(1);
       expect(cycles(r.output)).toBe(3);
@@ -141,11 +144,13 @@ describeClient('offlineimap', ['offlineimap'], () => {
 
   it('[behaviour:imap4.login] daemon (autorefresh): two failed cycles, the resume, then the third cycle syncs and the daemon goes on (SIGUSR2 ends it after that sync; exit 1 for the earlier failures)', async () => {
     await suspend(emu);
-    const r = await daemon('daemon, two failed cycles, then the resume', (child, n) => {
+    const count = refused();
+    const r = await daemon('daemon, two failed cycles, then the resume', (child, e) => {
+      const n = count(e);
       if (n % 2 === 1) child.kill('SIGUSR1');
-      // The second cycle's LOGIN, the last refused login: resume once its answer is written (as suspendAfterLogin suspends).
-      if (n === 4) setImmediate(() => emu.site.command('to tran resume', { lenient: true }));
-    }, (child) => child.kill('SIGUSR2')); // the third cycle logged in: end after this sync
+      if (n === 4) afterAnswer('to tran resume'); // the second cycle's last refused login
+      if (loggedIn(e)) child.kill('SIGUSR2'); // the third cycle logged in: end after this sync
+    });
     if (emu.site.servers.some((x) => x.suspended)) await resume(emu);
     expect(r.output).not.toContain('(killed after');
     expect(cycles(r.output)).toBe(3);
@@ -155,6 +160,27 @@ describeClient('offlineimap', ['offlineimap'], () => {
     expect(third).not.toContain('All authentication types failed');
     expect(r.code).toBe(1); // the failed cycles earlier in the run: "Exceptions occurred during the run!"
     expect(r.output).toContain('ERROR: Exceptions occurred during the run!');
+  });
+
+  it('[behaviour:imap4.in-flight-store] daemon (autorefresh): three cycles in a row cut in flight (logged in, then suspended) do not count; the fourth syncs', async () => {
+    let logins = 0;
+    const r = await daemon('daemon, three cycles in flight, then a sync', (child, e) => {
+      if (loggedIn(e)) {
+        if (++logins <= 3) {
+          child.kill('SIGUSR1');
+          afterAnswer('to tran suspend');
+        } else child.kill('SIGUSR2'); // the fourth cycle: end after this sync
+      }
+      if (e.type === 'behaviour' && e.behaviour === 'imap4.in-flight-store') afterAnswer('to tran resume');
+    });
+    if (emu.site.servers.some((x) => x.suspended)) await resume(emu);
+    expect(r.output).not.toContain('(killed after');
+    expect(cycles(r.output)).toBe(4);
+    expect(r.output.split('too many values to unpack (expected 2)').length - 1).toBeGreaterThanOrEqual(3);
+    const fourth = r.output.split('*** Processing account main')[4]!.split("*** Finished account 'main'")[0]!;
+    expect(fourth).toContain('Syncing INBOX: IMAP -> Maildir');
+    expect(fourth).not.toContain('too many values');
+    expect(r.code).toBe(1);
   });
 });
 
