@@ -41,14 +41,15 @@ type Steps = Array<Record<string, unknown>>;
 
 /**
  * The steps with what the client itself varies from machine to machine left out: the name it gives in EHLO, a
- * SIZE it declares, and the message it sends (its Date, Message-ID, the user's real name): DATA's step is kept as
- * `DATA` and its expectation.
+ * SIZE it declares, and the message it sends or stores (its Date, Message-ID, the user's real name): DATA's step is
+ * kept as `DATA`, an APPEND as its command without the literal, and their expectations.
  */
 function shape(steps: Steps): Steps {
   return steps.map((st) => {
     const send = st.send;
     if (typeof send !== 'string') return st;
-    const s = send.replace(/^(EHLO|HELO) .*/i, '$1 *').replace(/ SIZE=\d+/i, ' SIZE=n').replace(/^(DATA)\r\n[\s\S]*/i, '$1 (message)');
+    const s = send.replace(/^(EHLO|HELO) .*/i, '$1 *').replace(/ SIZE=\d+/i, ' SIZE=n').replace(/^(DATA)\r\n[\s\S]*/i, '$1 (message)')
+      .replace(/ \{\d+(\+?)\}\r\n[\s\S]*/, ' {n$1} (message)').replace(/"\d{1,2}-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d [+-]\d{4}"/, '"(date)"');
     return { ...st, send: s };
   });
 }
@@ -152,7 +153,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     await bobHas(emu, 'AUTH LOGIN');
   });
 
-  it('neomutt in tmux (its defaults: STARTTLS for IMAP and SMTP, the site CA) opening alice\'s INBOX, reading a message and sending one: IMAP and SMTP in one recording; clients.neomutt', { timeout: 45_000 }, async (t) => {
+  it('neomutt in tmux (its defaults: STARTTLS for IMAP and SMTP, the site CA) opening alice\'s INBOX, reading a message and sending one (record=+OUTBOX: its copy APPENDed): IMAP and SMTP in one recording; clients.neomutt', { timeout: 45_000 }, async (t) => {
     needs(t, 'neomutt', 'tmux');
     const { emu, dir } = await fresh();
     const s = emu.endpoints.servers[0]!;
@@ -163,7 +164,9 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     const muttrc = join(home, 'muttrc');
     writeFileSync(muttrc, [
       `set folder="imap://alice@127.0.0.1:${rec.ports[0]}/"`, 'set spoolfile="+INBOX"', 'set imap_pass="teamware"', `set ssl_ca_certificates_file="${emu.endpoints.ca}"`,
-      `set smtp_url="smtp://alice@127.0.0.1:${rec.ports[1]}/"`, 'set smtp_pass="teamware"', 'set from="alice@teamware.example"', '',
+      `set smtp_url="smtp://alice@127.0.0.1:${rec.ports[1]}/"`, 'set smtp_pass="teamware"', 'set from="alice@teamware.example"',
+      // docs/clients.md: a copy of each sent message kept on the server (IMAP APPEND to OUTBOX).
+      'set record="+OUTBOX"', '',
     ].join('\n'), { mode: 0o600 });
     // The user typing the body: an editor that adds a line.
     const editor = join(home, 'editor.sh');
@@ -196,6 +199,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
       const text = await checkRecording(out, rec.done, 'clients.neomutt', 2);
       expect(text).toMatch(/send: a\d+ STARTTLS\n[\s\S]*send: a\d+ AUTHENTICATE PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}\n[\s\S]*send: a\d+ UID FETCH \d BODY\.PEEK\[\]\n/);
       expect(text).toMatch(/- smtp: smtp1\n\s+send: STARTTLS\n[\s\S]*send: AUTH PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}\n/);
+      expect(text).toMatch(/send: "a\d+ APPEND \\"OUTBOX\\" \(\\\\Seen\) \\"[^"]+\\" \{\d+\}\\r\\nDate: /);
       await bobHas(emu, 'from neomutt');
     } finally {
       await run('tmux', ['kill-session', '-t', session]);
