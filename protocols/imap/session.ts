@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { serverTls } from '../common/tls.js';
 import type { SiteServer } from '../../emulator/server.js';
@@ -351,15 +350,17 @@ export class Session {
 
   private async drain(): Promise<void> {
     if (this.closed || this.socket.destroyed) return;
-    // Whichever comes first; the other listener goes with it (a long FETCH waits for 'drain' many times).
-    const done = new AbortController();
-    try {
-      await Promise.race([once(this.socket, 'drain', { signal: done.signal }), once(this.socket, 'close', { signal: done.signal })]);
-    } catch {
-      /* closed: nothing more to write */
-    } finally {
-      done.abort();
-    }
+    // Whichever comes first; both listeners go then (a long FETCH waits for 'drain' many times).
+    const socket = this.socket;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
   }
 
   // ---- updates from other sessions (NOOP, IDLE) ----------------------------
