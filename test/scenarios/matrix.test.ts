@@ -169,6 +169,20 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
+  it('[behaviour:pop3.login] [behaviour:pop3.retr] the recorded getmail6 session (POP3S, recorded with --listen-tls) over the 7 steps on both topologies: pop3.retr for each RETR while to tran suspend comes, pop3.login from step 1 to the resume, and docs/scenarios.md shows exactly these matrices', async () => {
+    const md = join(dir.path, 'getmail.md');
+    const r = await runCli(['scenario', 'matrix', 'clients.getmail', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 120_000 });
+    expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
+    expect(r.code).toBe(0);
+    const table = readFileSync(md, 'utf8');
+    for (const n of [1, 2, 3]) expect(table).toMatch(new RegExp(`\\| \`pop3 pop31: send RETR ${n}\` \\| ok \\| pop3\\.retr \\|`));
+    expect(table).toMatch(/\| `pop3 pop31: send PASS \$\{password\}` \| ok \| ok( \| pop3\.login){6}( \| ok){7} \|/);
+    const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+    const rows = table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '));
+    expect(rows.filter((l) => l.startsWith('### ')).length).toBe(2);
+    for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
+  });
+
   it('an undocumented failure is a FAIL cell with what the client got, a failed JUnit case, and exit 1; each JUnit case takes its column\'s real time, which `scenario merge` keeps; a client scenario that drives the procedure itself is refused', async () => {
     const right = file('right.yaml', ['name: right', 'steps:', '  - pop3: raw', '    open: true', '  - pop3: raw', '    send: CAPA', "    expect: {match: '^[+]OK'}", ''].join('\n'));
     const f = file('wrong.yaml', [

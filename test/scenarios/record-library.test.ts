@@ -97,4 +97,31 @@ describe('the bundled client recordings, recorded again', { timeout: 30_000 }, (
     expect(text).not.toContain(Buffer.from('\0alice\0teamware').toString('base64'));
     expect(text).toMatch(/send: \S+ STARTTLS\n[\s\S]*send: \S+ AUTHENTICATE PLAIN\n[\s\S]*send: \S+ SELECT INBOX\n[\s\S]*send: "?\S+ APPEND OUTBOX /);
   });
+  it('getmail6 (SimplePOP3SSLRetriever: it has no STLS, so the pop3s port; ca_certs the site CA; its defaults: read_all, keep) through --listen-tls: USER/PASS, UIDL and LIST twice, RETR each message, QUIT; clients.getmail', async (t) => {
+    if (!which('getmail')) {
+      if (process.env.CI === 'true') throw new Error('getmail (Debian package getmail6) is missing: .ci/run installs it');
+      t.skip();
+    }
+    const out = join(dir.path, 'getmail.yaml');
+    const rec = await record(['--listen-tls', '--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3s}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const home = join(dir.path, 'getmail');
+    const maildir = join(home, 'Maildir');
+    for (const sub of ['', 'new', 'cur', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+    // getmail refuses to deliver as root: when the tests run as root, it delivers as nobody (its `user` setting).
+    const root = process.getuid?.() === 0;
+    if (root) {
+      chmodSync(dir.path, 0o755);
+      chmodSync(home, 0o755);
+      for (const sub of ['', 'new', 'cur', 'tmp']) chmodSync(join(maildir, sub), 0o777);
+    }
+    const rc = join(home, 'getmailrc');
+    writeFileSync(rc, ['[retriever]', 'type = SimplePOP3SSLRetriever', 'server = 127.0.0.1', `port = ${rec.port}`, 'username = alice', 'password = teamware', `ca_certs = ${emu.endpoints.ca}`, '',
+      '[destination]', 'type = Maildir', `path = ${maildir}/`, ...(root ? ['user = nobody'] : []), ''].join('\n'));
+    chmodSync(rc, 0o600);
+    const g = await run('getmail', ['--getmaildir', home, '--rcfile', 'getmailrc'], { env: { HOME: home } });
+    expect(g.code, g.output).toBe(0);
+    expect(g.output).toMatch(/3 messages \(\d+ bytes\) retrieved/);
+    const text = await checkRecording(out, rec.done, 'clients.getmail');
+    expect(text).toMatch(/- pop3: pop31\n\s+open: true\n\s+tls: true\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: RETR 3\n/);
+  });
 });
