@@ -350,17 +350,18 @@ export async function runBackup(site: Site, server: SiteServer, opts: { level: n
     const manifestFile = await open(join(workDir, MANIFEST), 'w', PRIVATE_FILE);
     handles.push(manifestFile);
     await manifestFile.writeFile(manifestText(manifest));
-    await Promise.all([...handles.map((fh) => fh.sync()), ...subdirs.map((d) => fsyncDirAsync(join(workDir, d)))]);
-    await fsyncDirAsync(workDir);
-    renameSync(workDir, finalDir);
-    fsyncDir(serverDest);
-    // Folders this backup created above the server's folder: their entries too.
+    // Folders this backup created above the server's folder: their entries too, in the same pass.
+    const parents: string[] = [];
     if (created) {
       for (let d = dirname(serverDest); ; d = dirname(d)) {
-        fsyncDir(d);
+        parents.push(d);
         if (d === dirname(created) || d === dirname(d)) break;
       }
     }
+    await Promise.all([...handles.map((fh) => fh.sync()), ...[...subdirs.map((d) => join(workDir, d)), ...parents].map(fsyncDirAsync)]);
+    await fsyncDirAsync(workDir);
+    renameSync(workDir, finalDir);
+    fsyncDir(serverDest);
     rmSync(marker, { force: true });
     server.setState({ backupDone: true, needsLevel0: false, lastBackup: { level, dest, time: manifest.time, id } }, `backup level ${level}`);
     site.cycle.record(server, BACKUP_STEP.step, { backup: { id, level, withArchive: files.some((f) => f.path.startsWith(`${WEB_ARCHIVE_DIR}/`)) } });
