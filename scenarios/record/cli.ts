@@ -47,6 +47,10 @@ endpoints.json \`ca\`); --cert/--key take any PEM certificate and key.
                sessions are written with \`tls: true\` and replay on those
                ports), in plain text when it does not: HTTPS clients in front
                of the site's web or AME port are recorded as http steps
+  TLS from the first byte without --listen-tls: a client that opens with a
+               TLS handshake is answered the same way (the upstream asked
+               once whether it speaks TLS), so one recording can hold an
+               IMAPS session and an SMTP session with STARTTLS
 The upstream's certificate is not checked (it is the server you named).
 Without a certificate TLS passes unread: a session is recorded up to
 STARTTLS and the file says INCOMPLETE.

@@ -365,6 +365,8 @@ interface Route {
   http: ReturnType<typeof createHttpServer>;
   /** With `listenTls`: whether the upstream answered a TLS handshake (found once by `start`). */
   upstreamTls: boolean;
+  /** Without `listenTls`: whether the upstream speaks TLS, asked once when a client first opens with a TLS handshake. */
+  probe?: Promise<boolean>;
 }
 
 /** The steps of the whole recording, in the order the client sent them, and the file they are written to. */
@@ -552,10 +554,22 @@ export class Recorder {
       session!.fromServer(chunk);
     };
     const onClient = (chunk: Buffer) => {
+      if (!decided && !secured && chunk[0] === 0x16 && this.canTerminateTls) {
+        // A TLS handshake before any greeting (POP3S, IMAPS, HTTPS) and the proxy holds a certificate: it answers the
+        // client's TLS itself, as with --listen-tls, and reaches the upstream over TLS if it speaks TLS (asked once).
+        const waiting: Buffer[] = [chunk];
+        clientIn = (c) => void waiting.push(c);
+        route.probe ??= speaksTls(route.upstream);
+        void route.probe.then((yes) => {
+          route.upstreamTls = yes;
+          startTls(Buffer.concat(waiting), !yes);
+        });
+        return;
+      }
       if (!decided && !secured && chunk[0] === 0x16) {
         // A TLS handshake before any greeting: POP3S, IMAPS or HTTPS. Forwarded, not readable, not recorded.
         decided = true;
-        this.incomplete(`a TLS connection from ${from} (TLS from the first byte) was forwarded but not recorded: record with --listen-tls (and the site's certificate) in front of the POP3S/IMAPS port (HTTPS: the web port), or record the plain-text port`);
+        this.incomplete(`a TLS connection from ${from} (TLS from the first byte) was forwarded but not recorded: give the proxy the site's certificate (--data DIR, or --cert and --key) to record inside TLS, or record the plain-text port`);
         clientIn = (c) => toUpstream(c);
         upstreamIn = (c) => toClient(c);
         toUpstream(chunk);

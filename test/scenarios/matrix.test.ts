@@ -169,9 +169,9 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
-  it('[behaviour:pop3.login] [behaviour:pop3.retr] the recorded getmail6 session (POP3S, recorded with --listen-tls) over the 7 steps on both topologies: pop3.retr for each RETR while to tran suspend comes, pop3.login from step 1 to the resume, and docs/scenarios.md shows exactly these matrices', async () => {
+  it('[behaviour:pop3.login] [behaviour:pop3.retr] [behaviour:imap4.login] [behaviour:smtp.login] the recorded getmail6 (POP3S) and s-nail (IMAPS read, SMTP send) sessions over the 7 steps on both topologies: pop3.retr for each RETR while to tran suspend comes, the login refusals from step 1 to the resume, and docs/scenarios.md shows exactly these matrices', async () => {
     const md = join(dir.path, 'getmail.md');
-    const r = await runCli(['scenario', 'matrix', 'clients.getmail', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 120_000 });
+    const r = await runCli(['scenario', 'matrix', 'clients.getmail', 'clients.s-nail', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 180_000 });
     expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
     expect(r.code).toBe(0);
     const table = readFileSync(md, 'utf8');
@@ -179,7 +179,10 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     expect(table).toMatch(/\| `pop3 pop31: send PASS \$\{password\}` \| ok \| ok( \| pop3\.login){6}( \| ok){7} \|/);
     const docs = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
     const rows = table.split('\n').filter((l) => l.startsWith('| ') || l.startsWith('### ') || l.startsWith('- '));
-    expect(rows.filter((l) => l.startsWith('### ')).length).toBe(2);
+    // s-nail: IMAPS (its TLS answered by the proxy) and SMTP in one recording.
+    expect(table).toMatch(/\| `imap imap1: send T2 LOGIN "alice" "\$\{password\}"` \| ok \| ok( \| imap4\.login){6}( \| ok){7} \|/);
+    expect(table).toMatch(/\| `smtp smtp1: send \$\{base64:\\0alice\\0\$\{password\}\}` \| ok( \| smtp\.login\*){6}( \| ok){8} \|/);
+    expect(rows.filter((l) => l.startsWith('### ')).length).toBe(4);
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 

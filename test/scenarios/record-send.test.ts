@@ -153,6 +153,26 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     await bobHas(emu, 'AUTH LOGIN');
   });
 
+  it('s-nail (docs/clients.md: v15-compat, tls-ca-file the site CA; reading over IMAPS, sending with smtp-use-starttls) in batch mode: the index and message 2 read from alice\'s INBOX, then a message to bob; the IMAPS client\'s TLS answered by the proxy without --listen-tls (it holds the site\'s certificate), both in one recording; clients.s-nail', async (t) => {
+    needs(t, 's-nail');
+    const { emu, dir } = await fresh();
+    const s = emu.endpoints.servers[0]!;
+    const out = join(dir, 's-nail.yaml');
+    const rec = await record(['--upstream', `127.0.0.1:${s.imaps}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
+    const env = { HOME: dir, MAILRC: '/dev/null', DEAD: join(dir, 'dead.letter') };
+    const common = (port: number) => ['-#', '-S', 'v15-compat', '-S', `tls-ca-file=${emu.endpoints.ca}`, '-S', `password-alice@127.0.0.1:${port}=teamware`];
+    const read = await run('s-nail', [...common(rec.ports[0]!), '-f', `imaps://alice@127.0.0.1:${rec.ports[0]}/INBOX`], { env, input: 'headers\nprint 2\nquit\n' });
+    expect(read.code, read.output).toBe(0);
+    expect(read.output).toContain('Subject: Quarterly figures');
+    const sent = await run('s-nail', [...common(rec.ports[1]!), '-S', `mta=smtp://alice@127.0.0.1:${rec.ports[1]}`, '-S', 'smtp-use-starttls', '-S', 'from=alice@teamware.example',
+      '-s', 'from s-nail', 'bob@teamware.example'], { env, input: 'sent with s-nail\n' });
+    expect(sent.code, sent.output).toBe(0);
+    const text = await checkRecording(out, rec.done, 'clients.s-nail', 2);
+    expect(text).toMatch(/- imap: imap1\n\s+open: true\n\s+tls: true\n[\s\S]*send: T2 LOGIN "alice" "\$\{password\}"\n/);
+    expect(text).toMatch(/send: AUTH PLAIN\n[\s\S]*send: \$\{base64:\\0alice\\0\$\{password\}\}\n/);
+    await bobHas(emu, 'from s-nail');
+  });
+
   it('neomutt in tmux (its defaults: STARTTLS for IMAP and SMTP, the site CA) opening alice\'s INBOX, reading a message and sending one (record=+OUTBOX: its copy APPENDed): IMAP and SMTP in one recording; clients.neomutt', { timeout: 45_000 }, async (t) => {
     needs(t, 'neomutt', 'tmux');
     const { emu, dir } = await fresh();
