@@ -169,9 +169,9 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 
-  it('[behaviour:pop3.login] [behaviour:pop3.retr] [behaviour:imap4.login] [behaviour:smtp.login] the recorded getmail6 (POP3S) and s-nail (IMAPS read, SMTP send) sessions over the 7 steps on both topologies: pop3.retr for each RETR while to tran suspend comes, the login refusals from step 1 to the resume, and docs/scenarios.md shows exactly these matrices', async () => {
+  it('[behaviour:pop3.login] [behaviour:pop3.retr] [behaviour:imap4.login] [behaviour:smtp.login] [behaviour:imap4.in-flight-store] the recorded getmail6 (POP3S), s-nail (IMAPS read, SMTP send) and offlineimap (IMAPS) sessions over the 7 steps on both topologies: pop3.retr for each RETR and imap4.in-flight-store for offlineimap\'s next commands while to tran suspend comes, the login refusals from step 1 to the resume, and docs/scenarios.md shows exactly these matrices', async () => {
     const md = join(dir.path, 'getmail.md');
-    const r = await runCli(['scenario', 'matrix', 'clients.getmail', 'clients.s-nail', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 180_000 });
+    const r = await runCli(['scenario', 'matrix', 'clients.getmail', 'clients.s-nail', 'clients.offlineimap', '--topology', 'both', '--jobs', '3', '--report', md], { timeoutMs: 220_000 });
     expect(r.stdout.trim().split('\n').at(-1), r.stdout + r.stderr).toBe('no undocumented failures');
     expect(r.code).toBe(0);
     const table = readFileSync(md, 'utf8');
@@ -182,7 +182,9 @@ describe('scenario matrix', { timeout: 240_000 }, () => {
     // s-nail: IMAPS (its TLS answered by the proxy) and SMTP in one recording.
     expect(table).toMatch(/\| `imap imap1: send T2 LOGIN "alice" "\$\{password\}"` \| ok \| ok( \| imap4\.login){6}( \| ok){7} \|/);
     expect(table).toMatch(/\| `smtp smtp1: send \$\{base64:\\0alice\\0\$\{password\}\}` \| ok( \| smtp\.login\*){6}( \| ok){8} \|/);
-    expect(rows.filter((l) => l.startsWith('### ')).length).toBe(4);
+    // offlineimap: suspended mid-sync, each next command meets the in-flight refusal.
+    expect(table).toMatch(/\| `imap imap1: send [A-Z]{4}20 UID FETCH 3 \(BODY\.PEEK\[\]\)` \| ok \| imap4\.in-flight-store\* \| \(after\) \|/);
+    expect(rows.filter((l) => l.startsWith('### ')).length).toBe(6);
     for (const row of rows) expect(docs, `docs/scenarios.md lacks: ${row}`).toContain(row);
   });
 

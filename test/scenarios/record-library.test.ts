@@ -124,4 +124,42 @@ describe('the bundled client recordings, recorded again', { timeout: 30_000 }, (
     const text = await checkRecording(out, rec.done, 'clients.getmail');
     expect(text).toMatch(/- pop3: pop31\n\s+open: true\n\s+tls: true\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: RETR 3\n/);
   });
+  it('offlineimap (its defaults: ssl = yes on the imaps port, sslcacertfile the site CA, every folder, one sync) through the proxy holding the site\'s certificate: AUTHENTICATE PLAIN answered after the server\'s +, each folder selected and examined, each message fetched; clients.offlineimap', async (t) => {
+    if (!which('offlineimap')) {
+      if (process.env.CI === 'true') throw new Error('offlineimap (Debian package offlineimap3) is missing: .ci/run installs it');
+      t.skip();
+    }
+    // A site of its own: the tests above leave a message in alice's OUTBOX, which a replay's fresh site has not.
+    const site = await startTestSite();
+    try {
+      const out = join(dir.path, 'offlineimap.yaml');
+      const rec = await record(['--upstream', `127.0.0.1:${site.endpoints.servers[0]!.imaps}`, '--data', site.dataDir, '--out', out, '--sessions', '1']);
+      const home = join(dir.path, 'offlineimap');
+      mkdirSync(join(home, 'mail'), { recursive: true });
+      const rc = join(home, 'offlineimaprc');
+      writeFileSync(rc, ['[general]', 'accounts = main', '', '[Account main]', 'localrepository = local', 'remoterepository = remote', '',
+        '[Repository local]', 'type = Maildir', `localfolders = ${join(home, 'mail')}`, '',
+        '[Repository remote]', 'type = IMAP', 'remotehost = 127.0.0.1', `remoteport = ${rec.port}`, 'remoteuser = alice', 'remotepass = teamware', `sslcacertfile = ${site.endpoints.ca}`, ''].join('\n'));
+      chmodSync(rc, 0o600);
+      const o = await run('offlineimap', ['-c', rc], { env: { HOME: home }, timeoutMs: 20_000 });
+      expect(o.code, o.output).toBe(0);
+      expect(o.output).toContain('Copy message UID 3 (3/3) remote:INBOX -> local:INBOX');
+      const r = await rec.done;
+      expect(r.code, r.stderr).toBe(0);
+      const text = readFileSync(out, 'utf8');
+      expect(text).not.toContain('INCOMPLETE');
+      expect(text).not.toMatch(/teamware(?!\.example)/);
+      expect(text).toMatch(/- imap: imap1\n\s+open: true\n\s+tls: true\n[\s\S]*send: \S+ AUTHENTICATE PLAIN\n[\s\S]*send: \$\{base64:\\0alice\\0\$\{password\}\}\n/);
+      // imaplib tags each session with a random prefix, and offlineimap's threads order a folder's copies among the
+      // next folders' commands as they run: the same steps, tags aside, in any order.
+      const untagged = (v: unknown) => (typeof v === 'string' ? v.replace(/(^|\^|\\n|\n)[A-Z]{4}\d+(?= )/g, '$1TAG') : v);
+      const same = (f: string) => stepsOf(f).map((st) => JSON.stringify(st, (_k, v: unknown) => untagged(v))).sort();
+      expect(same(out), 'offlineimap\'s session differs from scenarios/library/clients.offlineimap.yaml: record it again (how is in the file\'s header)')
+        .toEqual(same(join(ROOT, 'scenarios', 'library', 'clients.offlineimap.yaml')));
+      const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
+      expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
+    } finally {
+      await site.stop();
+    }
+  });
 });
