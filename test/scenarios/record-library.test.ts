@@ -131,9 +131,10 @@ describe('the bundled client recordings, recorded again', { timeout: 30_000 }, (
     }
     // A site of its own: the tests above leave a message in alice's OUTBOX, which a replay's fresh site has not.
     const site = await startTestSite();
+    let rec: Awaited<ReturnType<typeof record>> | undefined;
     try {
       const out = join(dir.path, 'offlineimap.yaml');
-      const rec = await record(['--upstream', `127.0.0.1:${site.endpoints.servers[0]!.imaps}`, '--data', site.dataDir, '--out', out, '--sessions', '1']);
+      rec = await record(['--upstream', `127.0.0.1:${site.endpoints.servers[0]!.imaps}`, '--data', site.dataDir, '--out', out, '--sessions', '1']);
       const home = join(dir.path, 'offlineimap');
       mkdirSync(join(home, 'mail'), { recursive: true });
       const rc = join(home, 'offlineimaprc');
@@ -159,6 +160,7 @@ describe('the bundled client recordings, recorded again', { timeout: 30_000 }, (
       const replay = await runCli(['scenario', 'run', out, '--password', 'teamware']);
       expect(replay.stdout.trim().split('\n').at(-1), replay.stdout).toBe('1 passed, 0 failed');
     } finally {
+      rec?.stop(); // still waiting for its session when the client failed
       await site.stop();
     }
   });

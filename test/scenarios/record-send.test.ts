@@ -15,10 +15,20 @@ import type { Emulator } from '../../emulator/index.js';
 
 const sites: Emulator[] = [];
 const dirs: Array<{ remove(): void }> = [];
+const recorders: Array<Awaited<ReturnType<typeof record>>> = [];
 afterEach(async () => {
+  // A recorder still waiting for its sessions (a client failed first) is stopped as Ctrl-C does.
+  for (const r of recorders.splice(0)) r.stop();
   await Promise.all(sites.splice(0).map((e) => e.stop()));
   for (const d of dirs.splice(0)) d.remove();
 });
+
+/** `twemu record ARGS`, stopped after the test if it is still running. */
+async function recording(args: string[]): ReturnType<typeof record> {
+  const r = await record(args);
+  recorders.push(r);
+  return r;
+}
 
 /** A fresh demo site (each recording starts from the INBOXes the replay's fresh site has) and a folder. */
 async function fresh(): Promise<{ emu: Emulator; dir: string }> {
@@ -82,7 +92,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     needs(t, 'python3');
     const { emu, dir } = await fresh();
     const out = join(dir, 'python-smtplib.yaml');
-    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const rec = await recording(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
     const py = await run('python3', [join(ROOT, 'test', 'clients', 'py_client.py'), emu.endpoints.ca!, 'smtp', '127.0.0.1', String(rec.port), 'alice', 'teamware']);
     expect(py.code, py.output).toBe(0);
     expect(py.output).toContain("(235, b'Authentication successful')");
@@ -97,7 +107,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     needs(t, 'msmtp');
     const { emu, dir } = await fresh();
     const out = join(dir, 'msmtp.yaml');
-    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const rec = await recording(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
     const rc = join(dir, 'msmtprc');
     writeFileSync(rc, ['account default', 'host 127.0.0.1', `port ${rec.port}`, 'from alice@teamware.example', 'auth on', 'user alice', 'password teamware', 'tls on', `tls_trust_file ${emu.endpoints.ca}`, ''].join('\n'), { mode: 0o600 });
     const m = await run('msmtp', ['-C', rc, 'bob@teamware.example'], { input: 'From: alice@teamware.example\nTo: bob@teamware.example\nSubject: from msmtp\n\nsent with msmtp\n' });
@@ -112,7 +122,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     const { emu, dir } = await fresh();
     const s = emu.endpoints.servers[0]!;
     const out = join(dir, 'curl.yaml');
-    const rec = await record(['--upstream', `127.0.0.1:${s.imap}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
+    const rec = await recording(['--upstream', `127.0.0.1:${s.imap}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
     expect(rec.ports).toHaveLength(2);
     const tls = ['-sS', '--ssl-reqd', '--cacert', emu.endpoints.ca!, '-u', 'alice:teamware'];
     const fetched = await run('curl', [...tls, `imap://127.0.0.1:${rec.ports[0]}/INBOX;UID=1`]);
@@ -132,7 +142,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     needs(t, 'curl');
     const { emu, dir } = await fresh();
     const out = join(dir, 'auth-login.yaml');
-    const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
+    const rec = await recording(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
     const mail = join(dir, 'mail.txt');
     writeFileSync(mail, 'From: alice@teamware.example\r\nTo: bob@teamware.example\r\nSubject: AUTH LOGIN\r\n\r\nsent with curl\r\n');
     const sent = await run('curl', ['-sS', '--ssl-reqd', '--cacert', emu.endpoints.ca!, '-u', 'alice:teamware', '--login-options', 'AUTH=LOGIN',
@@ -158,7 +168,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     const { emu, dir } = await fresh();
     const s = emu.endpoints.servers[0]!;
     const out = join(dir, 's-nail.yaml');
-    const rec = await record(['--upstream', `127.0.0.1:${s.imaps}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
+    const rec = await recording(['--upstream', `127.0.0.1:${s.imaps}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
     const env = { HOME: dir, MAILRC: '/dev/null', DEAD: join(dir, 'dead.letter') };
     const common = (port: number) => ['-#', '-S', 'v15-compat', '-S', `tls-ca-file=${emu.endpoints.ca}`, '-S', `password-alice@127.0.0.1:${port}=teamware`];
     const read = await run('s-nail', [...common(rec.ports[0]!), '-f', `imaps://alice@127.0.0.1:${rec.ports[0]}/INBOX`], { env, input: 'headers\nprint 2\nquit\n' });
@@ -178,7 +188,7 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     const { emu, dir } = await fresh();
     const s = emu.endpoints.servers[0]!;
     const out = join(dir, 'neomutt.yaml');
-    const rec = await record(['--upstream', `127.0.0.1:${s.imap}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
+    const rec = await recording(['--upstream', `127.0.0.1:${s.imap}`, '--upstream', `127.0.0.1:${s.smtp}`, '--data', emu.dataDir, '--out', out, '--sessions', '2']);
     const home = join(dir, 'home');
     mkdirSync(home);
     const muttrc = join(home, 'muttrc');
