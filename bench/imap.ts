@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const CLI = resolve(import.meta.dirname, '..', 'emulator', 'cli.js');
+import { CLI } from './serve.js';
 const WAIT_MS = 60_000; // a loaded machine, and a Dovecot fsyncing 1,000 pipelined APPENDs
 const LOGIN_RUN_MS = 2000;
 const LOGIN_CONCURRENCY = 10;

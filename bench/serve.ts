@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The built CLI; TWEMU_BENCH_CLI=/path/to/dist/emulator/cli.js serves another build (an A/B against the build before a change). */
-export const CLI = process.env.TWEMU_BENCH_CLI ? resolve(process.env.TWEMU_BENCH_CLI) : resolve(import.meta.dirname, '..', 'emulator', 'cli.js');
+/** The CLI users run (the bundle, dist/emulator/twemu.js); TWEMU_BENCH_CLI=/path/to/dist/emulator/twemu.js (or cli.js) serves another build (an A/B against the build before a change). */
+export const CLI = process.env.TWEMU_BENCH_CLI ? resolve(process.env.TWEMU_BENCH_CLI) : resolve(import.meta.dirname, '..', 'emulator', 'twemu.js');
 
 export interface ServedSite {
   child: ChildProcess;

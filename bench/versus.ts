@@ -13,7 +13,7 @@ import { activeLatency, appendAll, bodyThroughput, fetchEnvelopes, idleMemory, l
 import { sessionsPerSecond } from './pop3.js';
 import { startDovecot, treeCpuMs, type Dovecot } from './dovecot.js';
 
-const CLI = resolve(import.meta.dirname, '..', 'emulator', 'cli.js');
+import { CLI } from './serve.js';
 const PASSWORD = 'teamware';
 const IMAPTEST_USERS = 100;
 const IMAPTEST_SECS = Number(process.env.IMAPTEST_SECS ?? 20);

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TwemuError, errorSpec } from './errors.js';
+import { packageRoot } from './package-root.js';
 import { defaultConfig, readConfigFile, checkConfig, type SiteConfig } from './config.js';
 import { Site, ENDPOINTS_FILE, type CommandResult, type ServerStatus } from './site.js';
 import { Catalog, type CatalogEntryView } from './catalog/catalog.js';
@@ -203,7 +204,7 @@ async function catalog(argv: string[]): Promise<number> {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(join(fileURLToPath(import.meta.url), '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -4,8 +4,8 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TwemuError } from '../emulator/errors.js';
+import { packageRoot } from '../emulator/package-root.js';
 import { callApi, findSite } from '../emulator/cli/client.js';
 import { loadScenarios, ScenarioInvalid, formatError } from './validate.js';
 import { parseDuration } from './syntax.js';
@@ -25,10 +25,7 @@ const MERGE_USAGE = 'twemu scenario merge REPORT... [--junit FILE] [--report FIL
 
 /** The folder of the bundled scenarios (`scenarios/library/*.yaml` in the package). */
 export function bundledDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // From dist/scenarios/ (the built CLI) or scenarios/ (the sources, under vitest).
-  const candidates = [resolve(here, '..', '..', 'scenarios', 'library'), join(here, 'library')];
-  return candidates.find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.yaml'))) ?? candidates[0]!;
+  return join(packageRoot(), 'scenarios', 'library');
 }
 
 export function bundledFiles(): string[] {

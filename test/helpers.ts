@@ -5,8 +5,10 @@ import { join, resolve } from 'node:path';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../emulator/index.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-/** The compiled CLI (`npm test` compiles first). */
-export const CLI = join(ROOT, 'dist', 'emulator', 'cli.js');
+/** The CLI users run (package.json's `bin`): the bundle `npm run build` makes (scripts/bundle.mjs). */
+export const CLI = join(ROOT, 'dist', 'emulator', 'twemu.js');
+/** tsc's unbundled output of the same CLI (`node dist/emulator/cli.js` keeps working). */
+export const CLI_UNBUNDLED = join(ROOT, 'dist', 'emulator', 'cli.js');
 
 /**
  * Where a test site's clock starts (it runs on from there): the demo reservations, "today" in the

@@ -1,6 +1,6 @@
 // The store keeps each message's ENVELOPE (the octets a FETCH sends) beside the message, computed
 // when it is written; messages of an older data folder get theirs on first need. Through the built
-// package (`node dist/emulator/cli.js serve`) and a raw socket: the ENVELOPE of every message is the
+// package (`node dist/emulator/twemu.js serve`) and a raw socket: the ENVELOPE of every message is the
 // same octets before and after a restart, after the stored envelopes are gone (an older data
 // folder), in backup mode and after a restart in it, and the same as a FETCH that parses the
 // message's MIME structure. Encoded words, 8-bit headers (a literal), groups, source routes,

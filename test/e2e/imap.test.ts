@@ -1,4 +1,4 @@
-// IMAP of the built package (`node dist/emulator/cli.js serve`): a multipart message with an
+// IMAP of the built package (`node dist/emulator/twemu.js serve`): a multipart message with an
 // attachment and a forwarded message (message/rfc822 holding a multipart/alternative) must reach
 // clients as that structure. dist/ once held a mis-compiled MIME splitter and every multipart
 // message came out as a single text part; this test fails if that happens again.

@@ -1,5 +1,5 @@
 // Every listener of the built package, started as a user starts it
-// (`TWEMU_NOW=... node dist/emulator/cli.js serve --port-base 0 --data DIR`), through real clients:
+// (`TWEMU_NOW=... node dist/emulator/twemu.js serve --port-base 0 --data DIR`), through real clients:
 // POP3 (node-pop3), the web pages (HTTP, session cookie, CSRF), the application execution module
 // (HTTP+JSON), the control API (bearer token, console cookie and its CSRF header, Swagger UI).
 // The site's clock is set with TWEMU_NOW, so the demo reservations are on a known day.

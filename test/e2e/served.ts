@@ -1,5 +1,5 @@
 // The built package, started the way a user starts it:
-//   node dist/emulator/cli.js serve --port-base 0 --data DIR
+//   node dist/emulator/twemu.js serve --port-base 0 --data DIR
 // The test learns where everything is from what the process says (`twemu ready <path>`) and
 // from that endpoints.json, as a user's script would; nothing is imported from the sources.
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Starts `node dist/emulator/cli.js serve` on ephemeral ports in a fresh data directory. */
+/** Starts `node dist/emulator/twemu.js serve` on ephemeral ports in a fresh data directory. */
 export async function serveBuilt(opts: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
   const dir = tempDir('twemu-e2e-');
   let proc: Awaited<ReturnType<typeof startServeProcess>>;

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { timingSafeEqual } from 'node:crypto';
+import { packageRoot } from '../../package-root.js';
 import type { Site } from '../../site.js';
 import type { SiteServer } from '../../server.js';
 import { BadRequest, TwemuError } from '../../errors.js';
@@ -21,16 +21,6 @@ import { ameCall, ameFunctions, imapLogin, pop3Login, smtpLogin, webPage, type C
 // view of the site for a projector. Pages and assets here; the console's JS
 // drives the procedure through /api/commands and /api/backups and follows
 // /api/events, all authenticated by the HttpOnly cookie the login form sets.
-
-/** The package root, from the source file (emulator/...) or the compiled one (dist/emulator/...). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('twemu console: package root not found');
-}
 
 export const ASSETS_DIR = join(packageRoot(), 'emulator', 'control', 'console', 'assets');
 const ASSET_TYPES: Record<string, string> = {
