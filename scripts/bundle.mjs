@@ -6,7 +6,6 @@
 // Packages with native code or files of their own (better-sqlite3, Swagger UI's assets) and those
 // twemu loads on first use (createRequire or import()) stay external: node_modules as before.
 // `node dist/emulator/cli.js` (tsc's output) runs the same code unbundled.
-import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,14 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const BUNDLED = new Set(['fastify', '@fastify/formbody', 'escape-html']);
 const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
 external.push('playwright-core', 'playwright-core/*');
+
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  process.stderr.write('twemu build: esbuild (a devDependency) is not installed; run `npm ci` (or `npm install`) first\n');
+  process.exit(1);
+}
 
 rmSync(join(out, 'twemu-chunks'), { recursive: true, force: true });
 await build({
