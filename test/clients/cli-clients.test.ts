@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { api, collectEvents, tempDir } from '../helpers.js';
 import type { Emulator } from '../../emulator/index.js';
-import { clientSite, describeClient, inBackupMode, inFlight, inboxCount, recorder, resume, run, secret, suspend, suspendAfterLogin } from './harness.js';
+import { clientSite, describeClient, inBackupMode, inFlight, inboxCount, recorder, resume, run, secret, suspend, suspendAfterLogin, terminal } from './harness.js';
 
 const SUSPENDED_POP3 = '-ERR unable to lock maildrop (emulator detail: the server is suspended for an online backup)';
 const SUSPENDED_IMAP = 'NO LOGIN failed:Server is busy';
@@ -295,7 +295,7 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
   let emu: Emulator;
   const dir = tempDir('twemu-neomutt-');
   const rec = recorder('neomutt');
-  const session = `twemu-neomutt-${process.pid}`;
+  const term = terminal('neomutt');
   let muttrc: string;
   beforeAll(async () => {
     emu = await clientSite();
@@ -310,7 +310,7 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
     ].join('\n'));
   });
   afterAll(async () => {
-    await run('tmux', ['kill-session', '-t', session]);
+    await term.close();
     await emu.stop();
     dir.remove();
   });
@@ -318,15 +318,14 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
   /** Starts neomutt (with `args`) in a fresh tmux session and returns the screen once it matches (bounded).
    *  EDITOR=true stands in for the user typing the body: a draft's body (-H) is kept as it is. */
   async function screen(phase: string, until: RegExp, args = ''): Promise<string> {
-    await run('tmux', ['kill-session', '-t', session]);
-    const start = await run('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '20', `HOME=${dir.path} EDITOR=true VISUAL=true neomutt -n -F ${muttrc} ${args}`]);
+    const start = await term.start(`HOME=${dir.path} EDITOR=true VISUAL=true neomutt -n -F ${muttrc} ${args}`);
     expect(start.code, start.output).toBe(0);
     return watch(phase, until);
   }
 
   /** Types `keys` (tmux key names) into the running neomutt, then the screen once it matches (bounded). */
   async function press(phase: string, keys: string[], until: RegExp): Promise<string> {
-    const k = await run('tmux', ['send-keys', '-t', session, ...keys]);
+    const k = await term.keys(...keys);
     expect(k.code, k.output).toBe(0);
     return watch(phase, until);
   }
@@ -335,7 +334,7 @@ describeClient('neomutt (in tmux)', ['neomutt', 'tmux'], () => {
   async function watch(phase: string, until: RegExp): Promise<string> {
     let text = '';
     for (let i = 0; i < 60; i++) {
-      text = (await run('tmux', ['capture-pane', '-p', '-t', session])).output;
+      text = await term.screen();
       if (until.test(text)) break;
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -59,6 +59,31 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+/**
+ * A terminal for a full-screen client (neomutt), 120x20: a tmux server of its own (`-L`), so test
+ * files running at the same time never share one. `start` opens a new session before it closes the
+ * previous one, so the server never empties and exits while a command is connecting to it
+ * ("server exited unexpectedly"); `close` ends the server.
+ */
+export function terminal(name: string) {
+  const socket = `twemu-${name}-${process.pid}`;
+  const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
+  let current = '';
+  let n = 0;
+  return {
+    async start(command: string): Promise<Run> {
+      const previous = current;
+      current = `s${++n}`;
+      const r = await tmux('new-session', '-d', '-s', current, '-x', '120', '-y', '20', command);
+      if (previous) await tmux('kill-session', '-t', previous);
+      return r;
+    },
+    keys: (...keys: string[]) => tmux('send-keys', '-t', current, ...keys),
+    screen: async () => (await tmux('capture-pane', '-p', '-t', current)).output,
+    close: () => tmux('kill-server'),
+  };
+}
+
 /** A recorder of one client's runs: the artifact file starts afresh for each test file. */
 export function recorder(client: string) {
   mkdirSync(ARTIFACTS, { recursive: true });

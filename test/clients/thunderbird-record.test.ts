@@ -20,15 +20,10 @@ const describeThunderbird = process.env.FAKETIME ? (name: string, body: () => vo
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Each connection's commands (without their tags: Thunderbird numbers them across its connections), in order; the connections sorted. */
-function sessions(file: string): string[] {
+/** The commands of a recording, without their tags (Thunderbird numbers them across its connections), each once. */
+function commands(file: string): string[] {
   const steps = (parse(readFileSync(file, 'utf8')) as { steps: Array<Record<string, unknown>> }).steps;
-  const by = new Map<string, string[]>();
-  for (const step of steps) {
-    const op = typeof step.send === 'string' ? step.send.replace(/^\d+ /, '') : step.open ? '(open)' : step.close ? '(close)' : JSON.stringify(step);
-    by.set(String(step.imap), [...(by.get(String(step.imap)) ?? []), op]);
-  }
-  return [...by.values()].map((ops) => ops.join('\n')).sort();
+  return [...new Set(steps.filter((s) => typeof s.send === 'string').map((s) => (s.send as string).replace(/^\d+ /, '')))].sort();
 }
 
 describeThunderbird('Thunderbird through twemu record', () => {
@@ -75,9 +70,11 @@ describeThunderbird('Thunderbird through twemu record', () => {
     expect(text).toMatch(/send: \S+ authenticate PLAIN\n/i);
     expect(text).toContain('${base64:');
     expect(text).toMatch(/send: \S+ IDLE\n/);
-    // The same session as the library's clients.thunderbird, connection by connection (their interleaving varies).
-    expect(sessions(out), 'Thunderbird\'s startup differs from scenarios/library/clients.thunderbird.yaml: record it again (how is in its header)')
-      .toEqual(sessions(join(ROOT, 'scenarios', 'library', 'clients.thunderbird.yaml')));
+    // Nothing the library's clients.thunderbird does not hold: when Thunderbird idles, and whether it has
+    // fetched the first message's preview by then, depends on timing, so the order and the number of its
+    // commands vary from run to run; a command it never sent before means it changed (record it again).
+    const library = commands(join(ROOT, 'scenarios', 'library', 'clients.thunderbird.yaml'));
+    expect(commands(out).filter((c) => !library.includes(c)), 'Thunderbird sends what scenarios/library/clients.thunderbird.yaml does not hold: record it again (how is in its header)').toEqual([]);
     const replay = await runCli(['scenario', 'run', out, '--password', 'teamware'], { timeoutMs: 60_000 });
     expect(replay.stdout.trim().split('\n').at(-1), replay.stdout + replay.stderr).toBe('1 passed, 0 failed');
   });

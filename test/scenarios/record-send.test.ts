@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT, record, runCli, startTestSite, tempDir } from '../helpers.js';
-import { run, which } from '../clients/harness.js';
+import { run, terminal, which } from '../clients/harness.js';
 import type { Emulator } from '../../emulator/index.js';
 
 const sites: Emulator[] = [];
@@ -201,22 +201,22 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
     // The user typing the body: an editor that adds a line.
     const editor = join(home, 'editor.sh');
     writeFileSync(editor, '#!/bin/sh\necho "sent with neomutt" >> "$1"\n', { mode: 0o755 });
-    const session = `twemu-record-neomutt-${process.pid}`;
+    const term = terminal('record-neomutt');
     const screen = async (until: RegExp): Promise<string> => {
       let text = '';
       for (let i = 0; i < 60; i++) {
-        text = (await run('tmux', ['capture-pane', '-p', '-t', session])).output;
+        text = await term.screen();
         if (until.test(text)) return text;
         await new Promise((r) => setTimeout(r, 250));
       }
       throw new Error(`neomutt's screen never showed ${until}:\n${text}`);
     };
     const press = async (keys: string[], until: RegExp) => {
-      expect((await run('tmux', ['send-keys', '-t', session, ...keys])).code).toBe(0);
+      expect((await term.keys(...keys)).code).toBe(0);
       return screen(until);
     };
     try {
-      const start = await run('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '20', `HOME=${home} EDITOR=${editor} neomutt -n -F ${muttrc}`]);
+      const start = await term.start(`HOME=${home} EDITOR=${editor} neomutt -n -F ${muttrc}`);
       expect(start.code, start.output).toBe(0);
       await screen(/\+INBOX \[Msgs:3/);
       await press(['Enter'], /-N \+- \d\/3: /); // the pager: the message under the cursor
@@ -225,14 +225,14 @@ describe('the bundled recordings of clients that send, recorded again', { timeou
       await press(['bob@teamware.example', 'Enter'], /^Subject:/m);
       await press(['from neomutt', 'Enter'], /y:Send/);
       await press(['y'], /Mail sent/);
-      await run('tmux', ['send-keys', '-t', session, 'q']);
+      await term.keys('q');
       const text = await checkRecording(out, rec.done, 'clients.neomutt', 2);
       expect(text).toMatch(/send: a\d+ STARTTLS\n[\s\S]*send: a\d+ AUTHENTICATE PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}\n[\s\S]*send: a\d+ UID FETCH \d BODY\.PEEK\[\]\n/);
       expect(text).toMatch(/- smtp: smtp1\n\s+send: STARTTLS\n[\s\S]*send: AUTH PLAIN \$\{base64:alice\\0alice\\0\$\{password\}\}\n/);
       expect(text).toMatch(/send: "a\d+ APPEND \\"OUTBOX\\" \(\\\\Seen\) \\"[^"]+\\" \{\d+\}\\r\\nDate: /);
       await bobHas(emu, 'from neomutt');
     } finally {
-      await run('tmux', ['kill-session', '-t', session]);
+      await term.close();
     }
   });
 });
