@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve, sep, basename } from 'node:path';
 import { TwemuError } from './errors.js';
 
@@ -62,11 +62,19 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/**
+ * The file's age by the file system's clock: against the time stamp of a probe written now, not
+ * Date.now(), which may be another clock (a wall clock faked or set apart from the kernel's).
+ */
 function ageMs(file: string): number | null {
+  const probe = `${file}.now-${process.pid}`;
   try {
-    return Date.now() - statSync(file).mtimeMs;
+    writeFileSync(probe, '', { mode: 0o600 });
+    return statSync(probe).mtimeMs - statSync(file).mtimeMs;
   } catch {
     return null;
+  } finally {
+    rmSync(probe, { force: true });
   }
 }
 
@@ -100,8 +108,8 @@ export function lockDataDir(dir: string, what: string): DataLock {
         // No readable content: its owner may be writing it at this instant. A young one is watched
         // until it says who holds it or stays unreadable past the grace (a crash between create and write).
         const age = ageMs(file);
-        unreadableSince ??= Date.now();
-        if (age !== null && age < WRITING_GRACE_MS && Date.now() - unreadableSince < WRITING_GRACE_MS) {
+        unreadableSince ??= performance.now();
+        if (age !== null && age < WRITING_GRACE_MS && performance.now() - unreadableSince < WRITING_GRACE_MS) {
           sleepSync(50);
           continue;
         }

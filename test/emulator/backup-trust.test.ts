@@ -340,7 +340,7 @@ describe('a lock file without readable content', () => {
       p = undefined;
       // An empty lock a minute old: the remains of a crash between creating and writing it.
       writeFileSync(lock, '');
-      const old = new Date(Date.now() - 60_000);
+      const old = new Date(statSync(lock).mtimeMs - 60_000); // by the file system's clock (the suite may run under faketime)
       utimesSync(lock, old, old);
       p = await startServeProcess(serveArgs);
       expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(p.child.pid);
