@@ -31,6 +31,9 @@ export const startWeb: ListenerFactory = async (server, opts) => {
     port,
     close: () => {
       for (const s of held) s.destroy();
+      // As the control API: a client that does not read its answer (a large page or asset, a
+      // keep-alive socket) must not hold the site's stop; idle-only closing would wait for it.
+      app.server.closeAllConnections();
       return app.close();
     },
   };

@@ -1,6 +1,7 @@
 // Every AME function through HTTP+JSON while the server is available: its
 // normal result, its documented error codes, and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { api, startTestSite } from '../../helpers.js';
 import type { Emulator } from '../../../emulator/index.js';
 import { ameHttp, LOCAL_CALLS, SERVER_CALLS } from './util.js';
@@ -44,7 +45,11 @@ describe('discovery', () => {
     // Swagger UI's page names its assets under the AME's prefix, and each is served.
     const assets = [...(await page.text()).matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThan(3);
-    for (const a of assets) expect((await fetch(new URL(a, `${base}/docs`))).status, a).toBe(200);
+    for (const a of assets) {
+      const r = await fetch(new URL(a, `${base}/docs`));
+      await r.arrayBuffer();
+      expect(r.status, a).toBe(200);
+    }
     // A path under /docs that the docs do not have is an unknown function, as any other.
     const missing = await fetch(`${base}/docs/static/nope.js`);
     expect(missing.status).toBe(404);
@@ -276,4 +281,30 @@ describe('bad input', () => {
     expect((await call('library_list', {}, { user: 'carol', password: 'pw' })).body.rc).toBe(-6);
     expect((await call('calendar_list', {}, { user: 'carol', password: 'pw' })).body.rc).toBe(0);
   });
+});
+
+describe('stopping the site', () => {
+  it('does not wait for a client that never reads a large answer (Swagger UI\'s bundle on a keep-alive socket)', async () => {
+    const site = await startTestSite();
+    const url = new URL(`${site.endpoints.servers[0]!.ame!}/docs/static/swagger-ui-bundle.js`);
+    const socket = connect(Number(url.port), url.hostname);
+    let received = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.once('data', (d: Buffer) => {
+        received += d.length;
+        socket.pause(); // never reads the rest: the server's writes back up
+        resolve();
+      });
+      socket.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: keep-alive\r\n\r\n`);
+    });
+    expect(received).toBeGreaterThan(0);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    try {
+      await site.stop(); // before, this waited for the client (an afterAll hook timed out)
+    } finally {
+      socket.resume(); // now it reads: what was sent, then the server's end
+    }
+    await closed;
+  }, 20_000);
 });
