@@ -155,12 +155,7 @@ export class MailRepo {
   rawMany(owner: string, folder: string, uids: number[]): Map<number, Buffer> {
     const f = this.mustFolder(owner, folder);
     if (!uids.length) return new Map();
-    let lo = uids[0]!;
-    let hi = uids[0]!;
-    for (const u of uids) {
-      if (u < lo) lo = u;
-      if (u > hi) hi = u;
-    }
+    const [lo, hi] = uidSpan(uids);
     const want = new Set(uids);
     const rows = this.sdb.prepare('SELECT uid, raw FROM messages WHERE folder_id = ? AND uid BETWEEN ? AND ?').all(f.id, lo, hi) as Array<{ uid: number; raw: Buffer }>;
     return new Map(rows.filter((r) => want.has(r.uid)).map((r) => [r.uid, r.raw]));
@@ -175,12 +170,7 @@ export class MailRepo {
     const f = this.mustFolder(owner, folder);
     if (!uids.length) return new Map();
     if (uids.length > ENVELOPE_RUN) throw new RangeError(`envelopes: at most ${ENVELOPE_RUN} messages a call`);
-    let lo = uids[0]!;
-    let hi = uids[0]!;
-    for (const u of uids) {
-      if (u < lo) lo = u;
-      if (u > hi) hi = u;
-    }
+    const [lo, hi] = uidSpan(uids);
     const want = new Set(uids);
     const rows = this.sdb.prepare('SELECT m.uid, e.octets FROM messages m LEFT JOIN envelopes e ON e.message_id = m.id WHERE m.folder_id = ? AND m.uid BETWEEN ? AND ?')
       .all(f.id, lo, hi) as Array<{ uid: number; octets: Buffer | null }>;
@@ -281,4 +271,15 @@ export class MailRepo {
       return { uidValidity: dst.uidValidity, pairs };
     });
   }
+}
+
+/** The lowest and the highest of `uids` (not empty): the range one BETWEEN statement reads. */
+function uidSpan(uids: readonly number[]): [number, number] {
+  let lo = uids[0]!;
+  let hi = uids[0]!;
+  for (const u of uids) {
+    if (u < lo) lo = u;
+    if (u > hi) hi = u;
+  }
+  return [lo, hi];
 }
