@@ -11,19 +11,27 @@ import type { FastifyServerOptions } from 'fastify';
 
 type ValidateFn = ((data: unknown) => unknown) & { errors?: unknown };
 type RouteDefinition = { schema?: unknown; httpPart?: string };
-type BuildFromPool = (externalSchemas: unknown, options: unknown) => (route: RouteDefinition) => ValidateFn;
+type SerializeFn = (data: unknown) => string;
+type SerializerRoute = { schema?: unknown; httpStatus?: string; contentType?: string };
 
-/** Fastify's own compiler pool: one Ajv instance per set of shared schemas and options; made on first use. */
-let pool: BuildFromPool | undefined;
-const compiledByCompiler = new WeakMap<object, Map<string, ValidateFn>>();
-
-function compilerFor(externalSchemas: unknown, options: unknown) {
-  pool ??= (createRequire(import.meta.url)('@fastify/ajv-compiler') as () => BuildFromPool)();
-  const compile = pool(externalSchemas, options);
-  let cache = compiledByCompiler.get(compile);
-  if (!cache) compiledByCompiler.set(compile, (cache = new Map()));
-  return { compile, compiled: cache };
+/**
+ * One of Fastify's own compiler pools (`module`: one compiler per set of shared schemas and
+ * options), loaded on first use, with the functions each compiler made kept by key.
+ */
+function lazyPool<Route, Fn>(module: string) {
+  let pool: ((externalSchemas: unknown, options: unknown) => (route: Route) => Fn) | undefined;
+  const compiledByCompiler = new WeakMap<object, Map<string, Fn>>();
+  return (externalSchemas: unknown, options: unknown) => {
+    pool ??= (createRequire(import.meta.url)(module) as () => NonNullable<typeof pool>)();
+    const compile = pool(externalSchemas, options);
+    let compiled = compiledByCompiler.get(compile);
+    if (!compiled) compiledByCompiler.set(compile, (compiled = new Map()));
+    return { compile, compiled };
+  };
 }
+
+const compilerFor = lazyPool<RouteDefinition, ValidateFn>('@fastify/ajv-compiler');
+const serializerCompilerFor = lazyPool<SerializerRoute, SerializeFn>('@fastify/fast-json-stringify-compiler');
 
 export function buildLazyValidator(externalSchemas: unknown, options: unknown): (route: RouteDefinition) => ValidateFn {
   let compiler: ReturnType<typeof compilerFor> | undefined;
@@ -42,22 +50,6 @@ export function buildLazyValidator(externalSchemas: unknown, options: unknown): 
     };
     return wrapper;
   };
-}
-
-type SerializeFn = (data: unknown) => string;
-type SerializerRoute = { schema?: unknown; httpStatus?: string; contentType?: string };
-type BuildSerializerFromPool = (externalSchemas: unknown, options: unknown) => (route: SerializerRoute) => SerializeFn;
-
-/** Fastify's own serializer pool (fast-json-stringify); made on first use. */
-let serializerPool: BuildSerializerFromPool | undefined;
-const serializersByCompiler = new WeakMap<object, Map<string, SerializeFn>>();
-
-function serializerCompilerFor(externalSchemas: unknown, options: unknown) {
-  serializerPool ??= (createRequire(import.meta.url)('@fastify/fast-json-stringify-compiler') as () => BuildSerializerFromPool)();
-  const compile = serializerPool(externalSchemas, options);
-  let cache = serializersByCompiler.get(compile);
-  if (!cache) serializersByCompiler.set(compile, (cache = new Map()));
-  return { compile, compiled: cache };
 }
 
 export function buildLazySerializer(externalSchemas: unknown, options: unknown): (route: SerializerRoute) => SerializeFn {
