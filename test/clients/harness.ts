@@ -30,6 +30,14 @@ export function describeClient(name: string, programs: string[], body: () => voi
   return describe.skip(name, body);
 }
 
+/** Inside a test: fails under CI=true when a program is missing; skips the test (visibly) otherwise. */
+export function needs(t: { skip: () => void }, ...programs: string[]): void {
+  const missing = programs.filter((p) => !which(p));
+  if (!missing.length) return;
+  if (process.env.CI === 'true') throw new Error(`${missing.join(', ')} missing: .ci/run installs them`);
+  t.skip();
+}
+
 export interface Run {
   code: number | null;
   /** stdout and stderr as the user's terminal shows them (interleaved by arrival). */

@@ -41,13 +41,7 @@ describeThunderbird('Thunderbird through twemu record', () => {
     const out = join(dir.path, 'thunderbird.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--data', emu.dataDir, '--out', out, '--name', 'clients.thunderbird']);
     tb = new Thunderbird(emu, dir.path, { kind: 'imap', user: 'alice', port: rec.port });
-    tb.writeProfile();
-    await tb.startX();
-    tb.start();
-    const prompt = await tb.waitWindow(/^Enter your password/);
-    tb.type(prompt, 'teamware');
-    tb.keys(prompt, 'Tab', 'space', 'Return');
-    await tb.waitWindow(/^Inbox - alice@teamware\.example - Mozilla Thunderbird$/);
+    await tb.firstStart();
     const deadline = Date.now() + 30_000;
     while (!tb.imapLog().some((l) => /^S-INBOX C: \d+ IDLE$/.test(l))) {
       if (Date.now() > deadline) throw new Error(`Thunderbird did not reach IDLE:\n${tb.imapLog().slice(-20).join('\n')}`);

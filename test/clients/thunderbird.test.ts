@@ -73,14 +73,8 @@ describeThunderbird('Thunderbird', () => {
 
   it('[behaviour:imap4.in-flight-store] [behaviour:imap4.login] [behaviour:smtp.login] IMAP, logged in when the suspension starts: Get Messages shows two alerts (the in-flight refusal), a message opens from the local copy, another folder needs a new login (Retry dialog) and Retry after the resume works; a send while suspended (the same dialog), Retry sends; in backup mode the send and its copy to Sent land in the staging area', { timeout: 150_000 }, async () => {
     tb = new Thunderbird(emu, dir.path, { kind: 'imap', user: 'alice' });
-    tb.writeProfile();
-    await tb.startX();
-    tb.start();
     // First start: Thunderbird asks for the password; it is typed and kept in its password manager.
-    const prompt = await tb.waitWindow(/^Enter your password/);
-    tb.type(prompt, 'teamware');
-    tb.keys(prompt, 'Tab', 'space', 'Return');
-    const main = await tb.waitWindow(/^Inbox - alice@teamware\.example - Mozilla Thunderbird$/);
+    const main = await tb.firstStart();
     // Settled: the connection with the INBOX selected is idling (IDLE, Thunderbird's default), the messages are downloaded.
     await until('the INBOX connection idles', () => tb.imapLog().some((l) => /^S-INBOX C: \d+ IDLE$/.test(l)), 30_000);
     await sleep(500);
@@ -188,13 +182,7 @@ describeThunderbird('Thunderbird', () => {
   it('[behaviour:pop3.login] POP3, downloaded before the suspension: a message opens while suspended, Get Messages shows the login-failed dialog (no server text), Retry after the resume downloads, nothing lost', { timeout: 90_000 }, async () => {
     const before = inboxCount(emu, 'bob');
     tb = new Thunderbird(emu, dir.path, { kind: 'pop3', user: 'bob' });
-    tb.writeProfile();
-    await tb.startX();
-    tb.start();
-    const prompt = await tb.waitWindow(/^Enter your password/);
-    tb.type(prompt, 'teamware');
-    tb.keys(prompt, 'Tab', 'space', 'Return');
-    const main = await tb.waitWindow(/^Inbox - bob@teamware\.example - Mozilla Thunderbird$/);
+    const main = await tb.firstStart();
     // Settled: every message downloaded (popstate.dat, written at the end of a POP3 session, lists each one kept on the server).
     await until('the first download ends', () => tb.popState().length === before, 30_000);
     await sleep(500);

@@ -194,6 +194,20 @@ export class Thunderbird {
     this.tb.stderr!.on('data', (d: Buffer) => (this.log += d.toString()));
   }
 
+  /**
+   * The first start on a new profile: X, Thunderbird, its password prompt answered (the password
+   * kept in its password manager); the id of the main window once it shows the account's Inbox.
+   */
+  async firstStart(password = 'teamware'): Promise<string> {
+    this.writeProfile();
+    await this.startX();
+    this.start();
+    const prompt = await this.waitWindow(/^Enter your password/);
+    this.type(prompt, password);
+    this.keys(prompt, 'Tab', 'space', 'Return');
+    return this.waitWindow(new RegExp(`^Inbox - ${this.account.user}@teamware\\.example - Mozilla Thunderbird$`));
+  }
+
   /** Ends Thunderbird (it is started again on the same profile for a new login). */
   async stopThunderbird(): Promise<void> {
     const tb = this.tb;

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT, record, runCli, startTestSite, tempDir } from '../helpers.js';
-import { run, terminal, which } from '../clients/harness.js';
+import { needs, run, terminal } from '../clients/harness.js';
 import type { Emulator } from '../../emulator/index.js';
 
 const sites: Emulator[] = [];
@@ -37,14 +37,6 @@ async function fresh(): Promise<{ emu: Emulator; dir: string }> {
   const d = tempDir('twemu-record-send-');
   dirs.push(d);
   return { emu, dir: d.path };
-}
-
-/** Fails under CI=true when a client is missing; skips (visibly) otherwise. */
-function needs(t: { skip: () => void }, ...programs: string[]): void {
-  const missing = programs.filter((p) => !which(p));
-  if (!missing.length) return;
-  if (process.env.CI === 'true') throw new Error(`${missing.join(', ')} missing: .ci/run installs them`);
-  t.skip();
 }
 
 type Steps = Array<Record<string, unknown>>;

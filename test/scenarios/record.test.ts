@@ -3,13 +3,14 @@
 // a scenario whose volatile parts are patterns and whose password is
 // ${password}; the file replays green against a fresh site.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, record, runCli, startTestSite, tempDir } from '../helpers.js';
 import { RawPop3 } from '../protocols/pop3/rawclient.js';
+import { needs, which } from '../clients/harness.js';
 import { patternLine } from '../../scenarios/record/volatile.js';
 import type { Emulator } from '../../emulator/index.js';
 import { ImapFlow } from 'imapflow';
@@ -26,15 +27,6 @@ afterAll(async () => {
   dir.remove();
 });
 
-function has(program: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A line-at-a-time POP3 client: sends each command after the previous reply is complete. */
 async function pop3Session(port: number, commands: string[]): Promise<void> {
   const c = await RawPop3.open(port);
@@ -47,10 +39,7 @@ async function pop3Session(port: number, commands: string[]): Promise<void> {
 
 describe('twemu record', { timeout: 120_000 }, () => {
   it('an mbsync session with its defaults (AUTHENTICATE PLAIN) through the proxy: the SASL response is computed from ${password}, UIDVALIDITY and message sizes are patterns, and it replays green against a fresh site', async (t) => {
-    if (!has('mbsync')) {
-      if (process.env.CI === 'true') throw new Error('mbsync (Debian package isync) is missing');
-      t.skip();
-    }
+    needs(t, 'mbsync');
     const out = join(dir.path, 'mbsync.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
     mkdirSync(join(dir.path, 'maildir'));
@@ -120,7 +109,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
   });
 
   // Without python3: a visible skip outside CI (the reason in the title), a failure under CI=true.
-  const python = has('python3');
+  const python = which('python3');
   it.skipIf(!python && process.env.CI !== 'true').each([['pop3', 'bob', /send: STLS\n[\s\S]*send: PASS \$\{password\}\n[\s\S]*send: STAT\n/], ['imap', 'alice', /send: \S+ STARTTLS\n[\s\S]*send: \S+ LOGIN alice "\$\{password\}"\n[\s\S]*send: \S+ SEARCH ALL\n/]] as const)(
     `Python's %s library with its defaults (STLS/STARTTLS, the site CA) through the proxy holding the site's certificate: recorded whole (as the bundled clients.python-* were), replays green${python ? '' : ' [python3 is missing: install the Debian package python3]'}`, async (protocol, user, sends) => {
       if (!python) throw new Error('python3 (Debian package python3) is missing');
@@ -139,10 +128,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
     });
 
   it('mpop with its default auth (APOP, tls on, the site CA): the digest is written as ${md5:${apop}${password}}, the greeting\'s pattern keeps its timestamp as ${apop}, the steps are the bundled clients.mpop\'s, and the file replays green against another greeting', async (t) => {
-    if (!has('mpop')) {
-      if (process.env.CI === 'true') throw new Error('mpop (Debian package mpop) is missing');
-      t.skip();
-    }
+    needs(t, 'mpop');
     const out = join(dir.path, 'mpop-apop.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.pop3}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
     const rc = join(dir.path, 'mpoprc-apop');
@@ -163,11 +149,8 @@ describe('twemu record', { timeout: 120_000 }, () => {
     expect(wrong.stdout).toMatch(/FAIL \d+ pop3 pop31: send APOP bob \$\{md5:\$\{apop\}\$\{password\}\}/);
   });
 
-  it('Python\'s imaplib AUTHENTICATE PLAIN (no SASL-IR: the response after the server\'s +): the response is ${base64:\\0alice\\0${password}}, its reply the command\'s tagged line; replays green', async () => {
-    if (!has('python3')) {
-      if (process.env.CI === 'true') throw new Error('python3 (Debian package python3) is missing');
-      return;
-    }
+  it('Python\'s imaplib AUTHENTICATE PLAIN (no SASL-IR: the response after the server\'s +): the response is ${base64:\\0alice\\0${password}}, its reply the command\'s tagged line; replays green', async (t) => {
+    needs(t, 'python3');
     const out = join(dir.path, 'imap-sasl.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--out', out, '--sessions', '1']);
     const script = `import imaplib, sys\nc = imaplib.IMAP4('127.0.0.1', ${rec.port})\nprint(c.authenticate('PLAIN', lambda _: b'\\0alice\\0teamware'))\nprint(c.select('INBOX'))\nc.logout()\n`;
@@ -206,10 +189,7 @@ describe('twemu record', { timeout: 120_000 }, () => {
   });
 
   it('mbsync with its default TLS and login (STARTTLS, CertificateFile the site CA, AUTHENTICATE PLAIN) through the proxy holding the site\'s certificate: recorded whole, replays green', async (t) => {
-    if (!has('mbsync')) {
-      if (process.env.CI === 'true') throw new Error('mbsync (Debian package isync) is missing');
-      t.skip();
-    }
+    needs(t, 'mbsync');
     const out = join(dir.path, 'mbsync-tls.yaml');
     const rec = await record(['--upstream', `127.0.0.1:${emu.endpoints.servers[0]!.imap}`, '--data', emu.dataDir, '--out', out, '--sessions', '1']);
     mkdirSync(join(dir.path, 'maildir-tls'));
